@@ -1,0 +1,7 @@
+//! git-coord: coordinate agents and people on one repository through `refs/coord/`.
+//!
+//! Layers point one way: `model` ← `engine`, `store` ← `ops` ← `cli`. Only `cli` prints.
+
+pub mod engine;
+pub mod model;
+pub mod store;

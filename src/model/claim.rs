@@ -1,0 +1,342 @@
+//! Claims, waiters and the operations that change the claims board.
+//!
+//! Operations carry their ids and absolute instants, so applying one twice is the same as
+//! applying it once: a replay after a crash or a lost race cannot duplicate anything.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::ids::{AgentId, ClaimId, OpId};
+use super::scope::Scope;
+use super::time::{Span, Timestamp};
+
+/// Exclusive claims block others; shared claims only block exclusive ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Exclusive,
+    Shared,
+}
+
+/// How badly a waiter needs its scopes; the queue is served in this order, then by age.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Urgency {
+    Low,
+    #[default]
+    Normal,
+    High,
+    Blocking,
+}
+
+impl Urgency {
+    pub fn parse(text: &str) -> Option<Urgency> {
+        match text {
+            "low" => Some(Urgency::Low),
+            "normal" => Some(Urgency::Normal),
+            "high" => Some(Urgency::High),
+            "blocking" => Some(Urgency::Blocking),
+            _ => None,
+        }
+    }
+}
+
+/// One agent's hold on one scope until an absolute instant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    pub id: ClaimId,
+    pub agent: AgentId,
+    pub scope: Scope,
+    pub mode: Mode,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub task: Option<String>,
+    #[serde(default)]
+    pub branch: Option<String>,
+    #[serde(default)]
+    pub urgency: Urgency,
+}
+
+impl Claim {
+    /// Active for readers: not past its expiry plus the clock-skew margin.
+    pub fn is_active(&self, now: Timestamp, skew: Span) -> bool {
+        now <= self.expires_at.plus(skew)
+    }
+}
+
+/// A claim request waiting in the queue for its blockers to go away.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiter {
+    /// The claims to grant, ids fixed in advance; their instants are reset at grant time.
+    pub claims: Vec<Claim>,
+    pub agent: AgentId,
+    pub urgency: Urgency,
+    pub queued_at: Timestamp,
+    /// After this instant the waiter gives up and is dropped.
+    pub deadline: Timestamp,
+    /// The lease length each claim gets when granted.
+    pub ttl: Span,
+}
+
+impl Waiter {
+    /// The waiter's key: the id of its first claim.
+    pub fn id(&self) -> &ClaimId {
+        &self.claims[0].id
+    }
+
+    /// Serving order: most urgent first, then oldest, then id.
+    pub fn rank_key(&self) -> (std::cmp::Reverse<Urgency>, Timestamp, ClaimId) {
+        (std::cmp::Reverse(self.urgency), self.queued_at, self.id().clone())
+    }
+}
+
+/// The current claims board: what the tip of `refs/coord/claims` holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClaimsState {
+    pub claims: BTreeMap<ClaimId, Claim>,
+    pub queue: Vec<Waiter>,
+}
+
+/// A change to the claims board, as recorded in a commit and replayed by `sync`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum Op {
+    /// Grant new claims (all or none) and refresh the agent's existing identical ones.
+    Claim {
+        id: OpId,
+        agent: AgentId,
+        new: Vec<Claim>,
+        #[serde(default)]
+        refresh: Vec<Refresh>,
+    },
+    /// Remove claims; `force` when some belong to another agent.
+    Release { id: OpId, agent: AgentId, claims: Vec<ClaimId>, force: bool },
+    /// Move expiries.
+    Renew { id: OpId, agent: AgentId, refresh: Vec<Refresh> },
+    /// Join the queue.
+    Enqueue { id: OpId, waiter: Waiter },
+    /// Leave the queue.
+    Dequeue { id: OpId, agent: AgentId, waiter: ClaimId },
+    /// Drop what expired and grant what waiters can now have; no other change.
+    Tidy { id: OpId, agent: AgentId },
+}
+
+/// A new expiry (and optionally note) for an existing claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refresh {
+    pub claim: ClaimId,
+    pub expires_at: Timestamp,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl Op {
+    pub fn id(&self) -> &OpId {
+        match self {
+            Op::Claim { id, .. }
+            | Op::Release { id, .. }
+            | Op::Renew { id, .. }
+            | Op::Enqueue { id, .. }
+            | Op::Dequeue { id, .. }
+            | Op::Tidy { id, .. } => id,
+        }
+    }
+
+    pub fn agent(&self) -> &AgentId {
+        match self {
+            Op::Claim { agent, .. }
+            | Op::Release { agent, .. }
+            | Op::Renew { agent, .. }
+            | Op::Dequeue { agent, .. }
+            | Op::Tidy { agent, .. } => agent,
+            Op::Enqueue { waiter, .. } => &waiter.agent,
+        }
+    }
+
+    /// The operation's name in trailers and the log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Claim { .. } => "claim",
+            Op::Release { .. } => "release",
+            Op::Renew { .. } => "renew",
+            Op::Enqueue { .. } => "enqueue",
+            Op::Dequeue { .. } => "dequeue",
+            Op::Tidy { .. } => "tidy",
+        }
+    }
+
+    /// The claim ids this operation names.
+    pub fn claim_ids(&self) -> Vec<ClaimId> {
+        match self {
+            Op::Claim { new, refresh, .. } => new
+                .iter()
+                .map(|c| c.id.clone())
+                .chain(refresh.iter().map(|r| r.claim.clone()))
+                .collect(),
+            Op::Release { claims, .. } => claims.clone(),
+            Op::Renew { refresh, .. } => refresh.iter().map(|r| r.claim.clone()).collect(),
+            Op::Enqueue { waiter, .. } => waiter.claims.iter().map(|c| c.id.clone()).collect(),
+            Op::Dequeue { waiter, .. } => vec![waiter.clone()],
+            Op::Tidy { .. } => Vec::new(),
+        }
+    }
+}
+
+/// What applying an operation did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Applied {
+    /// Nothing changed: the operation was already in the state (a replay) or had no effect.
+    pub noop: bool,
+}
+
+impl ClaimsState {
+    /// Claims active at `now` (allowing `skew`), in id order.
+    pub fn active(&self, now: Timestamp, skew: Span) -> impl Iterator<Item = &Claim> {
+        self.claims.values().filter(move |c| c.is_active(now, skew))
+    }
+
+    /// Apply the state change of `op`. Conflict judgement is the caller's: this only
+    /// records. Idempotent for every operation.
+    pub fn apply(&mut self, op: &Op) -> Applied {
+        match op {
+            Op::Claim { new, refresh, .. } => {
+                let already = new.iter().all(|c| self.claims.contains_key(&c.id));
+                let mut changed = false;
+                if !already {
+                    for c in new {
+                        changed |= self.claims.insert(c.id.clone(), c.clone()).as_ref() != Some(c);
+                    }
+                }
+                changed |= self.refresh(refresh);
+                Applied { noop: !changed }
+            }
+            Op::Release { claims, .. } => {
+                let mut changed = false;
+                for id in claims {
+                    changed |= self.claims.remove(id).is_some();
+                }
+                Applied { noop: !changed }
+            }
+            Op::Renew { refresh, .. } => Applied { noop: !self.refresh(refresh) },
+            Op::Enqueue { waiter, .. } => {
+                let present = self.queue.iter().any(|w| w.id() == waiter.id())
+                    || self.claims.contains_key(waiter.id());
+                if !present {
+                    self.queue.push(waiter.clone());
+                    self.queue.sort_by_key(Waiter::rank_key);
+                }
+                Applied { noop: present }
+            }
+            Op::Dequeue { waiter, .. } => {
+                let before = self.queue.len();
+                self.queue.retain(|w| w.id() != waiter);
+                Applied { noop: before == self.queue.len() }
+            }
+            Op::Tidy { .. } => Applied { noop: true },
+        }
+    }
+
+    fn refresh(&mut self, refresh: &[Refresh]) -> bool {
+        let mut changed = false;
+        for r in refresh {
+            if let Some(c) = self.claims.get_mut(&r.claim) {
+                if c.expires_at != r.expires_at || (r.note.is_some() && c.note != r.note) {
+                    c.expires_at = r.expires_at;
+                    if r.note.is_some() {
+                        c.note = r.note.clone();
+                    }
+                    changed = true;
+                }
+            }
+        }
+        changed
+    }
+
+    /// Drop claims past expiry + skew and waiters past their deadline.
+    /// Returns the ids of dropped claims.
+    pub fn drop_expired(&mut self, now: Timestamp, skew: Span) -> Vec<ClaimId> {
+        let gone: Vec<ClaimId> = self
+            .claims
+            .values()
+            .filter(|c| !c.is_active(now, skew))
+            .map(|c| c.id.clone())
+            .collect();
+        for id in &gone {
+            self.claims.remove(id);
+        }
+        self.queue.retain(|w| w.deadline >= now);
+        gone
+    }
+
+    /// Move a waiter into the claims, stamping its claims with `now` and its ttl.
+    pub fn grant_waiter(&mut self, waiter_id: &ClaimId, now: Timestamp) -> bool {
+        let Some(pos) = self.queue.iter().position(|w| w.id() == waiter_id) else {
+            return false;
+        };
+        let w = self.queue.remove(pos);
+        for mut c in w.claims {
+            c.created_at = now;
+            c.expires_at = now.plus(w.ttl);
+            self.claims.insert(c.id.clone(), c);
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim(id: u32, agent: &str, scope: &str, exp: i64) -> Claim {
+        Claim {
+            id: ClaimId::from_bits(id),
+            agent: AgentId::new(agent).unwrap(),
+            scope: Scope::parse(scope, &["db".into()]).unwrap(),
+            mode: Mode::Exclusive,
+            created_at: Timestamp(0),
+            expires_at: Timestamp(exp),
+            note: None,
+            task: None,
+            branch: None,
+            urgency: Urgency::Normal,
+        }
+    }
+
+    #[test]
+    fn applying_twice_is_applying_once() {
+        let mut s = ClaimsState::default();
+        let op = Op::Claim {
+            id: OpId::from_bits(1),
+            agent: AgentId::new("a").unwrap(),
+            new: vec![claim(1, "a", "src/**", 100)],
+            refresh: vec![],
+        };
+        assert!(!s.apply(&op).noop);
+        let snapshot = s.clone();
+        assert!(s.apply(&op).noop);
+        assert_eq!(s, snapshot);
+        let rel = Op::Release {
+            id: OpId::from_bits(2),
+            agent: AgentId::new("a").unwrap(),
+            claims: vec![ClaimId::from_bits(1)],
+            force: false,
+        };
+        assert!(!s.apply(&rel).noop);
+        assert!(s.apply(&rel).noop);
+        assert!(s.claims.is_empty());
+    }
+
+    #[test]
+    fn expiry_respects_skew() {
+        let mut s = ClaimsState::default();
+        s.claims.insert(ClaimId::from_bits(1), claim(1, "a", "x", 100));
+        assert_eq!(s.active(Timestamp(104), Span(5)).count(), 1);
+        assert_eq!(s.active(Timestamp(106), Span(5)).count(), 0);
+        assert!(s.drop_expired(Timestamp(105), Span(5)).is_empty());
+        assert_eq!(s.drop_expired(Timestamp(106), Span(5)).len(), 1);
+    }
+}

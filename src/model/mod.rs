@@ -1,0 +1,15 @@
+//! Pure types and rules: ids, scopes, claims, the board and its operations, policy, time.
+//!
+//! No I/O, no clock, no printing: time comes in as an argument and text goes out as values.
+
+pub mod claim;
+pub mod ids;
+pub mod policy;
+pub mod scope;
+pub mod time;
+
+pub use claim::{Applied, Claim, ClaimsState, Mode, Op, Refresh, Urgency, Waiter};
+pub use ids::{AgentId, ClaimId, IdError, OpId, Rng};
+pub use policy::{HookMode, Policy, PolicyError};
+pub use scope::{Scope, ScopeError, SymbolScope};
+pub use time::{Span, TimeError, Timestamp};

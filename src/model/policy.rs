@@ -1,0 +1,235 @@
+//! Policy: what `.coord.toml` at the repository root may say, with defaults for every key.
+//!
+//! Parsing is strict: an unknown key is an error naming it, so a typo never silently
+//! turns a rule off.
+
+use serde::Deserialize;
+
+use super::scope::BUILTIN_NAMESPACES;
+use super::time::Span;
+
+/// Enforcement mode of the hooks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum HookMode {
+    #[default]
+    Enforce,
+    Warn,
+    Off,
+}
+
+/// The effective policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub default_ttl: Span,
+    pub clock_skew: Span,
+    pub max_files: usize,
+    pub max_fraction: f64,
+    pub shared_files: Vec<String>,
+    pub namespaces: Vec<String>,
+    pub hook_mode: HookMode,
+    pub hook_branches: Vec<String>,
+    pub network_timeout: Span,
+}
+
+/// Why `.coord.toml` could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("{0}")]
+    Toml(String),
+    #[error("invalid {key} '{value}' in .coord.toml: {reason}")]
+    Value { key: &'static str, value: String, reason: String },
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    #[serde(default)]
+    claims: RawClaims,
+    #[serde(default)]
+    keys: RawKeys,
+    #[serde(default)]
+    hook: RawHook,
+    #[serde(default)]
+    network: RawNetwork,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawClaims {
+    default_ttl: Option<String>,
+    clock_skew: Option<String>,
+    max_files: Option<usize>,
+    max_fraction: Option<f64>,
+    shared_files: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawKeys {
+    namespaces: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawHook {
+    mode: Option<HookMode>,
+    branches: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawNetwork {
+    timeout: Option<String>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            default_ttl: Span(2 * 3600),
+            clock_skew: Span(5),
+            max_files: 100,
+            max_fraction: 0.2,
+            shared_files: Vec::new(),
+            namespaces: BUILTIN_NAMESPACES.iter().map(|s| s.to_string()).collect(),
+            hook_mode: HookMode::Enforce,
+            hook_branches: Vec::new(),
+            network_timeout: Span(30),
+        }
+    }
+}
+
+/// The commented file `git coord init` writes when there is none.
+pub const DEFAULT_POLICY_FILE: &str = r#"# git-coord policy. Every key is optional; the values shown are the defaults.
+# See `git coord --help` and the README for what each one does.
+
+[claims]
+# How long a claim lasts when --ttl is not given.
+# default_ttl = "2h"
+# Clock-skew margin: a claim stays active this long past its expiry for readers.
+# clock_skew = "5s"
+# One claim may cover at most this many tracked files ...
+# max_files = 100
+# ... and at most this fraction of them (applied once the repository has 50 or more files).
+# max_fraction = 0.2
+# Files (globs) that never conflict, like lock files everybody regenerates.
+# shared_files = ["Cargo.lock", "package-lock.json"]
+
+[keys]
+# Key namespaces besides api db event flag env contract feature.
+# namespaces = ["queue"]
+
+[hook]
+# enforce (refuse pushes touching others' claims) | warn (print, allow) | off
+# mode = "enforce"
+# Only guard these branches (globs); empty means every branch.
+# branches = ["main", "release/*"]
+
+[network]
+# How long one fetch or push may take before it counts as unreachable.
+# timeout = "30s"
+"#;
+
+/// Below this many tracked files the fraction limit is not applied: in a tiny repository
+/// any directory is a large fraction.
+pub const FRACTION_MIN_REPO_FILES: usize = 50;
+
+impl Policy {
+    /// Parse `.coord.toml` text.
+    pub fn parse(text: &str) -> Result<Policy, PolicyError> {
+        let raw: RawPolicy = toml::from_str(text).map_err(|e| PolicyError::Toml(e.to_string().trim().to_owned()))?;
+        let mut p = Policy::default();
+        let span = |key: &'static str, v: Option<String>, into: &mut Span| -> Result<(), PolicyError> {
+            if let Some(v) = v {
+                *into = Span::parse(&v).map_err(|e| PolicyError::Value { key, value: v, reason: e.to_string() })?;
+            }
+            Ok(())
+        };
+        span("claims.default_ttl", raw.claims.default_ttl, &mut p.default_ttl)?;
+        span("claims.clock_skew", raw.claims.clock_skew, &mut p.clock_skew)?;
+        span("network.timeout", raw.network.timeout, &mut p.network_timeout)?;
+        if p.default_ttl.0 == 0 {
+            return Err(PolicyError::Value { key: "claims.default_ttl", value: "0s".into(), reason: "a claim must last longer than 0s".into() });
+        }
+        if let Some(n) = raw.claims.max_files {
+            p.max_files = n;
+        }
+        if let Some(f) = raw.claims.max_fraction {
+            if !(0.0..=1.0).contains(&f) || f.is_nan() {
+                return Err(PolicyError::Value { key: "claims.max_fraction", value: f.to_string(), reason: "use a number from 0 to 1".into() });
+            }
+            p.max_fraction = f;
+        }
+        if let Some(s) = raw.claims.shared_files {
+            p.shared_files = s;
+        }
+        if let Some(ns) = raw.keys.namespaces {
+            for n in ns {
+                let ok = !n.is_empty()
+                    && n.as_bytes()[0].is_ascii_lowercase()
+                    && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+                if !ok {
+                    return Err(PolicyError::Value { key: "keys.namespaces", value: n, reason: "a namespace is a lowercase word (a-z, 0-9, _ and -)".into() });
+                }
+                if !p.namespaces.contains(&n) {
+                    p.namespaces.push(n);
+                }
+            }
+        }
+        if let Some(m) = raw.hook.mode {
+            p.hook_mode = m;
+        }
+        if let Some(b) = raw.hook.branches {
+            p.hook_branches = b;
+        }
+        Ok(p)
+    }
+
+    /// The most files one claim may cover in a repository of `tracked` files.
+    pub fn file_limit(&self, tracked: usize) -> usize {
+        if tracked >= FRACTION_MIN_REPO_FILES {
+            let frac = (self.max_fraction * tracked as f64).floor() as usize;
+            self.max_files.min(frac.max(1))
+        } else {
+            self.max_files
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_file_parses_to_defaults() {
+        assert_eq!(Policy::parse(DEFAULT_POLICY_FILE).unwrap(), Policy::default());
+        assert_eq!(Policy::parse("").unwrap(), Policy::default());
+    }
+
+    #[test]
+    fn reads_values() {
+        let p = Policy::parse("[claims]\ndefault_ttl = \"30m\"\nmax_files = 3\nshared_files=[\"Cargo.lock\"]\n[keys]\nnamespaces=[\"queue\"]\n[hook]\nmode=\"warn\"\n").unwrap();
+        assert_eq!(p.default_ttl, Span(1800));
+        assert_eq!(p.max_files, 3);
+        assert_eq!(p.hook_mode, HookMode::Warn);
+        assert!(p.namespaces.contains(&"queue".to_string()));
+    }
+
+    #[test]
+    fn typos_are_errors_naming_the_key() {
+        let e = Policy::parse("[claims]\nmax_file = 3\n").unwrap_err().to_string();
+        assert!(e.contains("max_file"), "{e}");
+        let e = Policy::parse("[claims]\ndefault_ttl = \"soon\"\n").unwrap_err().to_string();
+        assert!(e.contains("claims.default_ttl"), "{e}");
+        let e = Policy::parse("[hook]\nmode = \"loud\"\n").unwrap_err().to_string();
+        assert!(e.contains("loud") || e.contains("mode"), "{e}");
+    }
+
+    #[test]
+    fn file_limit() {
+        let p = Policy::default();
+        assert_eq!(p.file_limit(10), 100);
+        assert_eq!(p.file_limit(100), 20);
+        assert_eq!(p.file_limit(10_000), 100);
+    }
+}

@@ -1,0 +1,273 @@
+//! Instants and durations: UTC seconds, RFC 3339 text, `90s`/`15m`/`4h`/`2d` durations.
+//!
+//! Owns parsing and formatting only; it never reads the clock (the caller passes "now").
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// An absolute UTC instant with one-second resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub i64);
+
+/// A span of time in seconds (never negative).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Span(pub i64);
+
+/// Why a time or duration could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    #[error("invalid duration '{0}': use a number and a unit, like 90s, 15m, 4h or 2d")]
+    Duration(String),
+    #[error("invalid time '{0}': use RFC 3339 (2026-11-21T10:00:00Z) or a duration back from now (2h)")]
+    Instant(String),
+}
+
+impl Timestamp {
+    /// Parse RFC 3339 (`2026-11-21T10:00:00Z`, `…+02:00`, fractional seconds dropped).
+    pub fn parse_rfc3339(text: &str) -> Result<Timestamp, TimeError> {
+        parse_rfc3339(text.trim()).ok_or_else(|| TimeError::Instant(text.to_owned()))
+    }
+
+    /// Format as `YYYY-MM-DDTHH:MM:SSZ`.
+    pub fn to_rfc3339(self) -> String {
+        let days = self.0.div_euclid(86_400);
+        let secs = self.0.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            secs / 3600,
+            (secs % 3600) / 60,
+            secs % 60
+        )
+    }
+
+    pub fn plus(self, span: Span) -> Timestamp {
+        Timestamp(self.0.saturating_add(span.0))
+    }
+
+    pub fn minus(self, span: Span) -> Timestamp {
+        Timestamp(self.0.saturating_sub(span.0))
+    }
+
+    /// The span from `self` until `later` (zero when `later` is not after `self`).
+    pub fn until(self, later: Timestamp) -> Span {
+        Span((later.0 - self.0).max(0))
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_rfc3339())
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Timestamp::parse_rfc3339(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Span {
+    /// Parse `90s`, `15m`, `4h`, `2d`, or a sum of them (`1h30m`).
+    pub fn parse(text: &str) -> Result<Span, TimeError> {
+        let err = || TimeError::Duration(text.to_owned());
+        let t = text.trim();
+        if t.is_empty() {
+            return Err(err());
+        }
+        let mut total: i64 = 0;
+        let mut digits = String::new();
+        for c in t.chars() {
+            if c.is_ascii_digit() {
+                digits.push(c);
+                continue;
+            }
+            let unit = match c {
+                's' => 1,
+                'm' => 60,
+                'h' => 3600,
+                'd' => 86_400,
+                'w' => 7 * 86_400,
+                _ => return Err(err()),
+            };
+            let n: i64 = digits.parse().map_err(|_| err())?;
+            digits.clear();
+            total = n
+                .checked_mul(unit)
+                .and_then(|v| total.checked_add(v))
+                .ok_or_else(err)?;
+        }
+        if !digits.is_empty() {
+            return Err(err());
+        }
+        // Ten years is more than any lease should ever be; larger values are typos.
+        if total > 3650 * 86_400 {
+            return Err(err());
+        }
+        Ok(Span(total))
+    }
+
+    /// Short human form: `45s`, `12m`, `3h20m`, `2d4h`.
+    pub fn human(self) -> String {
+        let s = self.0;
+        if s < 60 {
+            format!("{s}s")
+        } else if s < 3600 {
+            format!("{}m", s / 60)
+        } else if s < 86_400 {
+            let m = (s % 3600) / 60;
+            if m == 0 {
+                format!("{}h", s / 3600)
+            } else {
+                format!("{}h{}m", s / 3600, m)
+            }
+        } else {
+            let h = (s % 86_400) / 3600;
+            if h == 0 {
+                format!("{}d", s / 86_400)
+            } else {
+                format!("{}d{}h", s / 86_400, h)
+            }
+        }
+    }
+}
+
+/// Parse "when": RFC 3339, or a duration meaning that long before `now`.
+pub fn parse_when(text: &str, now: Timestamp) -> Result<Timestamp, TimeError> {
+    if let Ok(span) = Span::parse(text) {
+        return Ok(now.minus(span));
+    }
+    Timestamp::parse_rfc3339(text).map_err(|_| TimeError::Instant(text.to_owned()))
+}
+
+fn parse_rfc3339(t: &str) -> Option<Timestamp> {
+    let b = t.as_bytes();
+    if b.len() < 20 {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let s = t.get(r)?;
+        if !s.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        s.parse().ok()
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60
+    {
+        return None;
+    }
+    let mut rest = &t[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 {
+            return None;
+        }
+        rest = &frac[n..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let rb = rest.as_bytes();
+            if rb.len() != 6 || !matches!(rb[0], b'+' | b'-') || rb[3] != b':' {
+                return None;
+            }
+            let oh: i64 = rest[1..3].parse().ok()?;
+            let om: i64 = rest[4..6].parse().ok()?;
+            let sign = if rb[0] == b'-' { -1 } else { 1 };
+            sign * (oh * 3600 + om * 60)
+        }
+    };
+    let days = days_from_civil(y, mo, d);
+    Some(Timestamp(days * 86_400 + h * 3600 + mi * 60 + s.min(59) - offset))
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+// Howard Hinnant's civil-date algorithms (public domain), days relative to 1970-01-01.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_round_trips_and_accepts_offsets() {
+        let t = Timestamp::parse_rfc3339("2026-11-21T10:00:00Z").unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-11-21T10:00:00Z");
+        let o = Timestamp::parse_rfc3339("2026-11-21T12:00:00.123+02:00").unwrap();
+        assert_eq!(o, t);
+        assert_eq!(Timestamp(0).to_rfc3339(), "1970-01-01T00:00:00Z");
+        assert_eq!(Timestamp::parse_rfc3339("2024-02-29T00:00:00Z").unwrap().to_rfc3339(), "2024-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn rfc3339_rejects_garbage() {
+        for bad in ["", "yesterday", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-11-21", "2026-11-21T10:00:00"] {
+            assert!(Timestamp::parse_rfc3339(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations() {
+        let table = [("90s", 90), ("15m", 900), ("4h", 14_400), ("2d", 172_800), ("1h30m", 5400), ("0s", 0)];
+        for (text, secs) in table {
+            assert_eq!(Span::parse(text), Ok(Span(secs)), "{text}");
+        }
+        for bad in ["", "10", "m", "-5m", "5 m", "1.5h", "10y", "99999999999999999999s"] {
+            assert!(Span::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn when_accepts_both_forms() {
+        let now = Timestamp::parse_rfc3339("2026-11-21T10:00:00Z").unwrap();
+        assert_eq!(parse_when("2h", now).unwrap().to_rfc3339(), "2026-11-21T08:00:00Z");
+        assert_eq!(parse_when("2026-11-20T00:00:00Z", now).unwrap().to_rfc3339(), "2026-11-20T00:00:00Z");
+        assert!(parse_when("soon", now).is_err());
+    }
+}

@@ -1,0 +1,70 @@
+//! The claims board as a tree: deterministic, versioned, readable with `git show`.
+//!
+//! ```text
+//! README.md            what this tree is (constant)
+//! meta.json            {"schema": 1, "kind": "claims"}
+//! claims/<bb>.json     the claims whose id starts with c-<bb>, as a JSON array sorted by id
+//! queue.json           waiters, in serving order (absent when empty)
+//! ```
+//! Claims are bucketed by the first two hex digits of their id so that reading 10,000
+//! claims costs at most 256 blob reads, and one write rewrites one small bucket.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Claim, ClaimsState, Waiter};
+
+pub const SCHEMA: u64 = 1;
+pub const README: &str = "README.md";
+pub const META: &str = "meta.json";
+pub const CLAIMS_DIR: &str = "claims";
+pub const QUEUE: &str = "queue.json";
+
+pub const README_TEXT: &str = "# git-coord claims board\n\n\
+This tree is the current state of the claims board, written by git-coord.\n\
+Each file under claims/ is a JSON array of active claims whose id starts with\n\
+c-<file name>; queue.json lists claim requests waiting for a holder to let go.\n\
+History (`git log refs/coord/claims`) is the audit log: one commit per operation.\n";
+
+#[derive(Serialize, Deserialize)]
+pub struct Meta {
+    pub schema: u64,
+    pub kind: String,
+}
+
+/// Encode the JSON of one bucket.
+pub fn encode_bucket(claims: &[&Claim]) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(claims).expect("because claims always serialise");
+    out.push(b'\n');
+    out
+}
+
+pub fn decode_bucket(bytes: &[u8]) -> Result<Vec<Claim>, serde_json::Error> {
+    serde_json::from_slice(bytes)
+}
+
+pub fn encode_queue(queue: &[Waiter]) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(queue).expect("because waiters always serialise");
+    out.push(b'\n');
+    out
+}
+
+pub fn decode_queue(bytes: &[u8]) -> Result<Vec<Waiter>, serde_json::Error> {
+    serde_json::from_slice(bytes)
+}
+
+pub fn encode_meta() -> Vec<u8> {
+    let mut out = serde_json::to_vec(&Meta { schema: SCHEMA, kind: "claims".into() }).expect("because meta serialises");
+    out.push(b'\n');
+    out
+}
+
+/// Group a state's claims by bucket name.
+pub fn buckets(state: &ClaimsState) -> BTreeMap<String, Vec<&Claim>> {
+    let mut out: BTreeMap<String, Vec<&Claim>> = BTreeMap::new();
+    for c in state.claims.values() {
+        out.entry(c.id.bucket().to_owned()).or_default().push(c);
+    }
+    out
+}

@@ -1,0 +1,16 @@
+//! The only code that talks to git: objects and refs in-process (gix), the network through
+//! the `git` executable, pending operations as files in the git directory.
+//!
+//! Knows nothing of globs or conflicts: it stores and moves what it is given.
+
+pub mod codec;
+pub mod error;
+pub mod pending;
+pub mod refs;
+pub mod remote;
+pub mod repo;
+
+pub use error::StoreError;
+pub use pending::{Pending, PendingDir};
+pub use remote::{Fetch, Push, Remote};
+pub use repo::{Cas, HistoryEntry, Loaded, Store};

@@ -1,0 +1,101 @@
+//! Operations recorded locally but not yet confirmed by the remote.
+//!
+//! One file per operation under `<common git dir>/coord/pending/`, named so that listing
+//! sorts them in the order they were made. Written with write-then-rename, so a file is
+//! either whole or absent; removing one that is gone is not an error. Nothing here locks:
+//! operations are idempotent, so two processes confirming the same one is harmless.
+
+use std::path::{Path, PathBuf};
+
+use super::error::StoreError;
+use crate::model::{Op, Timestamp};
+
+/// One pending operation and the file that holds it.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub path: PathBuf,
+    pub op: Op,
+    pub recorded_at: Timestamp,
+}
+
+pub struct PendingDir {
+    dir: PathBuf,
+}
+
+impl PendingDir {
+    pub fn new(common_dir: &Path) -> PendingDir {
+        PendingDir { dir: common_dir.join("coord").join("pending") }
+    }
+
+    fn file_for(&self, op: &Op, now: Timestamp) -> PathBuf {
+        self.dir.join(format!("{:012}-{}.json", now.0.max(0), op.id().0))
+    }
+
+    /// Record `op` (replacing an earlier record of the same operation).
+    pub fn save(&self, op: &Op, now: Timestamp) -> Result<PathBuf, StoreError> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| StoreError::write(self.dir.display().to_string(), e))?;
+        for old in self.list_paths()? {
+            if old.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(&format!("-{}.json", op.id().0))) {
+                return self.write(&old, op);
+            }
+        }
+        let path = self.file_for(op, now);
+        self.write(&path, op)
+    }
+
+    fn write(&self, path: &Path, op: &Op) -> Result<PathBuf, StoreError> {
+        let tmp = path.with_extension("tmp");
+        let bytes = serde_json::to_vec_pretty(op).expect("because ops always serialise");
+        std::fs::write(&tmp, bytes).map_err(|e| StoreError::write(tmp.display().to_string(), e))?;
+        std::fs::rename(&tmp, path).map_err(|e| StoreError::write(path.display().to_string(), e))?;
+        Ok(path.to_owned())
+    }
+
+    pub fn remove(&self, path: &Path) -> Result<(), StoreError> {
+        match std::fs::remove_file(path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(StoreError::write(path.display().to_string(), e)),
+        }
+    }
+
+    fn list_paths(&self) -> Result<Vec<PathBuf>, StoreError> {
+        let rd = match std::fs::read_dir(&self.dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(StoreError::read(self.dir.display().to_string(), e)),
+        };
+        let mut paths: Vec<PathBuf> = rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        paths.sort();
+        Ok(paths)
+    }
+
+    /// All pending operations, oldest first. A file that cannot be read is an error naming it.
+    pub fn list(&self) -> Result<Vec<Pending>, StoreError> {
+        let mut out = Vec::new();
+        for path in self.list_paths()? {
+            let bytes = match std::fs::read(&path) {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(StoreError::read(path.display().to_string(), e)),
+            };
+            let op: Op = serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+                reference: "pending operation".into(),
+                path: path.display().to_string(),
+                source: Box::new(e),
+            })?;
+            let recorded_at = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.split('-').next())
+                .and_then(|n| n.parse().ok())
+                .map(Timestamp)
+                .unwrap_or(Timestamp(0));
+            out.push(Pending { path, op, recorded_at });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,15 @@
+//! Every name under `refs/coord/` is spelled here and nowhere else.
+
+/// The claims board: the shared, exclusive state decided by compare-and-swap.
+pub const CLAIMS: &str = "refs/coord/claims";
+
+/// Everything git-coord shares lives below this prefix.
+pub const NAMESPACE: &str = "refs/coord/";
+
+/// The fetch refspec: non-forced and not pruning, so it can never drop local state.
+pub const FETCH_REFSPEC: &str = "refs/coord/*:refs/coord/*";
+
+/// Where `init` probes that the remote accepts our refs.
+pub fn probe(nonce: &str) -> String {
+    format!("refs/coord/probe/{nonce}")
+}

@@ -1,0 +1,189 @@
+//! The network, through the user's own `git` executable (their ssh config, credential
+//! helpers and host quirks just work). Every call is bounded in time.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use gix::ObjectId;
+
+use super::error::StoreError;
+use super::refs::FETCH_REFSPEC;
+
+/// A named remote and how long one network call may take.
+#[derive(Debug, Clone)]
+pub struct Remote {
+    pub name: String,
+    pub timeout: Duration,
+    dir: PathBuf,
+}
+
+/// What one push of one ref came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Push {
+    Pushed,
+    /// The lease or fast-forward check failed: someone else wrote first.
+    Stale,
+    /// The remote refused for another reason (a hook, permissions).
+    Rejected(String),
+    Unreachable(String),
+}
+
+/// What a fetch came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fetch {
+    Fetched,
+    /// The remote's refs/coord/* do not descend from ours.
+    Diverged(String),
+    Unreachable(String),
+}
+
+/// Output of a finished git command.
+pub struct Output {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Run `git args…` in `dir`, killing it after `timeout`. `Ok(None)` means it timed out.
+pub fn run_git(dir: &Path, args: &[&str], timeout: Duration) -> Result<Option<Output>, StoreError> {
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| StoreError::Spawn { args: args.join(" "), source: e })?;
+    let mut out = child.stdout.take().expect("because stdout is piped");
+    let mut err = child.stderr.take().expect("because stderr is piped");
+    let t_out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let start = Instant::now();
+    let mut nap = Duration::from_micros(200);
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if start.elapsed() >= timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            Ok(None) => {
+                std::thread::sleep(nap);
+                nap = (nap * 2).min(Duration::from_millis(5));
+            }
+            Err(e) => return Err(StoreError::Spawn { args: args.join(" "), source: e }),
+        }
+    };
+    let stdout = t_out.join().unwrap_or_default();
+    let stderr = t_err.join().unwrap_or_default();
+    Ok(status.map(|s| Output { code: s.code(), stdout, stderr }))
+}
+
+fn first_error_line(stderr: &str) -> String {
+    stderr
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("fatal:") || l.starts_with("error:") || l.starts_with("ssh:"))
+        .or_else(|| stderr.lines().map(str::trim).find(|l| !l.is_empty()))
+        .unwrap_or("no output")
+        .trim_start_matches("fatal: ")
+        .trim_start_matches("error: ")
+        .to_owned()
+}
+
+impl Remote {
+    pub fn new(name: &str, dir: PathBuf, timeout: Duration) -> Remote {
+        Remote { name: name.to_owned(), timeout, dir }
+    }
+
+    fn git(&self, args: &[&str]) -> Result<Option<Output>, StoreError> {
+        run_git(&self.dir, args, self.timeout)
+    }
+
+    /// Fetch `refs/coord/*` into the local `refs/coord/*` (fast-forward only, no pruning).
+    pub fn fetch(&self) -> Result<Fetch, StoreError> {
+        let args = [
+            "-c", "fetch.writeCommitGraph=false", "fetch", "--quiet", "--no-tags", "--no-write-fetch-head",
+            "--no-auto-maintenance", "--no-recurse-submodules", &self.name, FETCH_REFSPEC,
+        ];
+        let Some(out) = self.git(&args)? else {
+            return Ok(Fetch::Unreachable(format!("fetch from {} timed out after {}s", self.name, self.timeout.as_secs())));
+        };
+        if out.code == Some(0) {
+            return Ok(Fetch::Fetched);
+        }
+        if out.stderr.contains("non-fast-forward") || out.stderr.contains("[rejected]") {
+            return Ok(Fetch::Diverged(first_error_line(&out.stderr)));
+        }
+        Ok(Fetch::Unreachable(first_error_line(&out.stderr)))
+    }
+
+    /// Push `new` to `refname` only if the remote still has `expected` (a non-forced
+    /// refspec with an explicit lease: never `+`, which would ignore the lease).
+    pub fn push(&self, refname: &str, new: ObjectId, expected: Option<ObjectId>) -> Result<Push, StoreError> {
+        let lease = format!("--force-with-lease={refname}:{}", expected.map(|e| e.to_string()).unwrap_or_default());
+        let spec = format!("{new}:{refname}");
+        self.push_raw(&[&lease, &spec])
+    }
+
+    /// Delete a remote ref (used by the `init` probe).
+    pub fn delete(&self, refname: &str, expected: ObjectId) -> Result<Push, StoreError> {
+        let lease = format!("--force-with-lease={refname}:{expected}");
+        let spec = format!(":{refname}");
+        self.push_raw(&[&lease, &spec])
+    }
+
+    fn push_raw(&self, extra: &[&str]) -> Result<Push, StoreError> {
+        let mut args = vec!["push", "--porcelain", "--no-verify", "--quiet", self.name.as_str()];
+        args.extend_from_slice(extra);
+        let Some(out) = self.git(&args)? else {
+            return Ok(Push::Unreachable(format!("push to {} timed out after {}s", self.name, self.timeout.as_secs())));
+        };
+        for line in out.stdout.lines() {
+            let mut parts = line.splitn(3, '\t');
+            let (Some(flag), Some(_spec), Some(summary)) = (parts.next(), parts.next(), parts.next()) else { continue };
+            if flag == "!" {
+                let stale = ["stale info", "fetch first", "non-fast-forward", "already exists"];
+                if stale.iter().any(|s| summary.contains(s)) {
+                    return Ok(Push::Stale);
+                }
+                let detail = first_error_line(&out.stderr);
+                return Ok(Push::Rejected(format!("{summary}{}", if detail == "no output" { String::new() } else { format!(": {detail}") })));
+            }
+            if matches!(flag, " " | "*" | "=" | "-" | "+") {
+                return Ok(Push::Pushed);
+            }
+        }
+        if out.code == Some(0) {
+            return Ok(Push::Pushed);
+        }
+        Ok(Push::Unreachable(first_error_line(&out.stderr)))
+    }
+
+    /// Is the remote reachable at all (`git ls-remote` of our namespace)?
+    pub fn ls_remote(&self) -> Result<Result<Vec<(String, String)>, String>, StoreError> {
+        let Some(out) = self.git(&["ls-remote", &self.name, "refs/coord/*"])? else {
+            return Ok(Err(format!("timed out after {}s", self.timeout.as_secs())));
+        };
+        if out.code != Some(0) {
+            return Ok(Err(first_error_line(&out.stderr)));
+        }
+        Ok(Ok(out
+            .stdout
+            .lines()
+            .filter_map(|l| l.split_once('\t').map(|(a, b)| (b.to_owned(), a.to_owned())))
+            .collect()))
+    }
+}

@@ -1,0 +1,388 @@
+//! The repository: objects, refs, config and the index, all in-process through gix.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use gix::bstr::{BString, ByteSlice};
+use gix::objs::tree::{Entry, EntryKind};
+use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
+use gix::refs::Target;
+use gix::ObjectId;
+
+use super::codec::{self, CLAIMS_DIR, META, QUEUE, README, SCHEMA};
+use super::error::StoreError;
+use crate::model::{ClaimsState, Timestamp};
+
+/// An open repository.
+pub struct Store {
+    repo: gix::Repository,
+}
+
+/// The claims board as read from one commit.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    pub tip: Option<ObjectId>,
+    pub state: ClaimsState,
+    /// Bucket name → blob id, so a write can reuse what did not change.
+    buckets: BTreeMap<String, ObjectId>,
+    /// Other top-level entries we do not interpret but must keep.
+    foreign: Vec<Entry>,
+}
+
+/// Outcome of a compare-and-swap on a local ref.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cas {
+    Done,
+    Lost { actual: Option<ObjectId> },
+}
+
+/// One commit of a ref's history.
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    pub id: ObjectId,
+    pub time: Timestamp,
+    pub message: String,
+}
+
+impl Store {
+    /// Find the repository containing `dir`.
+    pub fn discover(dir: &Path) -> Result<Store, StoreError> {
+        let repo = gix::discover(dir).map_err(|e| StoreError::NotARepo { path: dir.to_owned(), source: Box::new(e) })?;
+        Ok(Store { repo })
+    }
+
+    pub fn git_dir(&self) -> &Path {
+        self.repo.git_dir()
+    }
+
+    /// The directory shared by all worktrees.
+    pub fn common_dir(&self) -> &Path {
+        self.repo.common_dir()
+    }
+
+    pub fn workdir(&self) -> Option<&Path> {
+        self.repo.workdir()
+    }
+
+    /// Where git commands should run.
+    pub fn run_dir(&self) -> PathBuf {
+        self.workdir().unwrap_or_else(|| self.git_dir()).to_owned()
+    }
+
+    pub fn is_bare(&self) -> bool {
+        self.repo.workdir().is_none()
+    }
+
+    /// A config value as a string (last one wins, like `git config --get`).
+    pub fn config_string(&self, key: &str) -> Option<String> {
+        self.repo.config_snapshot().string(key).map(|v| v.to_str_lossy().into_owned())
+    }
+
+    /// All values of a multi-valued config key.
+    pub fn config_strings(&self, key: &str) -> Vec<String> {
+        self.repo
+            .config_snapshot()
+            .plumbing()
+            .strings(key)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| v.to_str_lossy().into_owned())
+            .collect()
+    }
+
+    pub fn remote_names(&self) -> Vec<String> {
+        self.repo.remote_names().into_iter().map(|n| n.to_str_lossy().into_owned()).collect()
+    }
+
+    /// The short name of the checked-out branch, if any.
+    pub fn branch(&self) -> Option<String> {
+        let head = self.repo.head_name().ok()??;
+        Some(head.shorten().to_str_lossy().into_owned())
+    }
+
+    /// The current value of a ref, if it exists.
+    pub fn tip(&self, name: &str) -> Result<Option<ObjectId>, StoreError> {
+        let r = self.repo.try_find_reference(name).map_err(|e| StoreError::read(name, e))?;
+        Ok(match r {
+            None => None,
+            Some(r) => match r.target().try_id() {
+                Some(id) => Some(id.to_owned()),
+                None => None,
+            },
+        })
+    }
+
+    /// Refs below a prefix, with their targets.
+    pub fn refs_with_prefix(&self, prefix: &str) -> Result<Vec<(String, ObjectId)>, StoreError> {
+        let platform = self.repo.references().map_err(|e| StoreError::read("refs", e))?;
+        let iter = platform.prefixed(prefix).map_err(|e| StoreError::read(prefix, e))?;
+        let mut out = Vec::new();
+        for r in iter {
+            let r = r.map_err(|e| StoreError::read(prefix, e))?;
+            if let Some(id) = r.target().try_id() {
+                out.push((r.name().as_bstr().to_str_lossy().into_owned(), id.to_owned()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The tree of a commit, checking that `name`'s target is a commit.
+    fn commit_tree(&self, name: &str, id: ObjectId) -> Result<ObjectId, StoreError> {
+        let obj = self.repo.find_object(id).map_err(|e| StoreError::read(format!("{name} ({id})"), e))?;
+        if obj.kind != gix::objs::Kind::Commit {
+            return Err(StoreError::NotACommit { reference: name.to_owned(), kind: obj.kind.to_string() });
+        }
+        let commit = obj.into_commit();
+        let tree = commit.tree_id().map_err(|e| StoreError::read(format!("{name} ({id})"), e))?;
+        Ok(tree.detach())
+    }
+
+    fn tree_entries(&self, what: &str, tree: ObjectId) -> Result<Vec<Entry>, StoreError> {
+        let t = self.repo.find_tree(tree).map_err(|e| StoreError::read(what, e))?;
+        let decoded = t.decode().map_err(|e| StoreError::read(what, e))?;
+        Ok(decoded.entries.iter().map(|e| Entry { mode: e.mode, filename: e.filename.to_owned(), oid: e.oid.to_owned() }).collect())
+    }
+
+    fn blob(&self, what: &str, id: ObjectId) -> Result<Vec<u8>, StoreError> {
+        let b = self.repo.find_blob(id).map_err(|e| StoreError::read(what, e))?;
+        Ok(b.data.clone())
+    }
+
+    /// Read the claims board at `tip` (the empty board when there is none yet).
+    pub fn load_claims(&self, name: &str, tip: Option<ObjectId>) -> Result<Loaded, StoreError> {
+        let Some(id) = tip else {
+            return Ok(Loaded::default());
+        };
+        let tree = self.commit_tree(name, id)?;
+        let corrupt = |path: &str, e: super::error::BoxError| StoreError::Corrupt { reference: name.to_owned(), path: path.to_owned(), source: e };
+        let mut loaded = Loaded { tip: Some(id), ..Loaded::default() };
+        let mut saw_meta = false;
+        for entry in self.tree_entries(name, tree)? {
+            let fname = entry.filename.to_str_lossy().into_owned();
+            match fname.as_str() {
+                META => {
+                    let bytes = self.blob(name, entry.oid)?;
+                    let meta: codec::Meta = serde_json::from_slice(&bytes).map_err(|e| corrupt(META, Box::new(e)))?;
+                    if meta.schema != SCHEMA {
+                        return Err(StoreError::Schema { reference: name.to_owned(), found: meta.schema, supported: SCHEMA });
+                    }
+                    saw_meta = true;
+                }
+                QUEUE => {
+                    let bytes = self.blob(name, entry.oid)?;
+                    loaded.state.queue = codec::decode_queue(&bytes).map_err(|e| corrupt(QUEUE, Box::new(e)))?;
+                }
+                CLAIMS_DIR if entry.mode.is_tree() => {
+                    for b in self.tree_entries(name, entry.oid)? {
+                        let bname = b.filename.to_str_lossy().into_owned();
+                        let path = format!("{CLAIMS_DIR}/{bname}");
+                        let Some(bucket) = bname.strip_suffix(".json") else {
+                            return Err(corrupt(&path, "unexpected file in claims/".into()));
+                        };
+                        let bytes = self.blob(name, b.oid)?;
+                        let claims = codec::decode_bucket(&bytes).map_err(|e| corrupt(&path, Box::new(e)))?;
+                        for c in claims {
+                            if c.id.bucket() != bucket {
+                                return Err(corrupt(&path, format!("claim {} is in the wrong bucket", c.id).into()));
+                            }
+                            loaded.state.claims.insert(c.id.clone(), c);
+                        }
+                        loaded.buckets.insert(bucket.to_owned(), b.oid);
+                    }
+                }
+                README => {}
+                _ => loaded.foreign.push(entry),
+            }
+        }
+        if !saw_meta {
+            return Err(corrupt(META, "missing: this ref was not written by git-coord".into()));
+        }
+        Ok(loaded)
+    }
+
+    /// Write the tree for `state` (reusing unchanged buckets of `base`) and a commit on
+    /// `base.tip`. Returns the commit id; no ref moves.
+    pub fn commit_claims(
+        &self,
+        base: &Loaded,
+        state: &ClaimsState,
+        message: &str,
+        author: &str,
+        now: Timestamp,
+    ) -> Result<ObjectId, StoreError> {
+        let w = |e: gix::Error| StoreError::write("objects", e);
+        let mut bucket_entries = Vec::new();
+        for (name, claims) in codec::buckets(state) {
+            let unchanged = base.buckets.get(&name).filter(|_| {
+                let before: Vec<_> = base.state.claims.values().filter(|c| c.id.bucket() == name).collect();
+                before == claims
+            });
+            let oid = match unchanged {
+                Some(oid) => *oid,
+                None => self.repo.write_blob(codec::encode_bucket(&claims)).map_err(w)?.detach(),
+            };
+            bucket_entries.push(Entry { mode: EntryKind::Blob.into(), filename: format!("{name}.json").into(), oid });
+        }
+        let mut top = base.foreign.clone();
+        top.push(Entry { mode: EntryKind::Blob.into(), filename: README.into(), oid: self.repo.write_blob(codec::README_TEXT).map_err(w)?.detach() });
+        top.push(Entry { mode: EntryKind::Blob.into(), filename: META.into(), oid: self.repo.write_blob(codec::encode_meta()).map_err(w)?.detach() });
+        if !bucket_entries.is_empty() {
+            bucket_entries.sort();
+            let t = self.repo.write_object(&gix::objs::Tree { entries: bucket_entries }).map_err(w)?.detach();
+            top.push(Entry { mode: EntryKind::Tree.into(), filename: CLAIMS_DIR.into(), oid: t });
+        }
+        if !state.queue.is_empty() {
+            let oid = self.repo.write_blob(codec::encode_queue(&state.queue)).map_err(w)?.detach();
+            top.push(Entry { mode: EntryKind::Blob.into(), filename: QUEUE.into(), oid });
+        }
+        top.sort();
+        let tree = self.repo.write_object(&gix::objs::Tree { entries: top }).map_err(w)?.detach();
+        self.write_commit(tree, base.tip, message, author, now)
+    }
+
+    /// Write a commit object.
+    pub fn write_commit(
+        &self,
+        tree: ObjectId,
+        parent: Option<ObjectId>,
+        message: &str,
+        author: &str,
+        now: Timestamp,
+    ) -> Result<ObjectId, StoreError> {
+        let sig = signature(author, now);
+        let commit = gix::objs::Commit {
+            tree,
+            parents: parent.into_iter().collect(),
+            author: sig.clone(),
+            committer: sig,
+            encoding: None,
+            message: message.into(),
+            extra_headers: Vec::new(),
+        };
+        Ok(self.repo.write_object(&commit).map_err(|e| StoreError::write("commit", e))?.detach())
+    }
+
+    /// The empty tree's id (written if needed).
+    pub fn empty_tree(&self) -> Result<ObjectId, StoreError> {
+        Ok(self
+            .repo
+            .write_object(&gix::objs::Tree { entries: Vec::new() })
+            .map_err(|e| StoreError::write("tree", e))?
+            .detach())
+    }
+
+    /// Move `name` from `expected` to `new` only if it still is `expected`.
+    pub fn cas(&self, name: &str, expected: Option<ObjectId>, new: ObjectId, who: &str, now: Timestamp) -> Result<Cas, StoreError> {
+        let full: gix::refs::FullName = name.try_into().map_err(|e| StoreError::write(name, Box::new(e) as super::error::BoxError))?;
+        let edit = RefEdit {
+            change: Change::Update {
+                log: LogChange { mode: RefLog::AndReference, force_create_reflog: false, message: BString::from("git-coord") },
+                expected: match expected {
+                    Some(id) => PreviousValue::MustExistAndMatch(Target::Object(id)),
+                    None => PreviousValue::MustNotExist,
+                },
+                new: Target::Object(new),
+            },
+            name: full,
+            deref: false,
+        };
+        let sig = signature(who, now);
+        let mut buf = gix::date::parse::TimeBuf::default();
+        match self.repo.edit_references_as(Some(edit), Some(sig.to_ref(&mut buf))) {
+            Ok(_) => Ok(Cas::Done),
+            Err(e) => {
+                let actual = self.tip(name)?;
+                if actual != expected {
+                    Ok(Cas::Lost { actual })
+                } else {
+                    Err(StoreError::write(name, e))
+                }
+            }
+        }
+    }
+
+    /// Delete a local ref if it still has `expected`.
+    pub fn delete_ref(&self, name: &str, expected: ObjectId) -> Result<(), StoreError> {
+        let full: gix::refs::FullName = name.try_into().map_err(|e| StoreError::write(name, Box::new(e) as super::error::BoxError))?;
+        let edit = RefEdit {
+            change: Change::Delete { expected: PreviousValue::MustExistAndMatch(Target::Object(expected)), log: RefLog::AndReference },
+            name: full,
+            deref: false,
+        };
+        self.repo.edit_references_as(Some(edit), None).map_err(|e| StoreError::write(name, e))?;
+        Ok(())
+    }
+
+    /// Tracked paths from the index, sorted bytewise (the index order).
+    pub fn tracked_files(&self) -> Result<Vec<String>, StoreError> {
+        if self.is_bare() {
+            return Ok(Vec::new());
+        }
+        let index = self.repo.index_or_empty().map_err(|e| StoreError::read("the index", e))?;
+        let mut out: Vec<String> = index
+            .entries()
+            .iter()
+            .filter(|e| e.stage_raw() == 0)
+            .map(|e| e.path(&index).to_str_lossy().into_owned())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Walk first-parent history from `tip`, newest first, stopping after `limit` commits or
+    /// at the first commit older than `since`.
+    pub fn history(&self, name: &str, tip: ObjectId, limit: usize, since: Option<Timestamp>) -> Result<Vec<HistoryEntry>, StoreError> {
+        let mut out = Vec::new();
+        let mut next = Some(tip);
+        while let Some(id) = next {
+            if out.len() >= limit {
+                break;
+            }
+            let c = self.repo.find_commit(id).map_err(|e| StoreError::read(format!("{name} history ({id})"), e))?;
+            let time = Timestamp(c.time().map_err(|e| StoreError::read(format!("{name} history ({id})"), e))?.seconds);
+            if since.is_some_and(|s| time < s) {
+                break;
+            }
+            let message = c.message_raw().map_err(|e| StoreError::read(format!("{name} history ({id})"), e))?.to_str_lossy().into_owned();
+            next = c.parent_ids().next().map(|p| p.detach());
+            out.push(HistoryEntry { id, time, message });
+        }
+        Ok(out)
+    }
+
+    /// The committer time of a commit.
+    pub fn commit_time(&self, id: ObjectId) -> Result<Timestamp, StoreError> {
+        let c = self.repo.find_commit(id).map_err(|e| StoreError::read(id.to_string(), e))?;
+        Ok(Timestamp(c.time().map_err(|e| StoreError::read(id.to_string(), e))?.seconds))
+    }
+
+    /// Read a file of the working tree (policy); `None` when absent.
+    pub fn read_worktree_file(&self, rel: &str) -> Result<Option<String>, StoreError> {
+        let Some(dir) = self.workdir() else { return Ok(None) };
+        match std::fs::read_to_string(dir.join(rel)) {
+            Ok(s) => Ok(Some(s)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StoreError::read(rel, e)),
+        }
+    }
+
+    /// A file's content at HEAD (for bare repositories: policy from the default branch).
+    pub fn read_head_file(&self, rel: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let Ok(commit) = self.repo.head_commit() else { return Ok(None) };
+        let tree = commit.tree().map_err(|e| StoreError::read("HEAD", e))?;
+        let entry = tree.lookup_entry_by_path(rel).map_err(|e| StoreError::read(rel, e))?;
+        match entry {
+            Some(e) => Ok(Some(self.blob(rel, e.object_id())?)),
+            None => Ok(None),
+        }
+    }
+}
+
+fn signature(who: &str, now: Timestamp) -> gix::actor::Signature {
+    gix::actor::Signature {
+        name: who.into(),
+        email: "git-coord".into(),
+        time: gix::date::Time { seconds: now.0, offset: 0 },
+    }
+}
