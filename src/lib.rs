@@ -2,6 +2,8 @@
 //!
 //! Layers point one way: `model` ← `engine`, `store` ← `ops` ← `cli`. Only `cli` prints.
 
+pub mod cli;
 pub mod engine;
 pub mod model;
+pub mod ops;
 pub mod store;

@@ -1,0 +1,42 @@
+//! `git coord check`
+
+use super::render::{self, Out};
+use super::warn;
+use crate::ops::query::check;
+use crate::ops::{Context, Error, Exit};
+
+/// Would these scopes conflict for me? Exit 0 safe, 1 conflict (writes nothing)
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[arg(required = true, value_name = "SCOPE")]
+    scopes: Vec<String>,
+    /// Ask about a shared claim
+    #[arg(long)]
+    shared: bool,
+    /// Answer from the local copy without fetching first
+    #[arg(long)]
+    no_fetch: bool,
+}
+
+pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
+    let report = check(ctx, &a.scopes, a.shared, !a.no_fetch)?;
+    let exit = if report.safe { Exit::Ok } else { Exit::Refused };
+    if let Some(e) = &report.fetch_error {
+        warn(&format!("warning: could not refresh from the remote ({e}); answering from the local copy"));
+    }
+    if out.json {
+        out.json(&report);
+        return Ok(exit);
+    }
+    let names: Vec<String> = report.scopes.iter().map(ToString::to_string).collect();
+    if report.safe {
+        out.line(format!("free: {} can claim {}", ctx.agent, names.join(", ")));
+    } else {
+        out.line(format!("conflict: {} is held by others", names.join(", ")));
+        render::conflicts(out, &report.conflicts, ctx.now());
+        if let Some(s) = &report.suggestion {
+            out.line(format!("hint: {s}"));
+        }
+    }
+    Ok(exit)
+}

@@ -1,0 +1,118 @@
+//! `git coord claim`
+
+use super::render::{self, Out};
+use super::{span, warn};
+use crate::model::{Timestamp, Urgency};
+use crate::ops::claim::{claim, ClaimReport, ClaimRequest, Decision, WaitObserver};
+use crate::ops::{Context, Error, Exit};
+
+/// Claim files, symbols or keys before editing them (all scopes or none)
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Globs or paths (src/auth/**), symbols (src/a.ts::Class::method) or keys (db:schema:users)
+    #[arg(required = true, value_name = "SCOPE")]
+    scopes: Vec<String>,
+    /// Share with other shared claims (still blocks and is blocked by exclusive ones)
+    #[arg(long)]
+    shared: bool,
+    /// The symbol or file does not exist yet: you are about to create it
+    #[arg(long)]
+    new: bool,
+    /// How long the claim lasts (90s, 15m, 4h, 2d); default from .coord.toml, else 2h
+    #[arg(long, value_name = "DUR")]
+    ttl: Option<String>,
+    /// Queue and wait up to DUR for the holders to let go
+    #[arg(long, value_name = "DUR")]
+    wait: Option<String>,
+    /// Place in the queue: low, normal, high or blocking
+    #[arg(long, value_name = "LEVEL", default_value = "normal")]
+    urgency: String,
+    /// Tell others what you are doing
+    #[arg(long, value_name = "TEXT")]
+    note: Option<String>,
+    /// The task this claim is for
+    #[arg(long, value_name = "ID")]
+    task: Option<String>,
+}
+
+struct Progress {
+    json: bool,
+    now: Timestamp,
+}
+
+impl WaitObserver for Progress {
+    fn queued(&mut self, report: &ClaimReport, deadline: Timestamp) {
+        if self.json {
+            return;
+        }
+        let holders: Vec<String> = report.conflicts.iter().map(|c| format!("{} ({})", c.claim.agent, c.claim.id)).collect();
+        warn(&format!("queued behind {}; waiting until {deadline} ({})", holders.join(", "), render::relative(self.now, deadline)));
+    }
+}
+
+pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
+    let urgency = Urgency::parse(&a.urgency)
+        .ok_or_else(|| Error::usage(format!("invalid --urgency '{}': use low, normal, high or blocking", a.urgency), None))?;
+    let note = a.note.as_ref().map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    let req = ClaimRequest {
+        scopes: a.scopes.clone(),
+        shared: a.shared,
+        new: a.new,
+        ttl: span("--ttl", &a.ttl)?,
+        wait: span("--wait", &a.wait)?,
+        urgency,
+        note,
+        task: a.task.clone(),
+    };
+    let mut progress = Progress { json: out.json, now: ctx.now() };
+    let report = claim(ctx, &req, &mut progress)?;
+    let exit = if report.pending && !ctx.offline {
+        Exit::Remote
+    } else if report.decision == Decision::Conflict {
+        Exit::Refused
+    } else {
+        Exit::Ok
+    };
+    if out.json {
+        out.json(&report);
+        return Ok(exit);
+    }
+    let now = ctx.now();
+    match report.decision {
+        Decision::Conflict => {
+            out.line(format!("conflict: {} cannot have {}", ctx.agent, a.scopes.join(", ")));
+            render::conflicts(out, &report.conflicts, now);
+            if let Some(s) = &report.suggestion {
+                out.line(format!("hint: {s}"));
+            }
+        }
+        Decision::Queued => out.line(format!("queued: {} waits for {}", ctx.agent, a.scopes.join(", "))),
+        d => {
+            let word = match d {
+                Decision::Refreshed => "refreshed",
+                Decision::Coexist => "granted (coexists with other symbols in the file)",
+                Decision::Narrowed => "granted (narrowed)",
+                _ => "granted",
+            };
+            out.line(format!("{word}: {} for {}", scopes_text(&report), ctx.agent));
+            for c in &report.claims {
+                out.line(format!("  {}", render::claim_line(c, now)));
+            }
+            if let Some(w) = &report.waited {
+                out.line(format!("  (after waiting {w})"));
+            }
+        }
+    }
+    if report.pending {
+        let why = report.error.as_deref().unwrap_or("offline");
+        warn(&format!(
+            "{}: recorded locally as pending ({why}); run `git coord sync` to confirm it with the remote",
+            if ctx.offline { "offline" } else { "warning: remote unreachable" }
+        ));
+    }
+    Ok(exit)
+}
+
+fn scopes_text(r: &ClaimReport) -> String {
+    r.claims.iter().map(|c| c.scope.to_string()).collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,41 @@
+//! `git coord init`
+
+use super::render::Out;
+use crate::ops::setup::{init, SetupReport};
+use crate::ops::{Context, Error, Exit};
+
+/// Set up refspecs, hooks and .coord.toml, and probe the remote (idempotent)
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Do not install git hooks
+    #[arg(long)]
+    no_hooks: bool,
+}
+
+pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
+    let r = init(ctx, !a.no_hooks)?;
+    Ok(render_steps(out, &r))
+}
+
+/// Shared with `doctor`: one line per step, with the fix when there is one.
+pub fn render_steps(out: &mut Out, r: &SetupReport) -> Exit {
+    let exit = if r.ok {
+        Exit::Ok
+    } else if r.remote_failed() {
+        Exit::Remote
+    } else {
+        Exit::Refused
+    };
+    if out.json {
+        out.json(r);
+        return exit;
+    }
+    for s in &r.steps {
+        let status = serde_json::to_value(s.status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        out.line(format!("{status:>8}  {:<8} {}", s.name, s.detail));
+        if let Some(f) = &s.fix {
+            out.line(format!("{:>8}  {:<8} fix: {f}", "", ""));
+        }
+    }
+    exit
+}

@@ -1,0 +1,59 @@
+//! `git coord log`
+
+use std::time::Duration;
+
+use super::render::Out;
+use crate::model::time::parse_when;
+use crate::ops::log::{log, Event};
+use crate::ops::txn::view;
+use crate::ops::{Context, Error, Exit};
+
+/// Show the history of coordination events, newest first
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Only events since WHEN (RFC 3339, or a duration back from now like 2h)
+    #[arg(long, value_name = "WHEN")]
+    since: Option<String>,
+    /// At most N events
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    limit: usize,
+    /// Keep printing new events as they arrive (fetching every 2s)
+    #[arg(long)]
+    follow: bool,
+}
+
+fn line(e: &Event) -> String {
+    format!("{}  {}  {:<8} {}", &e.commit[..10], e.time, e.op, e.subject)
+}
+
+pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
+    let since = a.since.as_deref().map(|s| parse_when(s, ctx.now())).transpose()?;
+    if a.follow && out.json {
+        return Err(Error::usage("--follow prints a stream: use it without --json", None));
+    }
+    let _ = view(ctx, true)?;
+    let report = log(ctx, since, a.limit, None)?;
+    if out.json {
+        out.json(&report);
+        return Ok(Exit::Ok);
+    }
+    for e in report.events.iter().rev() {
+        out.line(line(e));
+    }
+    if !a.follow {
+        return Ok(Exit::Ok);
+    }
+    let mut last = report.events.first().map(|e| e.commit.clone());
+    loop {
+        out.flush();
+        std::thread::sleep(Duration::from_secs(2));
+        let _ = view(ctx, true)?;
+        let fresh = log(ctx, None, 1000, last.as_deref())?;
+        for e in fresh.events.iter().rev() {
+            out.line(line(e));
+        }
+        if let Some(e) = fresh.events.first() {
+            last = Some(e.commit.clone());
+        }
+    }
+}

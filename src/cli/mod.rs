@@ -1,0 +1,151 @@
+//! The command-line front end: parses arguments into requests, runs the use case, renders
+//! the report (human text or exactly one JSON object) and chooses the exit code.
+
+mod check;
+mod claim;
+mod doctor;
+mod init;
+mod log;
+mod release;
+mod renew;
+mod render;
+mod status;
+mod sync;
+mod who;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::model::{Span, Timestamp};
+use crate::ops::{Context, Error, Exit, Settings};
+pub use render::Out;
+
+/// Coordinate agents and people on one repository, with all shared state in refs/coord/
+#[derive(Parser, Debug)]
+#[command(name = "git-coord", bin_name = "git coord", version, about, long_about = None, disable_help_subcommand = true)]
+pub struct Cli {
+    /// Print exactly one JSON object on stdout
+    #[arg(long, global = true)]
+    json: bool,
+    /// Act as this agent (else GIT_COORD_AGENT, git config coord.agent, user.email@host)
+    #[arg(long, global = true, value_name = "ID")]
+    agent: Option<String>,
+    /// Coordinate through this remote (else git config coord.remote, else origin)
+    #[arg(long, global = true, value_name = "NAME")]
+    remote: Option<String>,
+    /// Do not touch the remote: record writes as pending until `git coord sync`
+    #[arg(long, global = true)]
+    offline: bool,
+    /// Run as if started in DIR
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    Init(init::Args),
+    Doctor(doctor::Args),
+    Claim(claim::Args),
+    Release(release::Args),
+    Renew(renew::Args),
+    Check(check::Args),
+    Who(who::Args),
+    Status(status::Args),
+    Log(log::Args),
+    Sync(sync::Args),
+}
+
+/// Parse, run, render; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { Exit::Usage as i32 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let mut out = Out::new(cli.json);
+    let result = settings(&cli).and_then(|s| run(&cli, s, &mut out));
+    match result {
+        Ok(exit) => exit as i32,
+        Err(e) => {
+            render::error(&mut out, &e);
+            e.exit() as i32
+        }
+    }
+}
+
+fn run(cli: &Cli, settings: Settings, out: &mut Out) -> Result<Exit, Error> {
+    let ctx = Context::open(settings)?;
+    match &cli.command {
+        Command::Init(a) => init::run(&ctx, a, out),
+        Command::Doctor(a) => doctor::run(&ctx, a, out),
+        Command::Claim(a) => claim::run(&ctx, a, out),
+        Command::Release(a) => release::run(&ctx, a, out),
+        Command::Renew(a) => renew::run(&ctx, a, out),
+        Command::Check(a) => check::run(&ctx, a, out),
+        Command::Who(a) => who::run(&ctx, a, out),
+        Command::Status(a) => status::run(&ctx, a, out),
+        Command::Log(a) => log::run(&ctx, a, out),
+        Command::Sync(a) => sync::run(&ctx, a, out),
+    }
+}
+
+/// Everything read from the environment, in one place: the clock, identity, fault injection.
+fn settings(cli: &Cli) -> Result<Settings, Error> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let now = match env("GIT_COORD_NOW") {
+        Some(t) => Timestamp::parse_rfc3339(&t).map_err(|_| Error::usage(format!("invalid GIT_COORD_NOW '{t}': use RFC 3339, like 2026-11-21T10:00:00Z"), None))?,
+        None => {
+            let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            Timestamp(d.as_secs() as i64)
+        }
+    };
+    let seed = match env("GIT_COORD_SEED") {
+        Some(s) => s.parse().map_err(|_| Error::usage(format!("invalid GIT_COORD_SEED '{s}': use a whole number"), None))?,
+        None => {
+            let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            (d.as_nanos() as u64) ^ ((std::process::id() as u64) << 32)
+        }
+    };
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .or_else(|| env("HOSTNAME"));
+    let cwd = match &cli.dir {
+        Some(d) => d.clone(),
+        None => std::env::current_dir().map_err(|e| Error::usage(format!("cannot read the current directory: {e}"), None))?,
+    };
+    Ok(Settings {
+        cwd,
+        agent_flag: cli.agent.clone(),
+        agent_env: env("GIT_COORD_AGENT"),
+        remote_flag: cli.remote.clone(),
+        offline: cli.offline,
+        now,
+        seed,
+        user_env: env("USER").or_else(|| env("USERNAME")),
+        hostname,
+        crash_at: env("GIT_COORD_CRASH_AT"),
+    })
+}
+
+/// Parse a duration flag.
+fn span(flag: &str, v: &Option<String>) -> Result<Option<Span>, Error> {
+    match v {
+        None => Ok(None),
+        Some(t) => Span::parse(t).map(Some).map_err(|e| Error::usage(format!("{flag}: {e}"), None)),
+    }
+}
+
+/// Write a line to stderr (progress and warnings; never part of the JSON contract).
+fn warn(msg: &str) {
+    let _ = writeln!(std::io::stderr(), "{msg}");
+}

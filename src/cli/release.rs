@@ -1,0 +1,45 @@
+//! `git coord release`
+
+use super::render::{self, Out};
+use super::warn;
+use crate::ops::release::{release, ReleaseRequest};
+use crate::ops::{Context, Error, Exit};
+
+/// Release your claims (another agent's only with --force, which is recorded)
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Claim ids (c-1a2b3c4d), as shown by `git coord status`
+    #[arg(value_name = "CLAIM-ID")]
+    ids: Vec<String>,
+    /// Release your claims on exactly this scope
+    #[arg(long = "scope", value_name = "SCOPE")]
+    scopes: Vec<String>,
+    /// Release all your claims
+    #[arg(long)]
+    all: bool,
+    /// Release claims held by another agent (recorded in the history)
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
+    let req = ReleaseRequest { ids: a.ids.clone(), scopes: a.scopes.clone(), all: a.all, force: a.force };
+    let report = release(ctx, &req)?;
+    let exit = if report.pending && !ctx.offline { Exit::Remote } else { Exit::Ok };
+    if out.json {
+        out.json(&report);
+        return Ok(exit);
+    }
+    if report.released.is_empty() {
+        out.line(format!("nothing to release: {} holds no claims", ctx.agent));
+    } else {
+        out.line(format!("released {} claim(s){}", report.released.len(), if report.forced { " (forced, recorded)" } else { "" }));
+        for c in &report.released {
+            out.line(format!("  {}", render::claim_line(c, ctx.now())));
+        }
+    }
+    if report.pending {
+        warn(&format!("recorded locally as pending ({}); run `git coord sync`", report.error.as_deref().unwrap_or("offline")));
+    }
+    Ok(exit)
+}

@@ -1,0 +1,124 @@
+//! Shared rendering: the output sink (human or JSON, broken pipes exit quietly), the error
+//! renderer, and the few formats several commands print (a claim line, a conflict table).
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::model::{Claim, Mode, Timestamp};
+use crate::ops::report::ConflictReport;
+use crate::ops::Error;
+
+/// Where a command's report goes.
+pub struct Out {
+    pub json: bool,
+    stdout: std::io::Stdout,
+}
+
+impl Out {
+    pub fn new(json: bool) -> Out {
+        Out { json, stdout: std::io::stdout() }
+    }
+
+    /// Print one line of human output.
+    pub fn line(&mut self, text: impl AsRef<str>) {
+        let mut lock = self.stdout.lock();
+        if let Err(e) = writeln!(lock, "{}", text.as_ref()) {
+            quiet_on_broken_pipe(e);
+        }
+    }
+
+    /// Print the one JSON object of this command.
+    pub fn json<T: Serialize>(&mut self, value: &T) {
+        let mut lock = self.stdout.lock();
+        let text = serde_json::to_string_pretty(value).expect("because reports always serialise");
+        if let Err(e) = writeln!(lock, "{text}") {
+            quiet_on_broken_pipe(e);
+        }
+    }
+
+    pub fn flush(&mut self) {
+        if let Err(e) = self.stdout.flush() {
+            quiet_on_broken_pipe(e);
+        }
+    }
+}
+
+fn quiet_on_broken_pipe(e: std::io::Error) {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+}
+
+/// `error: …`, then `caused by: …` lines, then `hint: …`; in JSON mode also one object on
+/// stdout with the same content.
+pub fn error(out: &mut Out, e: &Error) {
+    let mut causes = Vec::new();
+    if let Some(d) = e.detail() {
+        causes.push(d.to_owned());
+    }
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        let text = s.to_string();
+        if !causes.contains(&text) && !e.to_string().ends_with(&text) {
+            causes.push(text);
+        }
+        src = s.source();
+    }
+    let hint = e.hint();
+    let mut text = format!("error: {e}\n");
+    for c in &causes {
+        text.push_str(&format!("caused by: {c}\n"));
+    }
+    if let Some(h) = &hint {
+        text.push_str(&format!("hint: {h}\n"));
+    }
+    let _ = std::io::stderr().write_all(text.as_bytes());
+    if out.json {
+        #[derive(Serialize)]
+        struct JsonError<'a> {
+            error: Body<'a>,
+        }
+        #[derive(Serialize)]
+        struct Body<'a> {
+            message: String,
+            causes: &'a [String],
+            hint: Option<String>,
+            exit: i32,
+        }
+        out.json(&JsonError { error: Body { message: e.to_string(), causes: &causes, hint, exit: e.exit() as i32 } });
+    }
+}
+
+/// "in 1h59m" / "3m ago".
+pub fn relative(now: Timestamp, t: Timestamp) -> String {
+    if t >= now {
+        format!("in {}", now.until(t).human())
+    } else {
+        format!("{} ago", t.until(now).human())
+    }
+}
+
+/// One line describing a claim.
+pub fn claim_line(c: &Claim, now: Timestamp) -> String {
+    let mode = if c.mode == Mode::Shared { " (shared)" } else { "" };
+    let note = c.note.as_ref().map(|n| format!("  \"{n}\"")).unwrap_or_default();
+    let task = c.task.as_ref().map(|t| format!("  task {t}")).unwrap_or_default();
+    format!("{}  {:<20} {}{mode}  expires {} ({}){task}{note}", c.id, c.agent.as_str(), c.scope, relative(now, c.expires_at), c.expires_at)
+}
+
+/// The table of what is held by whom.
+pub fn conflicts(out: &mut Out, conflicts: &[ConflictReport], now: Timestamp) {
+    for c in conflicts {
+        out.line(format!("  {} is held by {}", c.requested, c.claim.agent));
+        out.line(format!("    {}", claim_line(&c.claim, now)));
+        if !c.symbols.is_empty() {
+            out.line(format!("    symbols: {}", c.symbols.join(", ")));
+        }
+        if !c.files.is_empty() {
+            out.line(format!("    files:   {}", c.files.join(", ")));
+        } else if let Some(w) = &c.witness {
+            out.line(format!("    no file yet; both would cover e.g. {w}"));
+        }
+    }
+}

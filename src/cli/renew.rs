@@ -1,0 +1,39 @@
+//! `git coord renew`
+
+use super::render::{self, Out};
+use super::{span, warn};
+use crate::ops::release::{renew, RenewRequest};
+use crate::ops::{Context, Error, Exit};
+
+/// Extend your claims
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Claim ids to extend
+    #[arg(value_name = "CLAIM-ID")]
+    ids: Vec<String>,
+    /// Extend all your active claims
+    #[arg(long)]
+    all: bool,
+    /// New lease length from now (90s, 15m, 4h, 2d); default from .coord.toml, else 2h
+    #[arg(long, value_name = "DUR")]
+    ttl: Option<String>,
+}
+
+pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
+    let report = renew(ctx, &RenewRequest { ids: a.ids.clone(), all: a.all, ttl: span("--ttl", &a.ttl)? })?;
+    let exit = if report.pending && !ctx.offline { Exit::Remote } else { Exit::Ok };
+    if out.json {
+        out.json(&report);
+        return Ok(exit);
+    }
+    if report.renewed.is_empty() {
+        out.line(format!("nothing to renew: {} holds no active claims", ctx.agent));
+    }
+    for c in &report.renewed {
+        out.line(format!("renewed {}", render::claim_line(c, ctx.now())));
+    }
+    if report.pending {
+        warn(&format!("recorded locally as pending ({}); run `git coord sync`", report.error.as_deref().unwrap_or("offline")));
+    }
+    Ok(exit)
+}

@@ -1,0 +1,34 @@
+//! `git coord who`
+
+use super::render::{self, Out};
+use super::warn;
+use crate::ops::query::who;
+use crate::ops::{Context, Error, Exit};
+
+/// List the active claims that cover a path or scope
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[arg(value_name = "PATH-OR-SCOPE")]
+    target: String,
+    /// Answer from the local copy without fetching first
+    #[arg(long)]
+    no_fetch: bool,
+}
+
+pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
+    let report = who(ctx, &a.target, !a.no_fetch)?;
+    if let Some(e) = &report.fetch_error {
+        warn(&format!("warning: could not refresh from the remote ({e}); answering from the local copy"));
+    }
+    if out.json {
+        out.json(&report);
+        return Ok(Exit::Ok);
+    }
+    if report.claims.is_empty() {
+        out.line(format!("nobody holds {}", report.target));
+    }
+    for c in &report.claims {
+        out.line(render::claim_line(c, ctx.now()));
+    }
+    Ok(Exit::Ok)
+}

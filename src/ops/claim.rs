@@ -1,0 +1,290 @@
+//! `claim`: take scopes, all or nothing; refresh what the agent already holds; optionally
+//! queue and wait for blockers to let go.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::context::Context;
+use super::error::Error;
+use super::report::{suggestion, ConflictReport};
+use super::scopes::{resolve, Purpose};
+use super::txn::{transact, Plan};
+use crate::engine::conflict::Judge;
+use crate::model::{Claim, ClaimId, ClaimsState, Mode, Op, OpId, Refresh, Scope, Span, Urgency, Waiter};
+use crate::store::Fetch;
+
+/// A validated claim request.
+#[derive(Debug, Clone, Default)]
+pub struct ClaimRequest {
+    pub scopes: Vec<String>,
+    pub shared: bool,
+    pub new: bool,
+    pub ttl: Option<Span>,
+    pub wait: Option<Span>,
+    pub urgency: Urgency,
+    pub note: Option<String>,
+    pub task: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Granted,
+    Refreshed,
+    Coexist,
+    Narrowed,
+    Queued,
+    Conflict,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClaimReport {
+    pub decision: Decision,
+    pub claims: Vec<Claim>,
+    pub conflicts: Vec<ConflictReport>,
+    pub synced: bool,
+    pub pending: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
+    /// How long the claim waited in the queue, when `--wait` was used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waited: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Progress while waiting, for the front end to show.
+pub trait WaitObserver {
+    fn queued(&mut self, report: &ClaimReport, deadline: crate::model::Timestamp);
+}
+
+pub fn claim(ctx: &Context, req: &ClaimRequest, observer: &mut dyn WaitObserver) -> Result<ClaimReport, Error> {
+    let tracked = ctx.store.tracked_files()?;
+    let judge = Judge::new(&tracked, &ctx.policy.shared_files)?;
+    let scopes = resolve(ctx, &req.scopes, &judge, tracked.len(), Purpose::Claim)?;
+    for s in &scopes {
+        if let Scope::Symbol(sym) = s {
+            let present = judge.is_tracked(&sym.file) || ctx.store.workdir().is_some_and(|d| d.join(&sym.file).is_file());
+            if !present && !req.new {
+                return Err(Error::usage(
+                    format!("{} does not exist, so {s} cannot name a symbol in it", sym.file),
+                    Some("check the path, or pass --new if you are about to create it".to_string()),
+                ));
+            }
+        }
+    }
+    let ttl = req.ttl.unwrap_or(ctx.policy.default_ttl);
+    if ttl.0 == 0 {
+        return Err(Error::usage("--ttl must be longer than 0s", None));
+    }
+    let mode = if req.shared { Mode::Shared } else { Mode::Exclusive };
+    let ids: Vec<ClaimId> = scopes.iter().map(|_| ClaimId::from_bits(ctx.random() as u32)).collect();
+    let op_id = OpId::from_bits(ctx.random());
+    let branch = ctx.store.branch();
+    let build = |state: &ClaimsState| -> Plan<ClaimReport> {
+        plan(ctx, state, &judge, &scopes, &ids, &op_id, mode, ttl, req, branch.clone())
+    };
+    let outcome = transact(ctx, |s| Ok(build(s)))?;
+    let mut report = outcome.result;
+    report.synced = outcome.synced;
+    report.pending = outcome.pending;
+    report.error = outcome.remote_error;
+    if report.decision != Decision::Conflict || req.wait.is_none() {
+        return Ok(report);
+    }
+    wait(ctx, req, &judge, report, ids, mode, ttl, branch, observer)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan(
+    ctx: &Context,
+    state: &ClaimsState,
+    judge: &Judge,
+    scopes: &[Scope],
+    ids: &[ClaimId],
+    op_id: &OpId,
+    mode: Mode,
+    ttl: Span,
+    req: &ClaimRequest,
+    branch: Option<String>,
+) -> Plan<ClaimReport> {
+    let now = ctx.now();
+    let active: Vec<&Claim> = state.active(now, ctx.skew()).collect();
+    let conflicts: Vec<ConflictReport> = judge
+        .conflicts(&ctx.agent, scopes, mode, active.iter().copied())
+        .into_iter()
+        .map(ConflictReport::from)
+        .collect();
+    if !conflicts.is_empty() {
+        let suggestion = suggestion(&conflicts, now);
+        return Plan::Refused(ClaimReport { decision: Decision::Conflict, claims: Vec::new(), conflicts, synced: false, pending: false, suggestion, waited: None, error: None });
+    }
+    let mut new = Vec::new();
+    let mut refresh = Vec::new();
+    let mut shown = Vec::new();
+    for (scope, id) in scopes.iter().zip(ids) {
+        let mine = active.iter().find(|c| c.agent == ctx.agent && &c.scope == scope && c.mode == mode);
+        match mine {
+            Some(c) => {
+                refresh.push(Refresh { claim: c.id.clone(), expires_at: now.plus(ttl), note: req.note.clone() });
+                let mut shown_claim = (*c).clone();
+                shown_claim.expires_at = now.plus(ttl);
+                if req.note.is_some() {
+                    shown_claim.note = req.note.clone();
+                }
+                shown.push(shown_claim);
+            }
+            None => {
+                let c = Claim {
+                    id: id.clone(),
+                    agent: ctx.agent.clone(),
+                    scope: scope.clone(),
+                    mode,
+                    created_at: now,
+                    expires_at: now.plus(ttl),
+                    note: req.note.clone(),
+                    task: req.task.clone(),
+                    branch: branch.clone(),
+                    urgency: req.urgency,
+                };
+                shown.push(c.clone());
+                new.push(c);
+            }
+        }
+    }
+    let coexist = new.iter().any(|c| match &c.scope {
+        Scope::Symbol(s) => active.iter().any(|o| o.agent != ctx.agent && o.scope.file() == Some(s.file.as_str())),
+        _ => false,
+    });
+    let decision = if new.is_empty() {
+        Decision::Refreshed
+    } else if coexist {
+        Decision::Coexist
+    } else {
+        Decision::Granted
+    };
+    let op = Op::Claim { id: op_id.clone(), agent: ctx.agent.clone(), new, refresh };
+    Plan::Write(op, ClaimReport { decision, claims: shown, conflicts: Vec::new(), synced: false, pending: false, suggestion: None, waited: None, error: None })
+}
+
+/// Queue behind the blockers and poll until granted or the deadline passes.
+#[allow(clippy::too_many_arguments)]
+fn wait(
+    ctx: &Context,
+    req: &ClaimRequest,
+    judge: &Judge,
+    first: ClaimReport,
+    ids: Vec<ClaimId>,
+    mode: Mode,
+    ttl: Span,
+    branch: Option<String>,
+    observer: &mut dyn WaitObserver,
+) -> Result<ClaimReport, Error> {
+    let start_now = ctx.now();
+    let started = Instant::now();
+    let wait = req.wait.unwrap_or(Span(0));
+    let deadline = start_now.plus(wait);
+    // Every requested scope goes into the waiter, not only the blocked ones: all or nothing.
+    let all_scopes = resolve(ctx, &req.scopes, judge, 0, Purpose::Query)?;
+    let claims: Vec<Claim> = all_scopes
+        .iter()
+        .zip(&ids)
+        .map(|(s, id)| Claim {
+            id: id.clone(),
+            agent: ctx.agent.clone(),
+            scope: s.clone(),
+            mode,
+            created_at: start_now,
+            expires_at: start_now.plus(ttl),
+            note: req.note.clone(),
+            task: req.task.clone(),
+            branch: branch.clone(),
+            urgency: req.urgency,
+        })
+        .collect();
+    let waiter = Waiter { claims: claims.clone(), agent: ctx.agent.clone(), urgency: req.urgency, queued_at: start_now, deadline, ttl };
+    let key = ids[0].clone();
+    let enqueue = Op::Enqueue { id: OpId::from_bits(ctx.random()), waiter };
+    let out = transact(ctx, |state| {
+        Ok(if state.claims.contains_key(&key) || state.queue.iter().any(|w| w.id() == &key) {
+            Plan::Done(())
+        } else {
+            Plan::Write(enqueue.clone(), ())
+        })
+    })?;
+    if out.pending {
+        let mut r = first;
+        r.decision = Decision::Queued;
+        r.pending = true;
+        r.error = out.remote_error;
+        return Ok(r);
+    }
+    let mut latest = first;
+    latest.decision = Decision::Queued;
+    observer.queued(&latest, deadline);
+    let mut nap = Duration::from_millis(150);
+    loop {
+        let now = start_now.plus(Span(started.elapsed().as_secs() as i64));
+        ctx.advance_to(now);
+        if let Some(remote) = ctx.online_remote() {
+            if let Fetch::Unreachable(e) = remote.fetch()? {
+                latest.error = Some(e);
+            }
+        }
+        let tip = ctx.store.tip(crate::store::refs::CLAIMS)?;
+        let state = ctx.store.load_claims(crate::store::refs::CLAIMS, tip)?.state;
+        if let Some(report) = granted(&state, &ids, started) {
+            return Ok(report);
+        }
+        let queued = state.queue.iter().any(|w| w.id() == &key);
+        if now >= deadline || !queued {
+            // Leave the queue (if still in it) and report who still holds the scopes.
+            let leave = Op::Dequeue { id: OpId::from_bits(ctx.random()), agent: ctx.agent.clone(), waiter: key.clone() };
+            let out = transact(ctx, |state| {
+                Ok(if state.queue.iter().any(|w| w.id() == &key) { Plan::Write(leave.clone(), ()) } else { Plan::Done(()) })
+            })?;
+            let state = ctx.store.load_claims(crate::store::refs::CLAIMS, ctx.store.tip(crate::store::refs::CLAIMS)?)?.state;
+            if let Some(report) = granted(&state, &ids, started) {
+                return Ok(report);
+            }
+            let conflicts: Vec<ConflictReport> = judge
+                .conflicts(&ctx.agent, &all_scopes, mode, state.active(now, ctx.skew()))
+                .into_iter()
+                .map(ConflictReport::from)
+                .collect();
+            latest.decision = Decision::Conflict;
+            latest.suggestion = suggestion(&conflicts, now);
+            if !conflicts.is_empty() {
+                latest.conflicts = conflicts;
+            }
+            latest.synced = out.synced;
+            latest.waited = Some(Span(started.elapsed().as_secs() as i64).human());
+            return Ok(latest);
+        }
+        let blocked = !judge.conflicts(&ctx.agent, &all_scopes, mode, state.active(now, ctx.skew())).is_empty();
+        if !blocked {
+            // The blockers are gone (released or expired): a tidy write grants the queue.
+            let tidy = Op::Tidy { id: OpId::from_bits(ctx.random()), agent: ctx.agent.clone() };
+            transact(ctx, |_| Ok(Plan::Write(tidy.clone(), ())))?;
+            continue;
+        }
+        let jitter = Duration::from_millis(ctx.random() % 100);
+        std::thread::sleep(nap + jitter);
+        nap = (nap * 3 / 2).min(Duration::from_secs(2));
+    }
+}
+
+fn granted(state: &ClaimsState, ids: &[ClaimId], started: Instant) -> Option<ClaimReport> {
+    let claims: Vec<Claim> = ids.iter().filter_map(|id| state.claims.get(id).cloned()).collect();
+    (claims.len() == ids.len()).then(|| ClaimReport {
+        decision: Decision::Granted,
+        claims,
+        conflicts: Vec::new(),
+        synced: true,
+        pending: false,
+        suggestion: None,
+        waited: Some(Span(started.elapsed().as_secs() as i64).human()),
+        error: None,
+    })
+}

@@ -1,0 +1,164 @@
+//! Everything one command runs with: the repository, who is acting, the remote, the
+//! policy, "now" and a seeded random source. Built once per process from the front end's
+//! settings; nothing in ops reads the environment or the clock.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::error::Error;
+use crate::model::{AgentId, Policy, Rng, Span, Timestamp};
+use crate::store::{PendingDir, Remote, Store};
+
+/// What the front end knows before the repository is opened.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub cwd: PathBuf,
+    pub agent_flag: Option<String>,
+    pub agent_env: Option<String>,
+    pub remote_flag: Option<String>,
+    pub offline: bool,
+    pub now: Timestamp,
+    pub seed: u64,
+    pub user_env: Option<String>,
+    pub hostname: Option<String>,
+    /// Test-only fault injection: abort at this named point of a write.
+    pub crash_at: Option<String>,
+}
+
+/// Where the agent id came from (for `doctor`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AgentSource {
+    Flag,
+    Env,
+    Config,
+    Default,
+}
+
+pub struct Context {
+    pub store: Store,
+    pub agent: AgentId,
+    pub agent_source: AgentSource,
+    pub remote: Option<Remote>,
+    pub offline: bool,
+    now: std::cell::Cell<Timestamp>,
+    pub policy: Policy,
+    pub pending: PendingDir,
+    rng: RefCell<Rng>,
+    crash_at: Option<String>,
+}
+
+impl Context {
+    pub fn open(s: Settings) -> Result<Context, Error> {
+        let store = Store::discover(&s.cwd)?;
+        let (agent, agent_source) = resolve_agent(&store, &s)?;
+        let policy = load_policy(&store)?;
+        let remote_name = match &s.remote_flag {
+            Some(r) => {
+                if !store.remote_names().iter().any(|n| n == r) {
+                    return Err(Error::usage(
+                        format!("no remote named '{r}' in this repository"),
+                        Some(format!("known remotes: {}", list_or_none(&store.remote_names()))),
+                    ));
+                }
+                Some(r.clone())
+            }
+            None => match store.config_string("coord.remote") {
+                Some(r) if r.is_empty() || r == "none" => None,
+                Some(r) => Some(r),
+                None => store.remote_names().into_iter().find(|n| n == "origin"),
+            },
+        };
+        let timeout = Duration::from_secs(policy.network_timeout.0.max(1) as u64);
+        let remote = remote_name.map(|n| Remote::new(&n, store.run_dir(), timeout));
+        let pending = PendingDir::new(store.common_dir());
+        Ok(Context {
+            store,
+            agent,
+            agent_source,
+            remote,
+            offline: s.offline,
+            now: std::cell::Cell::new(s.now),
+            policy,
+            pending,
+            rng: RefCell::new(Rng::new(s.seed)),
+            crash_at: s.crash_at,
+        })
+    }
+
+    /// "Now" for this command: the pinned or read instant, advanced by `advance` while a
+    /// command waits.
+    pub fn now(&self) -> Timestamp {
+        self.now.get()
+    }
+
+    pub fn advance_to(&self, t: Timestamp) {
+        self.now.set(t);
+    }
+
+    pub fn random(&self) -> u64 {
+        self.rng.borrow_mut().next_u64()
+    }
+
+    pub fn skew(&self) -> Span {
+        self.policy.clock_skew
+    }
+
+    /// The remote to talk to now (none when offline).
+    pub fn online_remote(&self) -> Option<&Remote> {
+        if self.offline {
+            None
+        } else {
+            self.remote.as_ref()
+        }
+    }
+
+    /// Test-only fault injection: die here without cleaning up, like a killed process.
+    pub fn crash_point(&self, name: &str) {
+        if self.crash_at.as_deref() == Some(name) {
+            std::process::abort();
+        }
+    }
+}
+
+fn list_or_none(v: &[String]) -> String {
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+fn resolve_agent(store: &Store, s: &Settings) -> Result<(AgentId, AgentSource), Error> {
+    if let Some(a) = &s.agent_flag {
+        return Ok((AgentId::new(a.clone())?, AgentSource::Flag));
+    }
+    if let Some(a) = s.agent_env.as_ref().filter(|a| !a.is_empty()) {
+        return Ok((AgentId::new(a.clone())?, AgentSource::Env));
+    }
+    if let Some(a) = store.config_string("coord.agent") {
+        return Ok((AgentId::new(a)?, AgentSource::Config));
+    }
+    let who = store
+        .config_string("user.email")
+        .filter(|e| !e.is_empty())
+        .or_else(|| s.user_env.clone())
+        .unwrap_or_else(|| "agent".into());
+    let host = s.hostname.clone().unwrap_or_else(|| "localhost".into());
+    let text = if who.contains('@') { format!("{who}/{host}") } else { format!("{who}@{host}") };
+    let id = AgentId::sanitized(&text).ok_or_else(|| Error::usage("cannot build a default agent id", Some("pass --agent ID or set GIT_COORD_AGENT".to_string())))?;
+    Ok((id, AgentSource::Default))
+}
+
+fn load_policy(store: &Store) -> Result<Policy, Error> {
+    let text = match store.read_worktree_file(".coord.toml")? {
+        Some(t) => Some(t),
+        None if store.is_bare() => store.read_head_file(".coord.toml")?.map(|b| String::from_utf8_lossy(&b).into_owned()),
+        None => None,
+    };
+    match text {
+        Some(t) => Policy::parse(&t).map_err(Error::Policy),
+        None => Ok(Policy::default()),
+    }
+}

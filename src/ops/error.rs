@@ -1,0 +1,84 @@
+//! Errors of the use cases, each with the exit code it maps to and, where there is one,
+//! a hint that says how to proceed.
+
+use crate::engine::glob::GlobError;
+use crate::model::{IdError, PolicyError, ScopeError, TimeError};
+use crate::store::StoreError;
+
+/// The exit codes of the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Ok = 0,
+    Refused = 1,
+    Usage = 2,
+    Remote = 3,
+    Internal = 70,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Scope(#[from] ScopeError),
+    #[error(transparent)]
+    Id(#[from] IdError),
+    #[error(transparent)]
+    Time(#[from] TimeError),
+    #[error(transparent)]
+    Glob(#[from] GlobError),
+    #[error("invalid .coord.toml")]
+    Policy(#[source] PolicyError),
+    #[error("{scope} covers {files} tracked files; one claim may cover at most {limit}")]
+    TooBroad { scope: String, files: usize, limit: usize },
+    #[error("{0}")]
+    Usage(String, Option<String>),
+    #[error("{0}")]
+    Refused(String, Option<String>),
+    #[error("remote '{remote}' {what}")]
+    Remote { remote: String, what: String, detail: String, pending: usize },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Error {
+    pub fn usage(msg: impl Into<String>, hint: impl Into<Option<String>>) -> Error {
+        Error::Usage(msg.into(), hint.into())
+    }
+
+    pub fn refused(msg: impl Into<String>, hint: impl Into<Option<String>>) -> Error {
+        Error::Refused(msg.into(), hint.into())
+    }
+
+    pub fn exit(&self) -> Exit {
+        match self {
+            Error::Scope(_) | Error::Id(_) | Error::Time(_) | Error::Glob(_) | Error::Policy(_) | Error::TooBroad { .. } | Error::Usage(..) => Exit::Usage,
+            Error::Refused(..) => Exit::Refused,
+            Error::Remote { .. } => Exit::Remote,
+            Error::Store(e) => match e {
+                StoreError::NotARepo { .. } | StoreError::Corrupt { .. } | StoreError::Schema { .. } | StoreError::NotACommit { .. } => Exit::Usage,
+                _ => Exit::Internal,
+            },
+        }
+    }
+
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Usage(_, h) | Error::Refused(_, h) => h.clone(),
+            Error::TooBroad { .. } => Some("claim a narrower glob, or raise claims.max_files / claims.max_fraction in .coord.toml".into()),
+            Error::Policy(_) => Some("fix .coord.toml at the repository root; `git coord init` writes a commented example when none exists".into()),
+            Error::Remote { pending, .. } if *pending > 0 => Some(format!(
+                "{pending} operation(s) kept as pending; run `git coord sync` when the remote is back, or pass --offline to work locally"
+            )),
+            Error::Remote { .. } => Some("check the remote with `git ls-remote`, or pass --offline to work locally".into()),
+            Error::Store(e) => e.hint(),
+            _ => None,
+        }
+    }
+
+    /// The detail line of a remote failure (shown as a cause).
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Error::Remote { detail, .. } => Some(detail),
+            _ => None,
+        }
+    }
+}

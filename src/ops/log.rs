@@ -1,0 +1,65 @@
+//! `log`: the history of coordination events, read from the commits of `refs/coord/claims`
+//! (history is the audit log; questions about now never read it).
+
+use serde::Serialize;
+
+use super::context::Context;
+use super::error::Error;
+use super::txn::trailers;
+use crate::model::Timestamp;
+use crate::store::refs;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub commit: String,
+    pub time: Timestamp,
+    pub op: String,
+    pub agent: String,
+    pub subject: String,
+    pub claims: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub granted: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expired: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forced_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LogReport {
+    pub events: Vec<Event>,
+}
+
+/// Events newest first, at most `limit`, not older than `since`, stopping at `stop_at`.
+pub fn log(ctx: &Context, since: Option<Timestamp>, limit: usize, stop_at: Option<&str>) -> Result<LogReport, Error> {
+    let Some(tip) = ctx.store.tip(refs::CLAIMS)? else {
+        return Ok(LogReport { events: Vec::new() });
+    };
+    let mut events = Vec::new();
+    for h in ctx.store.history(refs::CLAIMS, tip, limit, since)? {
+        let commit = h.id.to_string();
+        if stop_at == Some(commit.as_str()) {
+            break;
+        }
+        events.push(event(commit, h.time, &h.message));
+    }
+    Ok(LogReport { events })
+}
+
+/// Parse one commit message into an event (foreign commits get what can be read).
+pub fn event(commit: String, time: Timestamp, message: &str) -> Event {
+    let t = trailers(message);
+    let get = |k: &str| t.iter().find(|(key, _)| *key == k).map(|(_, v)| v.to_string());
+    let list = |k: &str| get(k).map(|v| v.split_whitespace().map(str::to_owned).collect()).unwrap_or_default();
+    Event {
+        commit,
+        time,
+        op: get("Coord-Op").unwrap_or_else(|| "unknown".into()),
+        agent: get("Coord-Agent").unwrap_or_default(),
+        subject: message.lines().next().unwrap_or_default().to_owned(),
+        claims: list("Coord-Claims"),
+        granted: list("Coord-Granted"),
+        expired: list("Coord-Expired"),
+        forced_by: get("Coord-Forced-By"),
+    }
+}

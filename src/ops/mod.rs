@@ -1,0 +1,18 @@
+//! Use cases: one function per command, where the store and the engine meet.
+//!
+//! Each returns a report struct; none prints or exits.
+
+pub mod claim;
+pub mod context;
+pub mod error;
+pub mod log;
+pub mod query;
+pub mod release;
+pub mod report;
+pub mod scopes;
+pub mod setup;
+pub mod sync;
+pub mod txn;
+
+pub use context::{Context, Settings};
+pub use error::{Error, Exit};

@@ -1,0 +1,114 @@
+//! Read-only questions: `check`, `who`, `status`. None of them writes anything; each
+//! refreshes from the remote first unless told not to (and says when it could not).
+
+use serde::Serialize;
+
+use super::context::Context;
+use super::error::Error;
+use super::report::{suggestion, ConflictReport};
+use super::scopes::{resolve, Purpose};
+use super::txn::view;
+use crate::engine::conflict::Judge;
+use crate::model::{Claim, Mode, Op, Scope, Timestamp, Waiter};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub safe: bool,
+    pub scopes: Vec<Scope>,
+    pub conflicts: Vec<ConflictReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
+    pub revision: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetch_error: Option<String>,
+}
+
+pub fn check(ctx: &Context, raw: &[String], shared: bool, fetch: bool) -> Result<CheckReport, Error> {
+    let tracked = ctx.store.tracked_files()?;
+    let judge = Judge::new(&tracked, &ctx.policy.shared_files)?;
+    let scopes = resolve(ctx, raw, &judge, tracked.len(), Purpose::Query)?;
+    let v = view(ctx, fetch)?;
+    let mode = if shared { Mode::Shared } else { Mode::Exclusive };
+    let conflicts: Vec<ConflictReport> = judge
+        .conflicts(&ctx.agent, &scopes, mode, v.state.active(ctx.now(), ctx.skew()))
+        .into_iter()
+        .map(ConflictReport::from)
+        .collect();
+    Ok(CheckReport {
+        safe: conflicts.is_empty(),
+        suggestion: suggestion(&conflicts, ctx.now()),
+        scopes,
+        conflicts,
+        revision: v.loaded.tip.map(|t| t.to_string()),
+        fetch_error: v.fetch_error,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WhoReport {
+    pub target: Scope,
+    pub claims: Vec<Claim>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetch_error: Option<String>,
+}
+
+pub fn who(ctx: &Context, target: &str, fetch: bool) -> Result<WhoReport, Error> {
+    let tracked = ctx.store.tracked_files()?;
+    let judge = Judge::new(&tracked, &[])?;
+    let scope = resolve(ctx, &[target.to_owned()], &judge, tracked.len(), Purpose::Query)?.remove(0);
+    let v = view(ctx, fetch)?;
+    let claims = v.state.active(ctx.now(), ctx.skew()).filter(|c| judge.covers(&c.scope, &scope)).cloned().collect();
+    Ok(WhoReport { target: scope, claims, fetch_error: v.fetch_error })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingView {
+    pub id: String,
+    pub op: &'static str,
+    pub agent: String,
+    pub recorded_at: Timestamp,
+    pub claims: Vec<String>,
+}
+
+impl PendingView {
+    pub fn of(op: &Op, recorded_at: Timestamp) -> PendingView {
+        PendingView {
+            id: op.id().0.clone(),
+            op: op.name(),
+            agent: op.agent().to_string(),
+            recorded_at,
+            claims: op.claim_ids().iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    pub agent: String,
+    pub remote: Option<String>,
+    pub now: Timestamp,
+    pub revision: Option<String>,
+    pub claims: Vec<Claim>,
+    pub queue: Vec<Waiter>,
+    pub pending: Vec<PendingView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetch_error: Option<String>,
+}
+
+pub fn status(ctx: &Context, fetch: bool) -> Result<StatusReport, Error> {
+    let v = view(ctx, fetch)?;
+    let now = ctx.now();
+    let mut claims: Vec<Claim> = v.state.active(now, ctx.skew()).cloned().collect();
+    claims.sort_by(|a, b| (&a.agent, a.created_at, &a.id).cmp(&(&b.agent, b.created_at, &b.id)));
+    let queue = v.state.queue.iter().filter(|w| w.deadline >= now).cloned().collect();
+    Ok(StatusReport {
+        agent: ctx.agent.to_string(),
+        remote: ctx.remote.as_ref().map(|r| r.name.clone()),
+        now,
+        revision: v.loaded.tip.map(|t| t.to_string()),
+        claims,
+        queue,
+        pending: v.pending.iter().map(|p| PendingView::of(&p.op, p.recorded_at)).collect(),
+        fetch_error: v.fetch_error,
+    })
+}

@@ -1,0 +1,151 @@
+//! `release` and `renew`: change the agent's own claims (another agent's only with
+//! `--force`, which the commit records).
+
+use serde::Serialize;
+
+use super::context::Context;
+use super::error::Error;
+use super::txn::{transact, Plan};
+use crate::model::{Claim, ClaimId, ClaimsState, Op, OpId, Refresh, Scope, Span};
+
+#[derive(Debug, Clone, Default)]
+pub struct ReleaseRequest {
+    pub ids: Vec<String>,
+    pub scopes: Vec<String>,
+    pub all: bool,
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReleaseReport {
+    pub released: Vec<Claim>,
+    pub forced: bool,
+    pub synced: bool,
+    pub pending: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+pub fn release(ctx: &Context, req: &ReleaseRequest) -> Result<ReleaseReport, Error> {
+    if req.ids.is_empty() && req.scopes.is_empty() && !req.all {
+        return Err(Error::usage("name the claims to release", Some("give claim ids, --scope SCOPE or --all (see `git coord status`)".to_string())));
+    }
+    let ids: Vec<ClaimId> = req.ids.iter().map(|i| ClaimId::new(i.trim())).collect::<Result<_, _>>()?;
+    let scopes: Vec<Scope> = req
+        .scopes
+        .iter()
+        .map(|s| Scope::parse(s, &ctx.policy.namespaces))
+        .collect::<Result<_, _>>()?;
+    let op_id = OpId::from_bits(ctx.random());
+    let outcome = transact(ctx, |state| {
+        let targets = select(ctx, state, &ids, &scopes, req.all, req.force)?;
+        let foreign: Vec<&Claim> = targets.iter().filter(|c| c.agent != ctx.agent).collect();
+        if !foreign.is_empty() && !req.force {
+            let c = foreign[0];
+            return Err(Error::refused(
+                format!("{} ({}) is held by {}, not by {}", c.id, c.scope, c.agent, ctx.agent),
+                Some(format!("ask {} to release it, or pass --force to release it anyway (recorded in the history)", c.agent)),
+            ));
+        }
+        if targets.is_empty() {
+            return Ok(Plan::Done(Vec::new()));
+        }
+        let op = Op::Release {
+            id: op_id.clone(),
+            agent: ctx.agent.clone(),
+            claims: targets.iter().map(|c| c.id.clone()).collect(),
+            force: !foreign.is_empty(),
+        };
+        Ok(Plan::Write(op, targets))
+    })?;
+    let forced = outcome.result.iter().any(|c| c.agent != ctx.agent);
+    Ok(ReleaseReport { released: outcome.result, forced, synced: outcome.synced, pending: outcome.pending, error: outcome.remote_error })
+}
+
+fn select(ctx: &Context, state: &ClaimsState, ids: &[ClaimId], scopes: &[Scope], all: bool, force: bool) -> Result<Vec<Claim>, Error> {
+    let mut out: Vec<Claim> = Vec::new();
+    let mut push = |c: &Claim| {
+        if !out.iter().any(|o| o.id == c.id) {
+            out.push(c.clone());
+        }
+    };
+    for id in ids {
+        match state.claims.get(id) {
+            Some(c) => push(c),
+            None => {
+                return Err(Error::refused(
+                    format!("no claim {id} on the board"),
+                    Some("it may have been released or expired; `git coord status` lists the active claims".to_string()),
+                ))
+            }
+        }
+    }
+    for s in scopes {
+        let matches: Vec<&Claim> = state.claims.values().filter(|c| &c.scope == s && (c.agent == ctx.agent || force)).collect();
+        if matches.is_empty() {
+            return Err(Error::refused(format!("{} holds no claim on {s}", ctx.agent), Some("`git coord status` lists the active claims".to_string())));
+        }
+        matches.into_iter().for_each(&mut push);
+    }
+    if all {
+        state.claims.values().filter(|c| c.agent == ctx.agent).for_each(&mut push);
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RenewRequest {
+    pub ids: Vec<String>,
+    pub all: bool,
+    pub ttl: Option<Span>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RenewReport {
+    pub renewed: Vec<Claim>,
+    pub synced: bool,
+    pub pending: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+pub fn renew(ctx: &Context, req: &RenewRequest) -> Result<RenewReport, Error> {
+    if req.ids.is_empty() && !req.all {
+        return Err(Error::usage("name the claims to renew", Some("give claim ids or --all".to_string())));
+    }
+    let ids: Vec<ClaimId> = req.ids.iter().map(|i| ClaimId::new(i.trim())).collect::<Result<_, _>>()?;
+    let ttl = req.ttl.unwrap_or(ctx.policy.default_ttl);
+    if ttl.0 == 0 {
+        return Err(Error::usage("--ttl must be longer than 0s", None));
+    }
+    let op_id = OpId::from_bits(ctx.random());
+    let outcome = transact(ctx, |state| {
+        let now = ctx.now();
+        let mut targets: Vec<Claim> = Vec::new();
+        for id in &ids {
+            let Some(c) = state.claims.get(id) else {
+                return Err(Error::refused(format!("no claim {id} on the board"), Some("claim the scope again".to_string())));
+            };
+            if c.agent != ctx.agent {
+                return Err(Error::refused(format!("{id} ({}) is held by {}, not by {}", c.scope, c.agent, ctx.agent), None));
+            }
+            if !c.is_active(now, ctx.skew()) {
+                return Err(Error::refused(format!("{id} ({}) expired at {}", c.scope, c.expires_at), Some("claim the scope again: someone else may hold it now".to_string())));
+            }
+            targets.push(c.clone());
+        }
+        if req.all {
+            targets.extend(state.active(now, ctx.skew()).filter(|c| c.agent == ctx.agent && !ids.contains(&c.id)).cloned());
+        }
+        if targets.is_empty() {
+            return Ok(Plan::Done(Vec::new()));
+        }
+        let until = now.plus(ttl);
+        let refresh = targets.iter().map(|c| Refresh { claim: c.id.clone(), expires_at: until, note: None }).collect();
+        for c in &mut targets {
+            c.expires_at = until;
+        }
+        Ok(Plan::Write(Op::Renew { id: op_id.clone(), agent: ctx.agent.clone(), refresh }, targets))
+    })?;
+    Ok(RenewReport { renewed: outcome.result, synced: outcome.synced, pending: outcome.pending, error: outcome.remote_error })
+}

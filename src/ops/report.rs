@@ -1,0 +1,45 @@
+//! Report types shared by several use cases (rendered by the front ends).
+
+use serde::Serialize;
+
+use crate::engine::conflict::Conflict;
+use crate::model::Claim;
+
+/// One requested scope meeting one held claim, as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConflictReport {
+    pub requested: String,
+    pub claim: Claim,
+    pub files: Vec<String>,
+    pub symbols: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witness: Option<String>,
+}
+
+impl From<Conflict> for ConflictReport {
+    fn from(c: Conflict) -> Self {
+        ConflictReport {
+            requested: c.requested.to_string(),
+            claim: c.claim,
+            files: c.overlap.files,
+            symbols: c.overlap.symbols,
+            witness: c.overlap.witness,
+        }
+    }
+}
+
+/// What to do about conflicts, in one sentence.
+pub fn suggestion(conflicts: &[ConflictReport], now: crate::model::Timestamp) -> Option<String> {
+    let first = conflicts.first()?;
+    let mut holders: Vec<&str> = conflicts.iter().map(|c| c.claim.agent.as_str()).collect();
+    holders.sort_unstable();
+    holders.dedup();
+    let soonest = conflicts.iter().map(|c| c.claim.expires_at).min().unwrap_or(first.claim.expires_at);
+    Some(format!(
+        "ask {} to release, wait with `--wait {}` (the earliest claim expires in {}), claim a narrower scope, or `git coord release --force {}` if it is stale",
+        holders.join(", "),
+        now.until(soonest).human(),
+        now.until(soonest).human(),
+        first.claim.id
+    ))
+}

@@ -1,0 +1,158 @@
+//! `sync`: fetch, replay this clone's pending operations against the remote state (each
+//! re-judged: a pending claim that now conflicts is reported and dropped, never silently),
+//! and push them in one compare-and-swap.
+
+use serde::Serialize;
+
+use super::context::Context;
+use super::error::Error;
+use super::query::PendingView;
+use super::report::ConflictReport;
+use super::txn::{describe, promote_waiters};
+use crate::engine::conflict::Judge;
+use crate::model::{ClaimsState, Op};
+use crate::store::{refs, Cas, Fetch, Push};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Replayed {
+    #[serde(flatten)]
+    pub op: PendingView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<ConflictReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncReport {
+    pub remote: Option<String>,
+    pub revision: Option<String>,
+    /// Written to the remote by this sync.
+    pub confirmed: Vec<Replayed>,
+    /// Already on the remote (an earlier process pushed them before it stopped).
+    pub already: Vec<Replayed>,
+    /// Refused now: they conflict with what others hold.
+    pub conflicted: Vec<Replayed>,
+}
+
+enum Verdict {
+    Apply,
+    Already,
+    Conflict(String, Vec<ConflictReport>),
+}
+
+fn judge_op(ctx: &Context, judge: &Judge, state: &ClaimsState, op: &Op) -> Verdict {
+    let now = ctx.now();
+    match op {
+        Op::Claim { agent, new, refresh, .. } => {
+            if !new.is_empty() && new.iter().all(|c| state.claims.contains_key(&c.id)) {
+                return Verdict::Already;
+            }
+            let scopes: Vec<_> = new.iter().map(|c| c.scope.clone()).collect();
+            let mode = new.first().map(|c| c.mode).unwrap_or(crate::model::Mode::Exclusive);
+            let conflicts: Vec<ConflictReport> = judge.conflicts(agent, &scopes, mode, state.active(now, ctx.skew())).into_iter().map(ConflictReport::from).collect();
+            if !conflicts.is_empty() {
+                return Verdict::Conflict("conflicts with claims made meanwhile".into(), conflicts);
+            }
+            if refresh.iter().any(|r| !state.claims.get(&r.claim).is_some_and(|c| c.is_active(now, ctx.skew()))) {
+                return Verdict::Conflict("a claim it refreshes has expired or was released".into(), Vec::new());
+            }
+            Verdict::Apply
+        }
+        Op::Renew { refresh, .. } => {
+            if refresh.iter().all(|r| state.claims.get(&r.claim).is_some_and(|c| c.expires_at == r.expires_at)) {
+                return Verdict::Already;
+            }
+            if refresh.iter().any(|r| !state.claims.get(&r.claim).is_some_and(|c| c.is_active(now, ctx.skew()))) {
+                return Verdict::Conflict("a claim it renews has expired or was released".into(), Vec::new());
+            }
+            Verdict::Apply
+        }
+        Op::Release { claims, .. } => {
+            if claims.iter().all(|id| !state.claims.contains_key(id)) {
+                Verdict::Already
+            } else {
+                Verdict::Apply
+            }
+        }
+        Op::Enqueue { waiter, .. } => {
+            if state.claims.contains_key(waiter.id()) || state.queue.iter().any(|w| w.id() == waiter.id()) {
+                Verdict::Already
+            } else {
+                Verdict::Apply
+            }
+        }
+        Op::Dequeue { .. } | Op::Tidy { .. } => Verdict::Apply,
+    }
+}
+
+pub fn sync(ctx: &Context) -> Result<SyncReport, Error> {
+    let Some(remote) = ctx.remote.as_ref() else {
+        let tip = ctx.store.tip(refs::CLAIMS)?;
+        return Ok(SyncReport { remote: None, revision: tip.map(|t| t.to_string()), confirmed: vec![], already: vec![], conflicted: vec![] });
+    };
+    let tracked = ctx.store.tracked_files()?;
+    let judge = Judge::new(&tracked, &ctx.policy.shared_files)?;
+    let count = ctx.pending.list()?.len();
+    let unreachable = |detail: String| Error::Remote { remote: remote.name.clone(), what: "cannot be reached".into(), detail, pending: count };
+    match remote.fetch()? {
+        Fetch::Fetched => {}
+        Fetch::Unreachable(e) => return Err(unreachable(e)),
+        Fetch::Diverged(e) => return Err(Error::Remote { remote: remote.name.clone(), what: "holds a claims board that does not descend from this clone's".into(), detail: e, pending: count }),
+    }
+    for attempt in 1..=super::txn::MAX_ATTEMPTS {
+        let pending = ctx.pending.list()?;
+        let tip = ctx.store.tip(refs::CLAIMS)?;
+        let mut loaded = ctx.store.load_claims(refs::CLAIMS, tip)?;
+        let mut report = SyncReport { remote: Some(remote.name.clone()), revision: tip.map(|t| t.to_string()), confirmed: vec![], already: vec![], conflicted: vec![] };
+        let mut head = tip;
+        for p in &pending {
+            let view = PendingView::of(&p.op, p.recorded_at);
+            match judge_op(ctx, &judge, &loaded.state, &p.op) {
+                Verdict::Already => report.already.push(Replayed { op: view, reason: None, conflicts: vec![] }),
+                Verdict::Conflict(reason, conflicts) => report.conflicted.push(Replayed { op: view, reason: Some(reason), conflicts }),
+                Verdict::Apply => {
+                    let mut next = loaded.state.clone();
+                    let expired = next.drop_expired(ctx.now(), ctx.skew());
+                    next.apply(&p.op);
+                    let granted = promote_waiters(ctx, &mut next);
+                    if next != loaded.state {
+                        let msg = describe(&p.op, &loaded.state, &expired, &granted);
+                        let commit = ctx.store.commit_claims(&loaded, &next, &msg, p.op.agent().as_str(), ctx.now())?;
+                        loaded = ctx.store.load_claims(refs::CLAIMS, Some(commit))?;
+                        head = Some(commit);
+                    }
+                    report.confirmed.push(Replayed { op: view, reason: None, conflicts: vec![] });
+                }
+            }
+        }
+        let done = |report: SyncReport| -> Result<SyncReport, Error> {
+            for p in &pending {
+                ctx.pending.remove(&p.path)?;
+            }
+            Ok(report)
+        };
+        if head == tip {
+            return done(report);
+        }
+        let new = head.expect("because a commit was made");
+        match remote.push(refs::CLAIMS, new, tip)? {
+            Push::Pushed => {
+                if let Cas::Lost { .. } = ctx.store.cas(refs::CLAIMS, tip, new, ctx.agent.as_str(), ctx.now())? {
+                    let _ = remote.fetch()?;
+                }
+                report.revision = Some(new.to_string());
+                return done(report);
+            }
+            Push::Stale => {
+                if let Fetch::Unreachable(e) = remote.fetch()? {
+                    return Err(unreachable(e));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(ctx.random() % (5u64 << attempt.min(6))));
+            }
+            Push::Rejected(e) => return Err(Error::Remote { remote: remote.name.clone(), what: "refused the write".into(), detail: e, pending: count }),
+            Push::Unreachable(e) => return Err(unreachable(e)),
+        }
+    }
+    Err(Error::Remote { remote: remote.name.clone(), what: "kept changing during sync".into(), detail: "too many concurrent writers".into(), pending: count })
+}

@@ -1,0 +1,325 @@
+//! The write protocol: read tip → plan the whole operation → commit → compare-and-swap.
+//!
+//! Without a remote the local ref is the arbiter (a gix ref transaction with the expected
+//! old value). With one, the commit is built on the last known remote tip and pushed with
+//! `--force-with-lease=<ref>:<expected>` and a non-forced refspec: one push when nobody
+//! else wrote. A lost lease means fetch, plan the whole operation again against the new
+//! state (so a claim that now conflicts is refused, never merged), and retry with jittered
+//! backoff, bounded. The operation is recorded as pending before the first push, so a
+//! process killed at any point loses nothing that `sync` cannot finish.
+
+use std::time::Duration;
+
+use gix::ObjectId;
+
+use super::context::Context;
+use super::error::Error;
+use crate::engine::conflict::Judge;
+use crate::model::{ClaimId, ClaimsState, Op, Scope, Timestamp, Waiter};
+use crate::store::{refs, Cas, Fetch, Loaded, Pending, Push};
+
+/// How often a write is tried before giving up with exit 3.
+pub const MAX_ATTEMPTS: u32 = 24;
+
+/// What a plan decided, given the current state.
+pub enum Plan<R> {
+    /// Write this operation; report `R` when it lands.
+    Write(Op, R),
+    /// Nothing to write; final.
+    Done(R),
+    /// Refused because of what the state holds: confirm against a fresh fetch first.
+    Refused(R),
+}
+
+/// How a transaction ended.
+#[derive(Debug)]
+pub struct Outcome<R> {
+    pub result: R,
+    /// A commit was made (locally or on the remote).
+    pub wrote: bool,
+    /// The arbiter (the remote, or the local repository when there is none) has it.
+    pub synced: bool,
+    /// Recorded locally only; `git coord sync` will confirm it.
+    pub pending: bool,
+    pub commit: Option<ObjectId>,
+    /// Why a remote write did not happen (with `pending`).
+    pub remote_error: Option<String>,
+    pub attempts: u32,
+    /// Waiters granted by this write (their agents learn on their next command).
+    pub granted_waiters: Vec<ClaimId>,
+}
+
+impl<R> Outcome<R> {
+    fn new(result: R, attempts: u32) -> Outcome<R> {
+        Outcome { result, wrote: false, synced: false, pending: false, commit: None, remote_error: None, attempts, granted_waiters: Vec::new() }
+    }
+}
+
+/// The current board as this clone sees it: the shared tip plus this clone's pending ops.
+pub struct View {
+    pub loaded: Loaded,
+    pub state: ClaimsState,
+    pub pending: Vec<Pending>,
+    /// Set when a refresh from the remote was attempted and failed.
+    pub fetch_error: Option<String>,
+    pub fetched: bool,
+}
+
+/// Read the board, refreshing from the remote first when `fetch` (and online).
+pub fn view(ctx: &Context, fetch: bool) -> Result<View, Error> {
+    let mut fetch_error = None;
+    let mut fetched = false;
+    if fetch {
+        if let Some(remote) = ctx.online_remote() {
+            match remote.fetch()? {
+                Fetch::Fetched => fetched = true,
+                Fetch::Diverged(e) | Fetch::Unreachable(e) => fetch_error = Some(e),
+            }
+        }
+    }
+    let tip = ctx.store.tip(refs::CLAIMS)?;
+    let loaded = ctx.store.load_claims(refs::CLAIMS, tip)?;
+    let pending = ctx.pending.list()?;
+    let mut state = loaded.state.clone();
+    for p in &pending {
+        state.apply(&p.op);
+    }
+    Ok(View { loaded, state, pending, fetch_error, fetched })
+}
+
+/// Run one operation to completion under the protocol above.
+pub fn transact<R>(ctx: &Context, mut plan: impl FnMut(&ClaimsState) -> Result<Plan<R>, Error>) -> Result<Outcome<R>, Error> {
+    let mut fetched = false;
+    let mut saved: Option<std::path::PathBuf> = None;
+    let mut remote_lacks_ref = false;
+    let drop_saved = |saved: &Option<std::path::PathBuf>| -> Result<(), Error> {
+        if let Some(p) = saved {
+            ctx.pending.remove(p)?;
+        }
+        Ok(())
+    };
+    for attempt in 1..=MAX_ATTEMPTS {
+        let tip = ctx.store.tip(refs::CLAIMS)?;
+        let loaded = ctx.store.load_claims(refs::CLAIMS, tip)?;
+        let (op, result) = match plan(&loaded.state)? {
+            Plan::Write(op, r) => (op, r),
+            Plan::Done(r) => {
+                drop_saved(&saved)?;
+                return Ok(Outcome::new(r, attempt));
+            }
+            Plan::Refused(r) => {
+                if let (Some(remote), false) = (ctx.online_remote(), fetched) {
+                    fetched = true;
+                    if remote.fetch()? == Fetch::Fetched && ctx.store.tip(refs::CLAIMS)? != tip {
+                        continue;
+                    }
+                }
+                drop_saved(&saved)?;
+                return Ok(Outcome::new(r, attempt));
+            }
+        };
+        if ctx.offline && ctx.remote.is_some() {
+            ctx.pending.save(&op, ctx.now())?;
+            let mut o = Outcome::new(result, attempt);
+            o.pending = true;
+            return Ok(o);
+        }
+        let mut next = loaded.state.clone();
+        let expired = next.drop_expired(ctx.now(), ctx.skew());
+        next.apply(&op);
+        let granted = promote_waiters(ctx, &mut next);
+        if next == loaded.state {
+            drop_saved(&saved)?;
+            let mut o = Outcome::new(result, attempt);
+            o.synced = true;
+            return Ok(o);
+        }
+        let message = describe(&op, &loaded.state, &expired, &granted);
+        let commit = ctx.store.commit_claims(&loaded, &next, &message, ctx.agent.as_str(), ctx.now())?;
+        ctx.crash_point("after-commit");
+        let Some(remote) = ctx.remote.as_ref() else {
+            match ctx.store.cas(refs::CLAIMS, tip, commit, ctx.agent.as_str(), ctx.now())? {
+                Cas::Done => {
+                    let mut o = Outcome::new(result, attempt);
+                    (o.wrote, o.synced, o.commit, o.granted_waiters) = (true, true, Some(commit), granted);
+                    return Ok(o);
+                }
+                Cas::Lost { .. } => {
+                    backoff(ctx, attempt);
+                    continue;
+                }
+            }
+        };
+        saved = Some(ctx.pending.save(&op, ctx.now())?);
+        ctx.crash_point("before-push");
+        let lease = if remote_lacks_ref { None } else { tip };
+        match remote.push(refs::CLAIMS, commit, lease)? {
+            Push::Pushed => {
+                ctx.crash_point("after-push");
+                // Someone in this clone may have moved the ref already; a later fetch fixes it.
+                let _ = ctx.store.cas(refs::CLAIMS, tip, commit, ctx.agent.as_str(), ctx.now())?;
+                drop_saved(&saved)?;
+                let mut o = Outcome::new(result, attempt);
+                (o.wrote, o.synced, o.commit, o.granted_waiters) = (true, true, Some(commit), granted);
+                return Ok(o);
+            }
+            Push::Stale => {
+                fetched = true;
+                match remote.fetch()? {
+                    Fetch::Fetched => {
+                        remote_lacks_ref = !remote_lacks_ref && ctx.store.tip(refs::CLAIMS)? == tip && tip.is_some();
+                    }
+                    Fetch::Unreachable(e) => return Ok(pending_outcome(result, attempt, e)),
+                    Fetch::Diverged(e) => {
+                        return Err(Error::Remote {
+                            remote: remote.name.clone(),
+                            what: "holds a claims board that does not descend from this clone's".into(),
+                            detail: e,
+                            pending: 1,
+                        })
+                    }
+                }
+                backoff(ctx, attempt);
+            }
+            Push::Rejected(e) => {
+                return Err(Error::Remote { remote: remote.name.clone(), what: "refused the write".into(), detail: e, pending: 1 });
+            }
+            Push::Unreachable(e) => return Ok(pending_outcome(result, attempt, e)),
+        }
+    }
+    Err(Error::Remote {
+        remote: ctx.remote.as_ref().map(|r| r.name.clone()).unwrap_or_else(|| "(local)".into()),
+        what: format!("kept changing: gave up after {MAX_ATTEMPTS} attempts"),
+        detail: "too many concurrent writers".into(),
+        pending: usize::from(saved.is_some()),
+    })
+}
+
+fn pending_outcome<R>(result: R, attempts: u32, err: String) -> Outcome<R> {
+    let mut o = Outcome::new(result, attempts);
+    o.pending = true;
+    o.remote_error = Some(err);
+    o
+}
+
+/// Sleep a random time that grows with the attempt number (full jitter, capped).
+fn backoff(ctx: &Context, attempt: u32) {
+    let cap_ms = (5u64 << attempt.min(7)).min(400);
+    let ms = ctx.random() % cap_ms.max(1);
+    std::thread::sleep(Duration::from_millis(ms));
+}
+
+/// Grant waiters whose scopes are now free, most urgent and oldest first. A waiter also
+/// yields to a better-ranked waiter of another agent that overlaps it and is still blocked.
+pub fn promote_waiters(ctx: &Context, state: &mut ClaimsState) -> Vec<ClaimId> {
+    if state.queue.is_empty() {
+        return Vec::new();
+    }
+    let Ok(judge) = Judge::new(&[], &ctx.policy.shared_files) else { return Vec::new() };
+    let mut order: Vec<Waiter> = state.queue.clone();
+    order.sort_by_key(Waiter::rank_key);
+    let mut blocked: Vec<Waiter> = Vec::new();
+    let mut granted = Vec::new();
+    for w in order {
+        let scopes: Vec<Scope> = w.claims.iter().map(|c| c.scope.clone()).collect();
+        let mode = w.claims[0].mode;
+        let held = !judge.conflicts(&w.agent, &scopes, mode, state.active(ctx.now(), ctx.skew())).is_empty();
+        let behind = blocked.iter().any(|b| {
+            b.agent != w.agent
+                && b.claims.iter().any(|bc| {
+                    !(bc.mode == crate::model::Mode::Shared && mode == crate::model::Mode::Shared)
+                        && scopes.iter().any(|s| judge.overlap(s, &bc.scope).is_some())
+                })
+        });
+        if held || behind {
+            blocked.push(w);
+        } else {
+            state.grant_waiter(&w.claims[0].id, ctx.now());
+            granted.push(w.claims[0].id.clone());
+        }
+    }
+    granted
+}
+
+/// The commit message: a sentence a person can read in `git log`, then trailers.
+pub fn describe(op: &Op, before: &ClaimsState, expired: &[ClaimId], granted: &[ClaimId]) -> String {
+    let scopes_of = |ids: &[ClaimId]| -> String {
+        ids.iter()
+            .map(|id| before.claims.get(id).map(|c| format!("{} ({id})", c.scope)).unwrap_or_else(|| id.to_string()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let subject = match op {
+        Op::Claim { agent, new, refresh, .. } => {
+            let mut parts: Vec<String> = new.iter().map(|c| format!("{}{}", c.scope, if c.mode == crate::model::Mode::Shared { " (shared)" } else { "" })).collect();
+            if !refresh.is_empty() {
+                let ids: Vec<ClaimId> = refresh.iter().map(|r| r.claim.clone()).collect();
+                parts.push(format!("refresh {}", scopes_of(&ids)));
+            }
+            format!("{agent} claims {}", parts.join(", "))
+        }
+        Op::Release { agent, claims, force, .. } => {
+            if *force {
+                let owners: Vec<String> = claims.iter().filter_map(|id| before.claims.get(id)).filter(|c| &c.agent != agent).map(|c| c.agent.to_string()).collect();
+                format!("{agent} force-releases {} held by {}", scopes_of(claims), owners.join(", "))
+            } else {
+                format!("{agent} releases {}", scopes_of(claims))
+            }
+        }
+        Op::Renew { agent, refresh, .. } => {
+            let ids: Vec<ClaimId> = refresh.iter().map(|r| r.claim.clone()).collect();
+            let until = refresh.first().map(|r| r.expires_at.to_string()).unwrap_or_default();
+            format!("{agent} renews {} until {until}", scopes_of(&ids))
+        }
+        Op::Enqueue { waiter, .. } => {
+            let s: Vec<String> = waiter.claims.iter().map(|c| c.scope.to_string()).collect();
+            format!("{} queues for {}", waiter.agent, s.join(", "))
+        }
+        Op::Dequeue { agent, waiter, .. } => format!("{agent} stops waiting ({waiter})"),
+        Op::Tidy { agent, .. } => format!("{agent} tidies the board"),
+    };
+    let mut body = String::new();
+    if !expired.is_empty() {
+        body.push_str(&format!("Dropped expired: {}\n", scopes_of(expired)));
+    }
+    if !granted.is_empty() {
+        let ids: Vec<String> = granted.iter().map(ToString::to_string).collect();
+        body.push_str(&format!("Granted from the queue: {}\n", ids.join(", ")));
+    }
+    let ids: Vec<String> = op.claim_ids().iter().map(ToString::to_string).collect();
+    let mut trailers = format!("Coord-Op: {}\nCoord-Agent: {}\nCoord-Op-Id: {}\n", op.name(), op.agent(), op.id().0);
+    if !ids.is_empty() {
+        trailers.push_str(&format!("Coord-Claims: {}\n", ids.join(" ")));
+    }
+    if let Op::Release { force: true, .. } = op {
+        trailers.push_str(&format!("Coord-Forced-By: {}\n", op.agent()));
+    }
+    if !granted.is_empty() {
+        let g: Vec<String> = granted.iter().map(ToString::to_string).collect();
+        trailers.push_str(&format!("Coord-Granted: {}\n", g.join(" ")));
+    }
+    if !expired.is_empty() {
+        let g: Vec<String> = expired.iter().map(ToString::to_string).collect();
+        trailers.push_str(&format!("Coord-Expired: {}\n", g.join(" ")));
+    }
+    trailers.push_str(&format!("Coord-Data: {}\n", serde_json::to_string(op).expect("because ops always serialise")));
+    if body.is_empty() {
+        format!("{subject}\n\n{trailers}")
+    } else {
+        format!("{subject}\n\n{body}\n{trailers}")
+    }
+}
+
+/// Read the trailers of a commit message.
+pub fn trailers(message: &str) -> Vec<(&str, &str)> {
+    message
+        .lines()
+        .filter_map(|l| l.split_once(": "))
+        .filter(|(k, _)| k.starts_with("Coord-"))
+        .collect()
+}
+
+/// The instant a waiter or claim decision refers to, for reports.
+pub fn expiry_of(state: &ClaimsState, id: &ClaimId) -> Option<Timestamp> {
+    state.claims.get(id).map(|c| c.expires_at)
+}
