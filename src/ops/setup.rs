@@ -56,7 +56,7 @@ impl SetupReport {
 
     /// True when only the remote failed (exit 3 rather than 1).
     pub fn remote_failed(&self) -> bool {
-        self.steps.iter().any(|s| s.status == Status::Fail && matches!(s.name, "probe" | "remote"))
+        self.steps.iter().any(|s| s.status == Status::Fail && matches!(s.name, "probe" | "remote" | "fetch" | "publish"))
     }
 }
 
@@ -94,6 +94,10 @@ pub fn init(ctx: &Context, hooks: bool) -> Result<SetupReport, Error> {
     if let Some(remote) = ctx.online_remote() {
         steps.push(probe(ctx, remote)?);
         if steps.last().is_some_and(|s| s.status != Status::Fail) {
+            steps.push(match remote.fetch()? {
+                crate::store::Fetch::Fetched => Step::new("fetch", Status::Done, format!("fetched {} from {}", refs::NAMESPACE, remote.name)),
+                crate::store::Fetch::Diverged(e) | crate::store::Fetch::Unreachable(e) => Step::new("fetch", Status::Fail, e),
+            });
             steps.push(publish(ctx, remote)?);
         }
     }
@@ -128,12 +132,12 @@ fn probe(ctx: &Context, remote: &crate::store::Remote) -> Result<Step, Error> {
 /// remote before).
 fn publish(ctx: &Context, remote: &crate::store::Remote) -> Result<Step, Error> {
     let Some(local) = ctx.store.tip(refs::CLAIMS)? else {
-        return Ok(Step::new("board", Status::Already, "no board yet; the first claim creates it"));
+        return Ok(Step::new("publish", Status::Already, "no local board yet; the first claim creates it"));
     };
     Ok(match remote.push(refs::CLAIMS, local, None)? {
-        Push::Pushed => Step::new("board", Status::Done, format!("published the local board to {}", remote.name)),
-        Push::Stale => Step::new("board", Status::Already, format!("{} has a board", remote.name)),
-        Push::Rejected(e) | Push::Unreachable(e) => Step::new("board", Status::Fail, e),
+        Push::Pushed => Step::new("publish", Status::Done, format!("published the local board to {}", remote.name)),
+        Push::Stale => Step::new("publish", Status::Already, format!("{} has a board", remote.name)),
+        Push::Rejected(e) | Push::Unreachable(e) => Step::new("publish", Status::Fail, e),
     })
 }
 

@@ -101,7 +101,18 @@ pub fn transact<R>(ctx: &Context, mut plan: impl FnMut(&ClaimsState) -> Result<P
     for attempt in 1..=MAX_ATTEMPTS {
         let tip = ctx.store.tip(refs::CLAIMS)?;
         let loaded = ctx.store.load_claims(refs::CLAIMS, tip)?;
-        let (op, result) = match plan(&loaded.state)? {
+        let planned = match plan(&loaded.state) {
+            // A refusal reads the state: make sure it is not a stale one before reporting it.
+            Err(Error::Refused(..)) if !fetched && ctx.online_remote().is_some() => {
+                fetched = true;
+                if let Some(remote) = ctx.online_remote() {
+                    remote.fetch()?;
+                }
+                continue;
+            }
+            other => other,
+        };
+        let (op, result) = match planned? {
             Plan::Write(op, r) => (op, r),
             Plan::Done(r) => {
                 drop_saved(&saved)?;

@@ -60,7 +60,7 @@ impl StoreError {
         match self {
             StoreError::NotARepo { .. } => Some("run git coord inside a clone, or pass -C <dir>".into()),
             StoreError::Corrupt { reference, path, .. } => Some(format!(
-                "inspect it with `git show {reference}:{path}`; `git coord doctor` lists every damaged entry"
+                "inspect it with `git show {reference}:{path}`; git-coord never overwrites what it cannot read, so repair or revert that commit"
             )),
             StoreError::NotACommit { reference, .. } => Some(format!(
                 "something other than git-coord wrote {reference}; inspect it with `git cat-file -t {reference}`"

@@ -155,7 +155,9 @@ impl Remote {
             let mut parts = line.splitn(3, '\t');
             let (Some(flag), Some(_spec), Some(summary)) = (parts.next(), parts.next(), parts.next()) else { continue };
             if flag == "!" {
-                let stale = ["stale info", "fetch first", "non-fast-forward", "already exists"];
+                // A lost lease, a non-fast-forward, or the remote's ref lock held by a
+                // concurrent writer: all mean "someone else wrote first".
+                let stale = ["stale info", "fetch first", "non-fast-forward", "already exists", "failed to update ref", "cannot lock ref", "failed to lock"];
                 if stale.iter().any(|s| summary.contains(s)) {
                     return Ok(Push::Stale);
                 }

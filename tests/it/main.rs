@@ -1,0 +1,9 @@
+//! End-to-end tests: the real binary, real git, a bare remote and several clones.
+
+mod support;
+
+mod claims;
+mod concurrency;
+mod errors;
+mod globs_baseline;
+mod remote;

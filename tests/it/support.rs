@@ -1,0 +1,209 @@
+//! Real repositories for end-to-end tests: a bare remote and clones in a temp dir, driven
+//! through the real binary and the real `git`, with the host's git config kept out.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+pub const NOW: &str = "2026-11-21T10:00:00Z";
+pub const BIN: &str = env!("CARGO_BIN_EXE_git-coord");
+
+/// Files every fixture repository starts with.
+pub const FILES: &[&str] = &[
+    "README.md",
+    "Cargo.lock",
+    "src/main.ts",
+    "src/auth/login.ts",
+    "src/auth/router.ts",
+    "src/auth/session.ts",
+    "src/auth/deep/token.ts",
+    "src/auth_v2/login.ts",
+    "src/billing/invoice.ts",
+    "docs/guide.md",
+];
+
+pub fn isolate(cmd: &mut Command, home: &Path) {
+    cmd.env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", home)
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .env("GIT_AUTHOR_DATE", "2026-11-20T10:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-11-20T10:00:00Z")
+        .env_remove("GIT_COORD_AGENT")
+        .env_remove("GIT_COORD_CRASH_AT")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE");
+}
+
+/// A temp dir holding a bare remote (`remote.git`) seeded with [`FILES`] on `main`.
+pub struct World {
+    pub tmp: tempfile::TempDir,
+}
+
+impl World {
+    pub fn new() -> World {
+        Self::with_files(FILES)
+    }
+
+    pub fn with_files(files: &[&str]) -> World {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let w = World { tmp };
+        std::fs::create_dir_all(w.home()).unwrap();
+        w.git_in(w.root(), &["init", "-q", "--bare", "-b", "main", "remote.git"]);
+        let seed = w.root().join("seed");
+        w.git_in(w.root(), &["init", "-q", "-b", "main", "seed"]);
+        for f in files {
+            let p = seed.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, format!("// {f}\n")).unwrap();
+        }
+        w.git_in(&seed, &["add", "-A"]);
+        w.git_in(&seed, &["commit", "-q", "-m", "seed"]);
+        w.git_in(&seed, &["push", "-q", w.remote().to_str().unwrap(), "main"]);
+        w
+    }
+
+    pub fn root(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.root().join("home")
+    }
+
+    pub fn remote(&self) -> PathBuf {
+        self.root().join("remote.git")
+    }
+
+    pub fn git_in(&self, dir: &Path, args: &[&str]) -> String {
+        let mut cmd = Command::new("git");
+        cmd.current_dir(dir).args(args);
+        isolate(&mut cmd, &self.home());
+        let out = cmd.output().expect("git runs");
+        assert!(out.status.success(), "git {args:?} in {}: {}", dir.display(), String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Clone the remote into `name` and run `git coord init` there.
+    pub fn clone(&self, name: &str) -> Repo {
+        self.git_in(self.root(), &["clone", "-q", self.remote().to_str().unwrap(), name]);
+        let r = self.repo(name);
+        r.run(&["init", "--no-hooks"]).ok();
+        r
+    }
+
+    /// A clone without `init`.
+    pub fn plain_clone(&self, name: &str) -> Repo {
+        self.git_in(self.root(), &["clone", "-q", self.remote().to_str().unwrap(), name]);
+        self.repo(name)
+    }
+
+    pub fn repo(&self, name: &str) -> Repo {
+        Repo { dir: self.root().join(name), home: self.home() }
+    }
+
+    /// Refs of the bare remote under refs/coord/.
+    pub fn remote_coord_refs(&self) -> String {
+        self.git_in(&self.remote(), &["for-each-ref", "refs/coord/"])
+    }
+}
+
+/// One clone (or worktree, or the bare remote itself).
+pub struct Repo {
+    pub dir: PathBuf,
+    pub home: PathBuf,
+}
+
+/// A finished command.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not one JSON object ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+    }
+
+    pub fn ok(&self) -> &Run {
+        assert_eq!(self.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    pub fn code(&self, code: i32) -> &Run {
+        assert_eq!(self.code, code, "expected exit {code}\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Repo {
+    pub fn command(&self, agent: Option<&str>, now: &str, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.current_dir(&self.dir).args(args).stdin(Stdio::null());
+        isolate(&mut cmd, &self.home);
+        cmd.env("GIT_COORD_NOW", now);
+        if let Some(a) = agent {
+            cmd.env("GIT_COORD_AGENT", a);
+        }
+        cmd
+    }
+
+    /// `git coord ARGS` as nobody in particular (default agent).
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.command(None, NOW, args).output().expect("git-coord runs").into()
+    }
+
+    /// `git coord ARGS` as `agent` at the pinned time.
+    pub fn as_(&self, agent: &str, args: &[&str]) -> Run {
+        self.command(Some(agent), NOW, args).output().expect("git-coord runs").into()
+    }
+
+    /// `git coord ARGS` as `agent` at `now`.
+    pub fn at(&self, agent: &str, now: &str, args: &[&str]) -> Run {
+        self.command(Some(agent), now, args).output().expect("git-coord runs").into()
+    }
+
+    pub fn git(&self, args: &[&str]) -> String {
+        let mut cmd = Command::new("git");
+        cmd.current_dir(&self.dir).args(args);
+        isolate(&mut cmd, &self.home);
+        let out = cmd.output().expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn git_status(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new("git");
+        cmd.current_dir(&self.dir).args(args);
+        isolate(&mut cmd, &self.home);
+        cmd.output().expect("git runs").into()
+    }
+
+    /// The ids of the active claims, as `status --json` reports them.
+    pub fn claim_ids(&self) -> Vec<String> {
+        let s = self.as_("observer", &["status", "--json", "--no-fetch"]).json();
+        s["claims"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+}
