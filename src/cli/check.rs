@@ -22,7 +22,9 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
     let report = check(ctx, &a.scopes, a.shared, !a.no_fetch)?;
     let exit = if report.safe { Exit::Ok } else { Exit::Refused };
     if let Some(e) = &report.fetch_error {
-        warn(&format!("warning: could not refresh from the remote ({e}); answering from the local copy"));
+        warn(&format!(
+            "warning: could not refresh from the remote ({e}); answering from the local copy"
+        ));
     }
     if out.json {
         out.json(&report);

@@ -45,14 +45,26 @@ impl WaitObserver for Progress {
         if self.json {
             return;
         }
-        let holders: Vec<String> = report.conflicts.iter().map(|c| format!("{} ({})", c.claim.agent, c.claim.id)).collect();
-        warn(&format!("queued behind {}; waiting until {deadline} ({})", holders.join(", "), render::relative(self.now, deadline)));
+        let holders: Vec<String> = report
+            .conflicts
+            .iter()
+            .map(|c| format!("{} ({})", c.claim.agent, c.claim.id))
+            .collect();
+        warn(&format!(
+            "queued behind {}; waiting until {deadline} ({})",
+            holders.join(", "),
+            render::relative(self.now, deadline)
+        ));
     }
 }
 
 pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
-    let urgency = Urgency::parse(&a.urgency)
-        .ok_or_else(|| Error::usage(format!("invalid --urgency '{}': use low, normal, high or blocking", a.urgency), None))?;
+    let urgency = Urgency::parse(&a.urgency).ok_or_else(|| {
+        Error::usage(
+            format!("invalid --urgency '{}': use low, normal, high or blocking", a.urgency),
+            None,
+        )
+    })?;
     let note = a.note.as_ref().map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     let req = ClaimRequest {
         scopes: a.scopes.clone(),
@@ -64,7 +76,10 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         note,
         task: a.task.clone(),
     };
-    let mut progress = Progress { json: out.json, now: ctx.now() };
+    let mut progress = Progress {
+        json: out.json,
+        now: ctx.now(),
+    };
     let report = claim(ctx, &req, &mut progress)?;
     let exit = if report.pending && !ctx.offline {
         Exit::Remote
@@ -107,12 +122,20 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         let why = report.error.as_deref().unwrap_or("offline");
         warn(&format!(
             "{}: recorded locally as pending ({why}); run `git coord sync` to confirm it with the remote",
-            if ctx.offline { "offline" } else { "warning: remote unreachable" }
+            if ctx.offline {
+                "offline"
+            } else {
+                "warning: remote unreachable"
+            }
         ));
     }
     Ok(exit)
 }
 
 fn scopes_text(r: &ClaimReport) -> String {
-    r.claims.iter().map(|c| c.scope.to_string()).collect::<Vec<_>>().join(", ")
+    r.claims
+        .iter()
+        .map(|c| c.scope.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -7,8 +7,8 @@ mod doctor;
 mod init;
 mod log;
 mod release;
-mod renew;
 mod render;
+mod renew;
 mod status;
 mod sync;
 mod who;
@@ -100,16 +100,27 @@ fn run(cli: &Cli, settings: Settings, out: &mut Out) -> Result<Exit, Error> {
 fn settings(cli: &Cli) -> Result<Settings, Error> {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let now = match env("GIT_COORD_NOW") {
-        Some(t) => Timestamp::parse_rfc3339(&t).map_err(|_| Error::usage(format!("invalid GIT_COORD_NOW '{t}': use RFC 3339, like 2026-11-21T10:00:00Z"), None))?,
+        Some(t) => Timestamp::parse_rfc3339(&t).map_err(|_| {
+            Error::usage(
+                format!("invalid GIT_COORD_NOW '{t}': use RFC 3339, like 2026-11-21T10:00:00Z"),
+                None,
+            )
+        })?,
         None => {
-            let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            let d = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
             Timestamp(d.as_secs() as i64)
         }
     };
     let seed = match env("GIT_COORD_SEED") {
-        Some(s) => s.parse().map_err(|_| Error::usage(format!("invalid GIT_COORD_SEED '{s}': use a whole number"), None))?,
+        Some(s) => s
+            .parse()
+            .map_err(|_| Error::usage(format!("invalid GIT_COORD_SEED '{s}': use a whole number"), None))?,
         None => {
-            let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            let d = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
             (d.as_nanos() as u64) ^ ((std::process::id() as u64) << 32)
         }
     };
@@ -121,7 +132,8 @@ fn settings(cli: &Cli) -> Result<Settings, Error> {
         .or_else(|| env("HOSTNAME"));
     let cwd = match &cli.dir {
         Some(d) => d.clone(),
-        None => std::env::current_dir().map_err(|e| Error::usage(format!("cannot read the current directory: {e}"), None))?,
+        None => std::env::current_dir()
+            .map_err(|e| Error::usage(format!("cannot read the current directory: {e}"), None))?,
     };
     Ok(Settings {
         cwd,
@@ -141,7 +153,9 @@ fn settings(cli: &Cli) -> Result<Settings, Error> {
 fn span(flag: &str, v: &Option<String>) -> Result<Option<Span>, Error> {
     match v {
         None => Ok(None),
-        Some(t) => Span::parse(t).map(Some).map_err(|e| Error::usage(format!("{flag}: {e}"), None)),
+        Some(t) => Span::parse(t)
+            .map(Some)
+            .map_err(|e| Error::usage(format!("{flag}: {e}"), None)),
     }
 }
 

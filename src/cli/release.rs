@@ -23,9 +23,18 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
-    let req = ReleaseRequest { ids: a.ids.clone(), scopes: a.scopes.clone(), all: a.all, force: a.force };
+    let req = ReleaseRequest {
+        ids: a.ids.clone(),
+        scopes: a.scopes.clone(),
+        all: a.all,
+        force: a.force,
+    };
     let report = release(ctx, &req)?;
-    let exit = if report.pending && !ctx.offline { Exit::Remote } else { Exit::Ok };
+    let exit = if report.pending && !ctx.offline {
+        Exit::Remote
+    } else {
+        Exit::Ok
+    };
     if out.json {
         out.json(&report);
         return Ok(exit);
@@ -33,13 +42,20 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
     if report.released.is_empty() {
         out.line(format!("nothing to release: {} holds no claims", ctx.agent));
     } else {
-        out.line(format!("released {} claim(s){}", report.released.len(), if report.forced { " (forced, recorded)" } else { "" }));
+        out.line(format!(
+            "released {} claim(s){}",
+            report.released.len(),
+            if report.forced { " (forced, recorded)" } else { "" }
+        ));
         for c in &report.released {
             out.line(format!("  {}", render::claim_line(c, ctx.now())));
         }
     }
     if report.pending {
-        warn(&format!("recorded locally as pending ({}); run `git coord sync`", report.error.as_deref().unwrap_or("offline")));
+        warn(&format!(
+            "recorded locally as pending ({}); run `git coord sync`",
+            report.error.as_deref().unwrap_or("offline")
+        ));
     }
     Ok(exit)
 }

@@ -17,7 +17,10 @@ pub struct Out {
 
 impl Out {
     pub fn new(json: bool) -> Out {
-        Out { json, stdout: std::io::stdout() }
+        Out {
+            json,
+            stdout: std::io::stdout(),
+        }
     }
 
     /// Print one line of human output.
@@ -29,10 +32,15 @@ impl Out {
     }
 
     /// Print the one JSON object of this command.
+    /// Compact (an agent pays for every byte) and streamed (a large board is not built
+    /// as one string first).
     pub fn json<T: Serialize>(&mut self, value: &T) {
-        let mut lock = self.stdout.lock();
-        let text = serde_json::to_string_pretty(value).expect("because reports always serialise");
-        if let Err(e) = writeln!(lock, "{text}") {
+        let mut w = std::io::BufWriter::with_capacity(64 * 1024, self.stdout.lock());
+        let written = serde_json::to_writer(&mut w, value)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(w))
+            .and_then(|()| w.flush());
+        if let Err(e) = written {
             quiet_on_broken_pipe(e);
         }
     }
@@ -86,7 +94,14 @@ pub fn error(out: &mut Out, e: &Error) {
             hint: Option<String>,
             exit: i32,
         }
-        out.json(&JsonError { error: Body { message: e.to_string(), causes: &causes, hint, exit: e.exit() as i32 } });
+        out.json(&JsonError {
+            error: Body {
+                message: e.to_string(),
+                causes: &causes,
+                hint,
+                exit: e.exit() as i32,
+            },
+        });
     }
 }
 
@@ -104,7 +119,14 @@ pub fn claim_line(c: &Claim, now: Timestamp) -> String {
     let mode = if c.mode == Mode::Shared { " (shared)" } else { "" };
     let note = c.note.as_ref().map(|n| format!("  \"{n}\"")).unwrap_or_default();
     let task = c.task.as_ref().map(|t| format!("  task {t}")).unwrap_or_default();
-    format!("{}  {:<20} {}{mode}  expires {} ({}){task}{note}", c.id, c.agent.as_str(), c.scope, relative(now, c.expires_at), c.expires_at)
+    format!(
+        "{}  {:<20} {}{mode}  expires {} ({}){task}{note}",
+        c.id,
+        c.agent.as_str(),
+        c.scope,
+        relative(now, c.expires_at),
+        c.expires_at
+    )
 }
 
 /// The table of what is held by whom.

@@ -20,8 +20,19 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
-    let report = renew(ctx, &RenewRequest { ids: a.ids.clone(), all: a.all, ttl: span("--ttl", &a.ttl)? })?;
-    let exit = if report.pending && !ctx.offline { Exit::Remote } else { Exit::Ok };
+    let report = renew(
+        ctx,
+        &RenewRequest {
+            ids: a.ids.clone(),
+            all: a.all,
+            ttl: span("--ttl", &a.ttl)?,
+        },
+    )?;
+    let exit = if report.pending && !ctx.offline {
+        Exit::Remote
+    } else {
+        Exit::Ok
+    };
     if out.json {
         out.json(&report);
         return Ok(exit);
@@ -33,7 +44,10 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         out.line(format!("renewed {}", render::claim_line(c, ctx.now())));
     }
     if report.pending {
-        warn(&format!("recorded locally as pending ({}); run `git coord sync`", report.error.as_deref().unwrap_or("offline")));
+        warn(&format!(
+            "recorded locally as pending ({}); run `git coord sync`",
+            report.error.as_deref().unwrap_or("offline")
+        ));
     }
     Ok(exit)
 }

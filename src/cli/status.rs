@@ -16,15 +16,25 @@ pub struct Args {
 pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
     let r = status(ctx, !a.no_fetch)?;
     if let Some(e) = &r.fetch_error {
-        warn(&format!("warning: could not refresh from the remote ({e}); showing the local copy"));
+        warn(&format!(
+            "warning: could not refresh from the remote ({e}); showing the local copy"
+        ));
     }
     if out.json {
         out.json(&r);
         return Ok(Exit::Ok);
     }
     let now = ctx.now();
-    let rev = r.revision.as_deref().map(|s| &s[..12.min(s.len())]).unwrap_or("none yet");
-    out.line(format!("agent {} · remote {} · board {rev}", r.agent, r.remote.as_deref().unwrap_or("none (local arbiter)")));
+    let rev = r
+        .revision
+        .as_deref()
+        .map(|s| &s[..12.min(s.len())])
+        .unwrap_or("none yet");
+    out.line(format!(
+        "agent {} · remote {} · board {rev}",
+        r.agent,
+        r.remote.as_deref().unwrap_or("none (local arbiter)")
+    ));
     out.line(format!("claims ({})", r.claims.len()));
     for c in &r.claims {
         let me = if c.agent.as_str() == r.agent { "*" } else { " " };
@@ -34,7 +44,17 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         out.line(format!("queue ({})", r.queue.len()));
         for w in &r.queue {
             let scopes: Vec<String> = w.claims.iter().map(|c| c.scope.to_string()).collect();
-            out.line(format!("  {}  {:<20} {}  {:?}  gives up {}", w.id(), w.agent.as_str(), scopes.join(", "), w.urgency, render::relative(now, w.deadline)).to_lowercase());
+            out.line(
+                format!(
+                    "  {}  {:<20} {}  {:?}  gives up {}",
+                    w.id(),
+                    w.agent.as_str(),
+                    scopes.join(", "),
+                    w.urgency,
+                    render::relative(now, w.deadline)
+                )
+                .to_lowercase(),
+            );
         }
     }
     if !r.pending.is_empty() {

@@ -10,7 +10,11 @@ pub struct Args {}
 
 pub fn run(ctx: &Context, _a: &Args, out: &mut Out) -> Result<Exit, Error> {
     let r = sync(ctx)?;
-    let exit = if r.conflicted.is_empty() { Exit::Ok } else { Exit::Refused };
+    let exit = if r.conflicted.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Refused
+    };
     if out.json {
         out.json(&r);
         return Ok(exit);
@@ -29,13 +33,23 @@ pub fn run(ctx: &Context, _a: &Args, out: &mut Out) -> Result<Exit, Error> {
         out.line(format!("  confirmed  {} {}", c.op.op, c.op.claims.join(" ")));
     }
     for c in &r.conflicted {
-        out.line(format!("  CONFLICT   {} {}: {}", c.op.op, c.op.claims.join(" "), c.reason.as_deref().unwrap_or("")));
+        out.line(format!(
+            "  CONFLICT   {} {}: {}",
+            c.op.op,
+            c.op.claims.join(" "),
+            c.reason.as_deref().unwrap_or("")
+        ));
         for x in &c.conflicts {
-            out.line(format!("             {} is held by {} ({})", x.requested, x.claim.agent, x.claim.id));
+            out.line(format!(
+                "             {} is held by {} ({})",
+                x.requested, x.claim.agent, x.claim.id
+            ));
         }
     }
     if !r.conflicted.is_empty() {
-        out.line("hint: the conflicted operations were dropped; claim again (perhaps with --wait) once the holders are done");
+        out.line(
+            "hint: the conflicted operations were dropped; claim again (perhaps with --wait) once the holders are done",
+        );
     }
     Ok(exit)
 }

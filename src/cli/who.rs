@@ -18,7 +18,9 @@ pub struct Args {
 pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
     let report = who(ctx, &a.target, !a.no_fetch)?;
     if let Some(e) = &report.fetch_error {
-        warn(&format!("warning: could not refresh from the remote ({e}); answering from the local copy"));
+        warn(&format!(
+            "warning: could not refresh from the remote ({e}); answering from the local copy"
+        ));
     }
     if out.json {
         out.json(&report);

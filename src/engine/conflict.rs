@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use super::glob::{matching, Excluded, Glob, GlobError};
+use super::glob::{matching, may_overlap, Excluded, Glob, GlobError};
 use crate::model::scope::keys_overlap;
 use crate::model::{AgentId, Claim, Mode, Scope};
 
@@ -45,7 +45,11 @@ pub struct Judge<'a> {
 impl<'a> Judge<'a> {
     /// `tracked` must be sorted.
     pub fn new(tracked: &'a [String], shared_files: &[String]) -> Result<Judge<'a>, GlobError> {
-        Ok(Judge { tracked, excluded: Excluded::new(shared_files)?, globs: RefCell::new(HashMap::new()) })
+        Ok(Judge {
+            tracked,
+            excluded: Excluded::new(shared_files)?,
+            globs: RefCell::new(HashMap::new()),
+        })
     }
 
     fn glob(&self, text: &str) -> Rc<Glob> {
@@ -80,16 +84,29 @@ impl<'a> Judge<'a> {
     /// What `a` and `b` share, if anything.
     pub fn overlap(&self, a: &Scope, b: &Scope) -> Option<Overlap> {
         match (a, b) {
-            (Scope::Glob(x), Scope::Glob(y)) => self.glob_overlap(x, y),
+            (Scope::Glob(x), Scope::Glob(y)) => {
+                if !may_overlap(x, y) {
+                    return None;
+                }
+                self.glob_overlap(x, y)
+            }
             (Scope::Glob(g), Scope::Symbol(s)) | (Scope::Symbol(s), Scope::Glob(g)) => {
-                let hit = self.glob(g).is_match(&s.file) && !self.is_shared(&s.file);
-                hit.then(|| Overlap { files: vec![s.file.clone()], symbols: vec![s.to_string()], witness: None })
+                let hit = may_overlap(g, &s.file) && self.glob(g).is_match(&s.file) && !self.is_shared(&s.file);
+                hit.then(|| Overlap {
+                    files: vec![s.file.clone()],
+                    symbols: vec![s.to_string()],
+                    witness: None,
+                })
             }
             (Scope::Symbol(x), Scope::Symbol(y)) => {
                 let hit = x.overlaps(y) && !self.is_shared(&x.file);
                 hit.then(|| {
                     let deeper = if x.path.len() >= y.path.len() { x } else { y };
-                    Overlap { files: vec![x.file.clone()], symbols: vec![deeper.to_string()], witness: None }
+                    Overlap {
+                        files: vec![x.file.clone()],
+                        symbols: vec![deeper.to_string()],
+                        witness: None,
+                    }
                 })
             }
             (Scope::Key(x), Scope::Key(y)) => keys_overlap(x, y).then(Overlap::default),
@@ -101,14 +118,22 @@ impl<'a> Judge<'a> {
         let (gx, gy) = (self.glob(x), self.glob(y));
         let witness = gx.overlap(&gy, self.excluded.as_ref())?;
         // List the tracked files in the narrower glob's range that both match.
-        let (narrow, other) = if gx.prefix().len() >= gy.prefix().len() { (&gx, &gy) } else { (&gy, &gx) };
+        let (narrow, other) = if gx.prefix().len() >= gy.prefix().len() {
+            (&gx, &gy)
+        } else {
+            (&gy, &gx)
+        };
         let files: Vec<String> = matching(narrow, self.tracked)
             .filter(|f| other.is_match(f) && !self.is_shared(f))
             .take(MAX_LISTED_FILES)
             .cloned()
             .collect();
         let witness = files.is_empty().then_some(witness);
-        Some(Overlap { files, symbols: Vec::new(), witness })
+        Some(Overlap {
+            files,
+            symbols: Vec::new(),
+            witness,
+        })
     }
 
     /// The claims of other agents that `scopes` (held in `mode` by `agent`) would conflict
@@ -127,7 +152,11 @@ impl<'a> Judge<'a> {
             }
             for s in scopes {
                 if let Some(overlap) = self.overlap(s, &claim.scope) {
-                    out.push(Conflict { requested: s.clone(), claim: claim.clone(), overlap });
+                    out.push(Conflict {
+                        requested: s.clone(),
+                        claim: claim.clone(),
+                        overlap,
+                    });
                 }
             }
         }
@@ -138,7 +167,9 @@ impl<'a> Judge<'a> {
     /// it and by symbol claims in that file.
     pub fn covers(&self, held: &Scope, target: &Scope) -> bool {
         match (held, target) {
-            (Scope::Symbol(s), Scope::Glob(g)) => self.glob(g).is_match(&s.file) || s.file == *g,
+            (Scope::Symbol(s), Scope::Glob(g)) => {
+                s.file == *g || (may_overlap(g, &s.file) && self.glob(g).is_match(&s.file))
+            }
             _ => self.overlap(held, target).is_some(),
         }
     }
@@ -183,8 +214,22 @@ mod tests {
             ("src/auth/**", S, "other", S, "src/auth/login.ts", false),
             ("src/auth/**", S, "other", X, "src/auth/login.ts", true),
             ("Cargo.lock", X, "other", X, "Cargo.lock", false),
-            ("src/auth/router.ts::Router::a", X, "other", X, "src/auth/router.ts::Router::b", false),
-            ("src/auth/router.ts::Router", X, "other", X, "src/auth/router.ts::Router::b", true),
+            (
+                "src/auth/router.ts::Router::a",
+                X,
+                "other",
+                X,
+                "src/auth/router.ts::Router::b",
+                false,
+            ),
+            (
+                "src/auth/router.ts::Router",
+                X,
+                "other",
+                X,
+                "src/auth/router.ts::Router::b",
+                true,
+            ),
             ("src/auth/**", X, "other", X, "src/auth/router.ts::Router", true),
             ("db:schema", X, "other", X, "db:schema:users", true),
             ("db:schema:users", X, "other", X, "src/**", false),
@@ -192,7 +237,11 @@ mod tests {
         for (held, hm, who, rm, req, want) in table {
             let c = claim(1, who, held, *hm);
             let got = judge.conflicts(&me, &scopes(&[req]), *rm, [&c]);
-            assert_eq!(!got.is_empty(), *want, "{who} holds {held} ({hm:?}); me asks {req} ({rm:?})");
+            assert_eq!(
+                !got.is_empty(),
+                *want,
+                "{who} holds {held} ({hm:?}); me asks {req} ({rm:?})"
+            );
         }
     }
 
@@ -200,9 +249,13 @@ mod tests {
     fn overlap_lists_files_or_a_witness() {
         let tracked: Vec<String> = vec!["src/auth/login.ts".into()];
         let judge = Judge::new(&tracked, &[]).unwrap();
-        let o = judge.overlap(&scopes(&["src/auth/**"])[0], &scopes(&["src/**/*.ts"])[0]).unwrap();
+        let o = judge
+            .overlap(&scopes(&["src/auth/**"])[0], &scopes(&["src/**/*.ts"])[0])
+            .unwrap();
         assert_eq!(o.files, ["src/auth/login.ts"]);
-        let o = judge.overlap(&scopes(&["src/new/**"])[0], &scopes(&["src/new/*.ts"])[0]).unwrap();
+        let o = judge
+            .overlap(&scopes(&["src/new/**"])[0], &scopes(&["src/new/*.ts"])[0])
+            .unwrap();
         assert!(o.files.is_empty());
         assert!(o.witness.unwrap().starts_with("src/new/"));
     }

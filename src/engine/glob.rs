@@ -31,7 +31,6 @@ pub struct Glob {
     text: String,
     literal: bool,
     prefix: String,
-    suffix: String,
     compiled: OnceCell<Option<(GlobMatcher, String)>>,
     dfa: OnceCell<Option<dense::DFA<Vec<u32>>>>,
 }
@@ -48,7 +47,10 @@ pub fn build(text: &str) -> Result<globset::Glob, GlobError> {
         .literal_separator(true)
         .backslash_escape(false)
         .build()
-        .map_err(|e| GlobError { text: text.to_owned(), reason: e.kind().to_string() })
+        .map_err(|e| GlobError {
+            text: text.to_owned(),
+            reason: e.kind().to_string(),
+        })
 }
 
 impl Glob {
@@ -64,15 +66,11 @@ impl Glob {
     /// the literal prefix/suffix test and never compiled). A stored glob that does not
     /// compile matches nothing.
     pub fn lazy(text: &str) -> Glob {
-        let meta_at = text.find(['*', '?', '[', '{']);
-        let prefix = text[..meta_at.unwrap_or(text.len())].to_owned();
-        let last_meta = text.rfind(['*', '?', ']', '}']);
-        let suffix = last_meta.map_or_else(|| text.to_owned(), |i| text[i + 1..].to_owned());
+        let (prefix, _) = literal_ends(text);
         Glob {
             literal: !has_glob_meta(text),
             text: text.to_owned(),
-            prefix,
-            suffix,
+            prefix: prefix.to_owned(),
             compiled: OnceCell::new(),
             dfa: OnceCell::new(),
         }
@@ -80,7 +78,11 @@ impl Glob {
 
     fn compiled(&self) -> Option<&(GlobMatcher, String)> {
         self.compiled
-            .get_or_init(|| build(&self.text).ok().map(|g| (g.compile_matcher(), g.regex().to_owned())))
+            .get_or_init(|| {
+                build(&self.text)
+                    .ok()
+                    .map(|g| (g.compile_matcher(), g.regex().to_owned()))
+            })
             .as_ref()
     }
 
@@ -112,12 +114,7 @@ impl Glob {
 
     /// A path both globs match (and `excluded` does not), if there is one.
     pub fn overlap(&self, other: &Glob, excluded: Option<&Excluded>) -> Option<String> {
-        let compatible = |a: &str, b: &str| a.starts_with(b) || b.starts_with(a);
-        if !compatible(&self.prefix, &other.prefix) {
-            return None;
-        }
-        let suffix_ok = self.suffix.ends_with(&other.suffix) || other.suffix.ends_with(&self.suffix);
-        if !suffix_ok {
+        if !may_overlap(&self.text, &other.text) {
             return None;
         }
         for (lit, pat) in [(self, other), (other, self)] {
@@ -133,6 +130,21 @@ impl Glob {
         }
         intersect(&machines)
     }
+}
+
+/// The literal text before the first wildcard, and after the last one.
+fn literal_ends(text: &str) -> (&str, &str) {
+    let prefix = &text[..text.find(['*', '?', '[', '{']).unwrap_or(text.len())];
+    let suffix = text.rfind(['*', '?', ']', '}']).map_or(text, |i| &text[i + 1..]);
+    (prefix, suffix)
+}
+
+/// A cheap necessary condition for overlap, on the texts alone: a path matching both must
+/// start with both literal prefixes and end with both literal suffixes. Most pairs of
+/// claims fail it, so they are never compiled.
+pub fn may_overlap(a: &str, b: &str) -> bool {
+    let ((pa, sa), (pb, sb)) = (literal_ends(a), literal_ends(b));
+    (pa.starts_with(pb) || pb.starts_with(pa)) && (sa.ends_with(sb) || sb.ends_with(sa))
 }
 
 /// Files that never conflict (policy `shared_files`), as one automaton and one matcher.
@@ -153,7 +165,10 @@ impl Excluded {
             regexes.push(g.regex().to_owned());
             b.add(g);
         }
-        let set = b.build().map_err(|e| GlobError { text: patterns.join(", "), reason: e.to_string() })?;
+        let set = b.build().map_err(|e| GlobError {
+            text: patterns.join(", "),
+            reason: e.to_string(),
+        })?;
         let refs: Vec<&str> = regexes.iter().map(String::as_str).collect();
         let dfa = build_dfa(&refs).ok_or_else(|| GlobError {
             text: patterns.join(", "),
@@ -184,9 +199,7 @@ fn build_dfa(regexes: &[&str]) -> Option<dense::DFA<Vec<u32>>> {
 
 fn valid_path_dfa() -> &'static dense::DFA<Vec<u32>> {
     static DFA: std::sync::OnceLock<dense::DFA<Vec<u32>>> = std::sync::OnceLock::new();
-    DFA.get_or_init(|| {
-        build_dfa(&[r"^[^/\x00]+(?:/[^/\x00]+)*$"]).expect("because the path regex is fixed and small")
-    })
+    DFA.get_or_init(|| build_dfa(&[r"^[^/\x00]+(?:/[^/\x00]+)*$"]).expect("because the path regex is fixed and small"))
 }
 
 /// Breadth-first search of the product automaton; `want` says whether each machine must
@@ -220,7 +233,10 @@ fn intersect(machines: &[(&dense::DFA<Vec<u32>>, bool)]) -> Option<String> {
                 .zip(&cur)
                 .map(|((d, _), &s)| d.next_state(s, b))
                 .collect();
-            let hopeless = machines.iter().zip(&next).any(|((d, want), &s)| *want && d.is_dead_state(s));
+            let hopeless = machines
+                .iter()
+                .zip(&next)
+                .any(|((d, want), &s)| *want && d.is_dead_state(s));
             if hopeless || seen.contains_key(&next) {
                 continue;
             }
@@ -293,14 +309,19 @@ mod tests {
             assert_eq!(got.is_some(), *want, "{a} vs {b}: witness {got:?}");
             assert_eq!(ov(b, a).is_some(), *want, "{b} vs {a} (symmetry)");
             if let Some(w) = got {
-                assert!(Glob::new(a).unwrap().is_match(&w) && Glob::new(b).unwrap().is_match(&w), "{w}");
+                assert!(
+                    Glob::new(a).unwrap().is_match(&w) && Glob::new(b).unwrap().is_match(&w),
+                    "{w}"
+                );
             }
         }
     }
 
     #[test]
     fn excluded_files_never_overlap() {
-        let ex = Excluded::new(&["Cargo.lock".to_string(), "**/package-lock.json".to_string()]).unwrap().unwrap();
+        let ex = Excluded::new(&["Cargo.lock".to_string(), "**/package-lock.json".to_string()])
+            .unwrap()
+            .unwrap();
         let a = Glob::new("Cargo.lock").unwrap();
         assert_eq!(a.overlap(&Glob::new("*.lock").unwrap(), Some(&ex)), None);
         let web = Glob::new("web/**").unwrap();

@@ -114,9 +114,18 @@ pub enum Op {
         refresh: Vec<Refresh>,
     },
     /// Remove claims; `force` when some belong to another agent.
-    Release { id: OpId, agent: AgentId, claims: Vec<ClaimId>, force: bool },
+    Release {
+        id: OpId,
+        agent: AgentId,
+        claims: Vec<ClaimId>,
+        force: bool,
+    },
     /// Move expiries.
-    Renew { id: OpId, agent: AgentId, refresh: Vec<Refresh> },
+    Renew {
+        id: OpId,
+        agent: AgentId,
+        refresh: Vec<Refresh>,
+    },
     /// Join the queue.
     Enqueue { id: OpId, waiter: Waiter },
     /// Leave the queue.
@@ -221,10 +230,11 @@ impl ClaimsState {
                 }
                 Applied { noop: !changed }
             }
-            Op::Renew { refresh, .. } => Applied { noop: !self.refresh(refresh) },
+            Op::Renew { refresh, .. } => Applied {
+                noop: !self.refresh(refresh),
+            },
             Op::Enqueue { waiter, .. } => {
-                let present = self.queue.iter().any(|w| w.id() == waiter.id())
-                    || self.claims.contains_key(waiter.id());
+                let present = self.queue.iter().any(|w| w.id() == waiter.id()) || self.claims.contains_key(waiter.id());
                 if !present {
                     self.queue.push(waiter.clone());
                     self.queue.sort_by_key(Waiter::rank_key);
@@ -234,7 +244,9 @@ impl ClaimsState {
             Op::Dequeue { waiter, .. } => {
                 let before = self.queue.len();
                 self.queue.retain(|w| w.id() != waiter);
-                Applied { noop: before == self.queue.len() }
+                Applied {
+                    noop: before == self.queue.len(),
+                }
             }
             Op::Tidy { .. } => Applied { noop: true },
         }

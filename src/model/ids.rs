@@ -70,15 +70,11 @@ string_newtype!(ClaimId, valid_claim_id, IdError::Claim);
 pub struct OpId(pub String);
 
 fn valid_agent(s: &str) -> bool {
-    (1..=128).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._@/+-".contains(&b))
+    (1..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._@/+-".contains(&b))
 }
 
 fn valid_claim_id(s: &str) -> bool {
-    s.len() == 10
-        && s.starts_with("c-")
-        && s[2..].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 10 && s.starts_with("c-") && s[2..].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 impl AgentId {
@@ -148,7 +144,14 @@ mod tests {
 
     #[test]
     fn agent_ids() {
-        for ok in ["alice", "a", "bot/claude-1", "alice@example.com", "x+y.z_w", &"a".repeat(128)] {
+        for ok in [
+            "alice",
+            "a",
+            "bot/claude-1",
+            "alice@example.com",
+            "x+y.z_w",
+            &"a".repeat(128),
+        ] {
             assert!(AgentId::new(ok).is_ok(), "{ok}");
         }
         for bad in ["", "has space", "semi;colon", "ünï", &"a".repeat(129), "tab\t"] {

@@ -38,7 +38,11 @@ pub enum PolicyError {
     #[error("{0}")]
     Toml(String),
     #[error("invalid {key} '{value}' in .coord.toml: {reason}")]
-    Value { key: &'static str, value: String, reason: String },
+    Value {
+        key: &'static str,
+        value: String,
+        reason: String,
+    },
 }
 
 #[derive(Deserialize, Default)]
@@ -141,7 +145,11 @@ impl Policy {
         let mut p = Policy::default();
         let span = |key: &'static str, v: Option<String>, into: &mut Span| -> Result<(), PolicyError> {
             if let Some(v) = v {
-                *into = Span::parse(&v).map_err(|e| PolicyError::Value { key, value: v, reason: e.to_string() })?;
+                *into = Span::parse(&v).map_err(|e| PolicyError::Value {
+                    key,
+                    value: v,
+                    reason: e.to_string(),
+                })?;
             }
             Ok(())
         };
@@ -149,14 +157,22 @@ impl Policy {
         span("claims.clock_skew", raw.claims.clock_skew, &mut p.clock_skew)?;
         span("network.timeout", raw.network.timeout, &mut p.network_timeout)?;
         if p.default_ttl.0 == 0 {
-            return Err(PolicyError::Value { key: "claims.default_ttl", value: "0s".into(), reason: "a claim must last longer than 0s".into() });
+            return Err(PolicyError::Value {
+                key: "claims.default_ttl",
+                value: "0s".into(),
+                reason: "a claim must last longer than 0s".into(),
+            });
         }
         if let Some(n) = raw.claims.max_files {
             p.max_files = n;
         }
         if let Some(f) = raw.claims.max_fraction {
             if !(0.0..=1.0).contains(&f) || f.is_nan() {
-                return Err(PolicyError::Value { key: "claims.max_fraction", value: f.to_string(), reason: "use a number from 0 to 1".into() });
+                return Err(PolicyError::Value {
+                    key: "claims.max_fraction",
+                    value: f.to_string(),
+                    reason: "use a number from 0 to 1".into(),
+                });
             }
             p.max_fraction = f;
         }
@@ -167,9 +183,14 @@ impl Policy {
             for n in ns {
                 let ok = !n.is_empty()
                     && n.as_bytes()[0].is_ascii_lowercase()
-                    && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+                    && n.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
                 if !ok {
-                    return Err(PolicyError::Value { key: "keys.namespaces", value: n, reason: "a namespace is a lowercase word (a-z, 0-9, _ and -)".into() });
+                    return Err(PolicyError::Value {
+                        key: "keys.namespaces",
+                        value: n,
+                        reason: "a namespace is a lowercase word (a-z, 0-9, _ and -)".into(),
+                    });
                 }
                 if !p.namespaces.contains(&n) {
                     p.namespaces.push(n);
@@ -219,7 +240,9 @@ mod tests {
     fn typos_are_errors_naming_the_key() {
         let e = Policy::parse("[claims]\nmax_file = 3\n").unwrap_err().to_string();
         assert!(e.contains("max_file"), "{e}");
-        let e = Policy::parse("[claims]\ndefault_ttl = \"soon\"\n").unwrap_err().to_string();
+        let e = Policy::parse("[claims]\ndefault_ttl = \"soon\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("claims.default_ttl"), "{e}");
         let e = Policy::parse("[hook]\nmode = \"loud\"\n").unwrap_err().to_string();
         assert!(e.contains("loud") || e.contains("mode"), "{e}");

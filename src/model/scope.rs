@@ -32,7 +32,9 @@ pub struct SymbolScope {
 /// Why a scope argument was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScopeError {
-    #[error("empty scope: name a path or glob (src/auth/**), a symbol (src/a.ts::Class::method) or a key (db:schema:users)")]
+    #[error(
+        "empty scope: name a path or glob (src/auth/**), a symbol (src/a.ts::Class::method) or a key (db:schema:users)"
+    )]
     Empty,
     #[error("negated pattern '{0}' cannot be claimed: claim the paths you will edit instead")]
     Negated(String),
@@ -92,6 +94,7 @@ impl Scope {
     /// Re-read a stored scope of a known kind (no namespace check: policy may have changed).
     pub fn from_stored(kind: &str, text: &str) -> Result<Scope, ScopeError> {
         match kind {
+            "glob" if is_normal(text) => Ok(Scope::Glob(text.to_owned())),
             "glob" => normalize_glob(text).map(Scope::Glob),
             "symbol" => {
                 let (file, sym) = text
@@ -162,14 +165,24 @@ pub fn keys_overlap(a: &str, b: &str) -> bool {
 }
 
 #[derive(Serialize, Deserialize)]
-struct StoredScope {
-    kind: String,
-    text: String,
+struct StoredScope<'a> {
+    #[serde(borrow)]
+    kind: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    text: std::borrow::Cow<'a, str>,
 }
 
 impl Serialize for Scope {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        StoredScope { kind: self.kind().to_owned(), text: self.text() }.serialize(s)
+        let text = match self {
+            Scope::Glob(t) | Scope::Key(t) => std::borrow::Cow::Borrowed(t.as_str()),
+            Scope::Symbol(sym) => std::borrow::Cow::Owned(sym.to_string()),
+        };
+        StoredScope {
+            kind: self.kind().into(),
+            text,
+        }
+        .serialize(s)
     }
 }
 
@@ -185,7 +198,9 @@ fn key_shape(t: &str) -> Option<(&str, &str)> {
     let (ns, name) = t.split_once(':')?;
     let word = !ns.is_empty()
         && ns.as_bytes()[0].is_ascii_lowercase()
-        && ns.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+        && ns
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
     word.then_some((ns, name))
 }
 
@@ -195,10 +210,26 @@ fn parse_symbol(text: &str, file: &str, sym: &str) -> Result<SymbolScope, ScopeE
         return Err(ScopeError::SymbolGlob(text.to_owned()));
     }
     let path: Vec<String> = sym.split("::").map(|s| s.trim().to_owned()).collect();
-    if path.iter().any(|p| p.is_empty() || p.contains(char::is_whitespace) || p.contains(':')) {
+    if path
+        .iter()
+        .any(|p| p.is_empty() || p.contains(char::is_whitespace) || p.contains(':'))
+    {
         return Err(ScopeError::Symbol(text.to_owned()));
     }
     Ok(SymbolScope { file, path })
+}
+
+/// Already in normal form (what this crate writes): no need to rebuild it.
+fn is_normal(t: &str) -> bool {
+    !t.is_empty()
+        && !t.starts_with(['/', '!', '.'])
+        && !t.ends_with('/')
+        && !t.contains(['\\', ' ', '\t'])
+        && !t.contains("//")
+        && !t.contains("/./")
+        && !t.contains("/../")
+        && !t.ends_with("/.")
+        && !t.ends_with("/..")
 }
 
 /// Normalise a path or glob: `\` → `/`, drop `./` and empty segments, resolve `..` (refusing
@@ -211,7 +242,12 @@ pub fn normalize_glob(text: &str) -> Result<String, ScopeError> {
     if t.starts_with('!') {
         return Err(ScopeError::Negated(text.to_owned()));
     }
-    if t.starts_with('/') || (t.len() >= 2 && t.as_bytes()[1] == b':' && t.as_bytes()[0].is_ascii_alphabetic() && t.get(2..3) == Some("/")) {
+    if t.starts_with('/')
+        || (t.len() >= 2
+            && t.as_bytes()[1] == b':'
+            && t.as_bytes()[0].is_ascii_alphabetic()
+            && t.get(2..3) == Some("/"))
+    {
         return Err(ScopeError::Absolute(text.to_owned()));
     }
     let dir = t.ends_with('/') || t.ends_with("/.") || t == ".";
@@ -253,7 +289,11 @@ mod tests {
             ("src\\auth\\login.ts", "glob", "src/auth/login.ts"),
             ("src/./a/../b.ts", "glob", "src/b.ts"),
             (".", "glob", "**"),
-            ("src/auth/router.ts::Router::handleAuth", "symbol", "src/auth/router.ts::Router::handleAuth"),
+            (
+                "src/auth/router.ts::Router::handleAuth",
+                "symbol",
+                "src/auth/router.ts::Router::handleAuth",
+            ),
             ("./src/a.py::f", "symbol", "src/a.py::f"),
             ("db:schema:users", "key", "db:schema:users"),
             ("api:POST /v1/users", "key", "api:POST /v1/users"),

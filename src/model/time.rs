@@ -35,12 +35,30 @@ impl Timestamp {
         let days = self.0.div_euclid(86_400);
         let secs = self.0.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);
-        format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-            secs / 3600,
-            (secs % 3600) / 60,
-            secs % 60
-        )
+        if !(0..=9999).contains(&y) {
+            return format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+                secs / 3600,
+                (secs % 3600) / 60,
+                secs % 60
+            );
+        }
+        // By hand: boards serialise two instants per claim, and `format!` shows in profiles.
+        let mut b = *b"0000-00-00T00:00:00Z";
+        let put = |b: &mut [u8; 20], at: usize, v: i64, width: usize| {
+            let mut v = v;
+            for i in (0..width).rev() {
+                b[at + i] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        };
+        put(&mut b, 0, y, 4);
+        put(&mut b, 5, m, 2);
+        put(&mut b, 8, d, 2);
+        put(&mut b, 11, secs / 3600, 2);
+        put(&mut b, 14, (secs % 3600) / 60, 2);
+        put(&mut b, 17, secs % 60, 2);
+        String::from_utf8(b.to_vec()).expect("because only ASCII digits were written")
     }
 
     pub fn plus(self, span: Span) -> Timestamp {
@@ -71,8 +89,18 @@ impl Serialize for Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Timestamp::parse_rfc3339(&text).map_err(serde::de::Error::custom)
+        // Borrow the text when the input allows it: a board holds two instants per claim.
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Timestamp;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an RFC 3339 instant")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Timestamp, E> {
+                Timestamp::parse_rfc3339(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 
@@ -101,10 +129,7 @@ impl Span {
             };
             let n: i64 = digits.parse().map_err(|_| err())?;
             digits.clear();
-            total = n
-                .checked_mul(unit)
-                .and_then(|v| total.checked_add(v))
-                .ok_or_else(err)?;
+            total = n.checked_mul(unit).and_then(|v| total.checked_add(v)).ok_or_else(err)?;
         }
         if !digits.is_empty() {
             return Err(err());
@@ -169,8 +194,7 @@ fn parse_rfc3339(t: &str) -> Option<Timestamp> {
     if b[13] != b':' || b[16] != b':' {
         return None;
     }
-    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60
-    {
+    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60 {
         return None;
     }
     let mut rest = &t[19..];
@@ -242,19 +266,36 @@ mod tests {
         let o = Timestamp::parse_rfc3339("2026-11-21T12:00:00.123+02:00").unwrap();
         assert_eq!(o, t);
         assert_eq!(Timestamp(0).to_rfc3339(), "1970-01-01T00:00:00Z");
-        assert_eq!(Timestamp::parse_rfc3339("2024-02-29T00:00:00Z").unwrap().to_rfc3339(), "2024-02-29T00:00:00Z");
+        assert_eq!(
+            Timestamp::parse_rfc3339("2024-02-29T00:00:00Z").unwrap().to_rfc3339(),
+            "2024-02-29T00:00:00Z"
+        );
     }
 
     #[test]
     fn rfc3339_rejects_garbage() {
-        for bad in ["", "yesterday", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-11-21", "2026-11-21T10:00:00"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2026-13-01T00:00:00Z",
+            "2026-02-30T00:00:00Z",
+            "2026-11-21",
+            "2026-11-21T10:00:00",
+        ] {
             assert!(Timestamp::parse_rfc3339(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn durations() {
-        let table = [("90s", 90), ("15m", 900), ("4h", 14_400), ("2d", 172_800), ("1h30m", 5400), ("0s", 0)];
+        let table = [
+            ("90s", 90),
+            ("15m", 900),
+            ("4h", 14_400),
+            ("2d", 172_800),
+            ("1h30m", 5400),
+            ("0s", 0),
+        ];
         for (text, secs) in table {
             assert_eq!(Span::parse(text), Ok(Span(secs)), "{text}");
         }
@@ -267,7 +308,10 @@ mod tests {
     fn when_accepts_both_forms() {
         let now = Timestamp::parse_rfc3339("2026-11-21T10:00:00Z").unwrap();
         assert_eq!(parse_when("2h", now).unwrap().to_rfc3339(), "2026-11-21T08:00:00Z");
-        assert_eq!(parse_when("2026-11-20T00:00:00Z", now).unwrap().to_rfc3339(), "2026-11-20T00:00:00Z");
+        assert_eq!(
+            parse_when("2026-11-20T00:00:00Z", now).unwrap().to_rfc3339(),
+            "2026-11-20T00:00:00Z"
+        );
         assert!(parse_when("soon", now).is_err());
     }
 }

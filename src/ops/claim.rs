@@ -65,7 +65,8 @@ pub fn claim(ctx: &Context, req: &ClaimRequest, observer: &mut dyn WaitObserver)
     let scopes = resolve(ctx, &req.scopes, &judge, tracked.len(), Purpose::Claim)?;
     for s in &scopes {
         if let Scope::Symbol(sym) = s {
-            let present = judge.is_tracked(&sym.file) || ctx.store.workdir().is_some_and(|d| d.join(&sym.file).is_file());
+            let present =
+                judge.is_tracked(&sym.file) || ctx.store.workdir().is_some_and(|d| d.join(&sym.file).is_file());
             if !present && !req.new {
                 return Err(Error::usage(
                     format!("{} does not exist, so {s} cannot name a symbol in it", sym.file),
@@ -83,7 +84,18 @@ pub fn claim(ctx: &Context, req: &ClaimRequest, observer: &mut dyn WaitObserver)
     let op_id = OpId::from_bits(ctx.random());
     let branch = ctx.store.branch();
     let build = |state: &ClaimsState| -> Plan<ClaimReport> {
-        plan(ctx, state, &judge, &scopes, &ids, &op_id, mode, ttl, req, branch.clone())
+        plan(
+            ctx,
+            state,
+            &judge,
+            &scopes,
+            &ids,
+            &op_id,
+            mode,
+            ttl,
+            req,
+            branch.clone(),
+        )
     };
     let outcome = transact(ctx, |s| Ok(build(s)))?;
     let mut report = outcome.result;
@@ -118,16 +130,31 @@ fn plan(
         .collect();
     if !conflicts.is_empty() {
         let suggestion = suggestion(&conflicts, now);
-        return Plan::Refused(ClaimReport { decision: Decision::Conflict, claims: Vec::new(), conflicts, synced: false, pending: false, suggestion, waited: None, error: None });
+        return Plan::Refused(ClaimReport {
+            decision: Decision::Conflict,
+            claims: Vec::new(),
+            conflicts,
+            synced: false,
+            pending: false,
+            suggestion,
+            waited: None,
+            error: None,
+        });
     }
     let mut new = Vec::new();
     let mut refresh = Vec::new();
     let mut shown = Vec::new();
     for (scope, id) in scopes.iter().zip(ids) {
-        let mine = active.iter().find(|c| c.agent == ctx.agent && &c.scope == scope && c.mode == mode);
+        let mine = active
+            .iter()
+            .find(|c| c.agent == ctx.agent && &c.scope == scope && c.mode == mode);
         match mine {
             Some(c) => {
-                refresh.push(Refresh { claim: c.id.clone(), expires_at: now.plus(ttl), note: req.note.clone() });
+                refresh.push(Refresh {
+                    claim: c.id.clone(),
+                    expires_at: now.plus(ttl),
+                    note: req.note.clone(),
+                });
                 let mut shown_claim = (*c).clone();
                 shown_claim.expires_at = now.plus(ttl);
                 if req.note.is_some() {
@@ -154,7 +181,9 @@ fn plan(
         }
     }
     let coexist = new.iter().any(|c| match &c.scope {
-        Scope::Symbol(s) => active.iter().any(|o| o.agent != ctx.agent && o.scope.file() == Some(s.file.as_str())),
+        Scope::Symbol(s) => active
+            .iter()
+            .any(|o| o.agent != ctx.agent && o.scope.file() == Some(s.file.as_str())),
         _ => false,
     });
     let decision = if new.is_empty() {
@@ -164,8 +193,25 @@ fn plan(
     } else {
         Decision::Granted
     };
-    let op = Op::Claim { id: op_id.clone(), agent: ctx.agent.clone(), new, refresh };
-    Plan::Write(op, ClaimReport { decision, claims: shown, conflicts: Vec::new(), synced: false, pending: false, suggestion: None, waited: None, error: None })
+    let op = Op::Claim {
+        id: op_id.clone(),
+        agent: ctx.agent.clone(),
+        new,
+        refresh,
+    };
+    Plan::Write(
+        op,
+        ClaimReport {
+            decision,
+            claims: shown,
+            conflicts: Vec::new(),
+            synced: false,
+            pending: false,
+            suggestion: None,
+            waited: None,
+            error: None,
+        },
+    )
 }
 
 /// Queue behind the blockers and poll until granted or the deadline passes.
@@ -203,15 +249,27 @@ fn wait(
             urgency: req.urgency,
         })
         .collect();
-    let waiter = Waiter { claims: claims.clone(), agent: ctx.agent.clone(), urgency: req.urgency, queued_at: start_now, deadline, ttl };
+    let waiter = Waiter {
+        claims: claims.clone(),
+        agent: ctx.agent.clone(),
+        urgency: req.urgency,
+        queued_at: start_now,
+        deadline,
+        ttl,
+    };
     let key = ids[0].clone();
-    let enqueue = Op::Enqueue { id: OpId::from_bits(ctx.random()), waiter };
+    let enqueue = Op::Enqueue {
+        id: OpId::from_bits(ctx.random()),
+        waiter,
+    };
     let out = transact(ctx, |state| {
-        Ok(if state.claims.contains_key(&key) || state.queue.iter().any(|w| w.id() == &key) {
-            Plan::Done(())
-        } else {
-            Plan::Write(enqueue.clone(), ())
-        })
+        Ok(
+            if state.claims.contains_key(&key) || state.queue.iter().any(|w| w.id() == &key) {
+                Plan::Done(())
+            } else {
+                Plan::Write(enqueue.clone(), ())
+            },
+        )
     })?;
     if out.pending {
         let mut r = first;
@@ -240,11 +298,22 @@ fn wait(
         let queued = state.queue.iter().any(|w| w.id() == &key);
         if now >= deadline || !queued {
             // Leave the queue (if still in it) and report who still holds the scopes.
-            let leave = Op::Dequeue { id: OpId::from_bits(ctx.random()), agent: ctx.agent.clone(), waiter: key.clone() };
+            let leave = Op::Dequeue {
+                id: OpId::from_bits(ctx.random()),
+                agent: ctx.agent.clone(),
+                waiter: key.clone(),
+            };
             let out = transact(ctx, |state| {
-                Ok(if state.queue.iter().any(|w| w.id() == &key) { Plan::Write(leave.clone(), ()) } else { Plan::Done(()) })
+                Ok(if state.queue.iter().any(|w| w.id() == &key) {
+                    Plan::Write(leave.clone(), ())
+                } else {
+                    Plan::Done(())
+                })
             })?;
-            let state = ctx.store.load_claims(crate::store::refs::CLAIMS, ctx.store.tip(crate::store::refs::CLAIMS)?)?.state;
+            let state = ctx
+                .store
+                .load_claims(crate::store::refs::CLAIMS, ctx.store.tip(crate::store::refs::CLAIMS)?)?
+                .state;
             if let Some(report) = granted(&state, &ids, started) {
                 return Ok(report);
             }
@@ -262,10 +331,15 @@ fn wait(
             latest.waited = Some(Span(started.elapsed().as_secs() as i64).human());
             return Ok(latest);
         }
-        let blocked = !judge.conflicts(&ctx.agent, &all_scopes, mode, state.active(now, ctx.skew())).is_empty();
+        let blocked = !judge
+            .conflicts(&ctx.agent, &all_scopes, mode, state.active(now, ctx.skew()))
+            .is_empty();
         if !blocked {
             // The blockers are gone (released or expired): a tidy write grants the queue.
-            let tidy = Op::Tidy { id: OpId::from_bits(ctx.random()), agent: ctx.agent.clone() };
+            let tidy = Op::Tidy {
+                id: OpId::from_bits(ctx.random()),
+                agent: ctx.agent.clone(),
+            };
             transact(ctx, |_| Ok(Plan::Write(tidy.clone(), ())))?;
             continue;
         }

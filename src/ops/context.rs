@@ -146,15 +146,26 @@ fn resolve_agent(store: &Store, s: &Settings) -> Result<(AgentId, AgentSource), 
         .or_else(|| s.user_env.clone())
         .unwrap_or_else(|| "agent".into());
     let host = s.hostname.clone().unwrap_or_else(|| "localhost".into());
-    let text = if who.contains('@') { format!("{who}/{host}") } else { format!("{who}@{host}") };
-    let id = AgentId::sanitized(&text).ok_or_else(|| Error::usage("cannot build a default agent id", Some("pass --agent ID or set GIT_COORD_AGENT".to_string())))?;
+    let text = if who.contains('@') {
+        format!("{who}/{host}")
+    } else {
+        format!("{who}@{host}")
+    };
+    let id = AgentId::sanitized(&text).ok_or_else(|| {
+        Error::usage(
+            "cannot build a default agent id",
+            Some("pass --agent ID or set GIT_COORD_AGENT".to_string()),
+        )
+    })?;
     Ok((id, AgentSource::Default))
 }
 
 fn load_policy(store: &Store) -> Result<Policy, Error> {
     let text = match store.read_worktree_file(".coord.toml")? {
         Some(t) => Some(t),
-        None if store.is_bare() => store.read_head_file(".coord.toml")?.map(|b| String::from_utf8_lossy(&b).into_owned()),
+        None if store.is_bare() => store
+            .read_head_file(".coord.toml")?
+            .map(|b| String::from_utf8_lossy(&b).into_owned()),
         None => None,
     };
     match text {

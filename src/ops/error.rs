@@ -34,7 +34,12 @@ pub enum Error {
     #[error("{0}")]
     Refused(String, Option<String>),
     #[error("remote '{remote}' {what}")]
-    Remote { remote: String, what: String, detail: String, pending: usize },
+    Remote {
+        remote: String,
+        what: String,
+        detail: String,
+        pending: usize,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -50,11 +55,20 @@ impl Error {
 
     pub fn exit(&self) -> Exit {
         match self {
-            Error::Scope(_) | Error::Id(_) | Error::Time(_) | Error::Glob(_) | Error::Policy(_) | Error::TooBroad { .. } | Error::Usage(..) => Exit::Usage,
+            Error::Scope(_)
+            | Error::Id(_)
+            | Error::Time(_)
+            | Error::Glob(_)
+            | Error::Policy(_)
+            | Error::TooBroad { .. }
+            | Error::Usage(..) => Exit::Usage,
             Error::Refused(..) => Exit::Refused,
             Error::Remote { .. } => Exit::Remote,
             Error::Store(e) => match e {
-                StoreError::NotARepo { .. } | StoreError::Corrupt { .. } | StoreError::Schema { .. } | StoreError::NotACommit { .. } => Exit::Usage,
+                StoreError::NotARepo { .. }
+                | StoreError::Corrupt { .. }
+                | StoreError::Schema { .. }
+                | StoreError::NotACommit { .. } => Exit::Usage,
                 _ => Exit::Internal,
             },
         }

@@ -50,7 +50,11 @@ pub fn log(ctx: &Context, since: Option<Timestamp>, limit: usize, stop_at: Optio
 pub fn event(commit: String, time: Timestamp, message: &str) -> Event {
     let t = trailers(message);
     let get = |k: &str| t.iter().find(|(key, _)| *key == k).map(|(_, v)| v.to_string());
-    let list = |k: &str| get(k).map(|v| v.split_whitespace().map(str::to_owned).collect()).unwrap_or_default();
+    let list = |k: &str| {
+        get(k)
+            .map(|v| v.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default()
+    };
     Event {
         commit,
         time,

@@ -57,8 +57,17 @@ pub fn who(ctx: &Context, target: &str, fetch: bool) -> Result<WhoReport, Error>
     let judge = Judge::new(&tracked, &[])?;
     let scope = resolve(ctx, &[target.to_owned()], &judge, tracked.len(), Purpose::Query)?.remove(0);
     let v = view(ctx, fetch)?;
-    let claims = v.state.active(ctx.now(), ctx.skew()).filter(|c| judge.covers(&c.scope, &scope)).cloned().collect();
-    Ok(WhoReport { target: scope, claims, fetch_error: v.fetch_error })
+    let claims = v
+        .state
+        .active(ctx.now(), ctx.skew())
+        .filter(|c| judge.covers(&c.scope, &scope))
+        .cloned()
+        .collect();
+    Ok(WhoReport {
+        target: scope,
+        claims,
+        fetch_error: v.fetch_error,
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -108,7 +117,11 @@ pub fn status(ctx: &Context, fetch: bool) -> Result<StatusReport, Error> {
         revision: v.loaded.tip.map(|t| t.to_string()),
         claims,
         queue,
-        pending: v.pending.iter().map(|p| PendingView::of(&p.op, p.recorded_at)).collect(),
+        pending: v
+            .pending
+            .iter()
+            .map(|p| PendingView::of(&p.op, p.recorded_at))
+            .collect(),
         fetch_error: v.fetch_error,
     })
 }

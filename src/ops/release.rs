@@ -28,9 +28,16 @@ pub struct ReleaseReport {
 
 pub fn release(ctx: &Context, req: &ReleaseRequest) -> Result<ReleaseReport, Error> {
     if req.ids.is_empty() && req.scopes.is_empty() && !req.all {
-        return Err(Error::usage("name the claims to release", Some("give claim ids, --scope SCOPE or --all (see `git coord status`)".to_string())));
+        return Err(Error::usage(
+            "name the claims to release",
+            Some("give claim ids, --scope SCOPE or --all (see `git coord status`)".to_string()),
+        ));
     }
-    let ids: Vec<ClaimId> = req.ids.iter().map(|i| ClaimId::new(i.trim())).collect::<Result<_, _>>()?;
+    let ids: Vec<ClaimId> = req
+        .ids
+        .iter()
+        .map(|i| ClaimId::new(i.trim()))
+        .collect::<Result<_, _>>()?;
     let scopes: Vec<Scope> = req
         .scopes
         .iter()
@@ -44,7 +51,10 @@ pub fn release(ctx: &Context, req: &ReleaseRequest) -> Result<ReleaseReport, Err
             let c = foreign[0];
             return Err(Error::refused(
                 format!("{} ({}) is held by {}, not by {}", c.id, c.scope, c.agent, ctx.agent),
-                Some(format!("ask {} to release it, or pass --force to release it anyway (recorded in the history)", c.agent)),
+                Some(format!(
+                    "ask {} to release it, or pass --force to release it anyway (recorded in the history)",
+                    c.agent
+                )),
             ));
         }
         if targets.is_empty() {
@@ -59,10 +69,23 @@ pub fn release(ctx: &Context, req: &ReleaseRequest) -> Result<ReleaseReport, Err
         Ok(Plan::Write(op, targets))
     })?;
     let forced = outcome.result.iter().any(|c| c.agent != ctx.agent);
-    Ok(ReleaseReport { released: outcome.result, forced, synced: outcome.synced, pending: outcome.pending, error: outcome.remote_error })
+    Ok(ReleaseReport {
+        released: outcome.result,
+        forced,
+        synced: outcome.synced,
+        pending: outcome.pending,
+        error: outcome.remote_error,
+    })
 }
 
-fn select(ctx: &Context, state: &ClaimsState, ids: &[ClaimId], scopes: &[Scope], all: bool, force: bool) -> Result<Vec<Claim>, Error> {
+fn select(
+    ctx: &Context,
+    state: &ClaimsState,
+    ids: &[ClaimId],
+    scopes: &[Scope],
+    all: bool,
+    force: bool,
+) -> Result<Vec<Claim>, Error> {
     let mut out: Vec<Claim> = Vec::new();
     let mut push = |c: &Claim| {
         if !out.iter().any(|o| o.id == c.id) {
@@ -75,20 +98,33 @@ fn select(ctx: &Context, state: &ClaimsState, ids: &[ClaimId], scopes: &[Scope],
             None => {
                 return Err(Error::refused(
                     format!("no claim {id} on the board"),
-                    Some("it may have been released or expired; `git coord status` lists the active claims".to_string()),
+                    Some(
+                        "it may have been released or expired; `git coord status` lists the active claims".to_string(),
+                    ),
                 ))
             }
         }
     }
     for s in scopes {
-        let matches: Vec<&Claim> = state.claims.values().filter(|c| &c.scope == s && (c.agent == ctx.agent || force)).collect();
+        let matches: Vec<&Claim> = state
+            .claims
+            .values()
+            .filter(|c| &c.scope == s && (c.agent == ctx.agent || force))
+            .collect();
         if matches.is_empty() {
-            return Err(Error::refused(format!("{} holds no claim on {s}", ctx.agent), Some("`git coord status` lists the active claims".to_string())));
+            return Err(Error::refused(
+                format!("{} holds no claim on {s}", ctx.agent),
+                Some("`git coord status` lists the active claims".to_string()),
+            ));
         }
         matches.into_iter().for_each(&mut push);
     }
     if all {
-        state.claims.values().filter(|c| c.agent == ctx.agent).for_each(&mut push);
+        state
+            .claims
+            .values()
+            .filter(|c| c.agent == ctx.agent)
+            .for_each(&mut push);
     }
     Ok(out)
 }
@@ -111,9 +147,16 @@ pub struct RenewReport {
 
 pub fn renew(ctx: &Context, req: &RenewRequest) -> Result<RenewReport, Error> {
     if req.ids.is_empty() && !req.all {
-        return Err(Error::usage("name the claims to renew", Some("give claim ids or --all".to_string())));
+        return Err(Error::usage(
+            "name the claims to renew",
+            Some("give claim ids or --all".to_string()),
+        ));
     }
-    let ids: Vec<ClaimId> = req.ids.iter().map(|i| ClaimId::new(i.trim())).collect::<Result<_, _>>()?;
+    let ids: Vec<ClaimId> = req
+        .ids
+        .iter()
+        .map(|i| ClaimId::new(i.trim()))
+        .collect::<Result<_, _>>()?;
     let ttl = req.ttl.unwrap_or(ctx.policy.default_ttl);
     if ttl.0 == 0 {
         return Err(Error::usage("--ttl must be longer than 0s", None));
@@ -124,28 +167,61 @@ pub fn renew(ctx: &Context, req: &RenewRequest) -> Result<RenewReport, Error> {
         let mut targets: Vec<Claim> = Vec::new();
         for id in &ids {
             let Some(c) = state.claims.get(id) else {
-                return Err(Error::refused(format!("no claim {id} on the board"), Some("claim the scope again".to_string())));
+                return Err(Error::refused(
+                    format!("no claim {id} on the board"),
+                    Some("claim the scope again".to_string()),
+                ));
             };
             if c.agent != ctx.agent {
-                return Err(Error::refused(format!("{id} ({}) is held by {}, not by {}", c.scope, c.agent, ctx.agent), None));
+                return Err(Error::refused(
+                    format!("{id} ({}) is held by {}, not by {}", c.scope, c.agent, ctx.agent),
+                    None,
+                ));
             }
             if !c.is_active(now, ctx.skew()) {
-                return Err(Error::refused(format!("{id} ({}) expired at {}", c.scope, c.expires_at), Some("claim the scope again: someone else may hold it now".to_string())));
+                return Err(Error::refused(
+                    format!("{id} ({}) expired at {}", c.scope, c.expires_at),
+                    Some("claim the scope again: someone else may hold it now".to_string()),
+                ));
             }
             targets.push(c.clone());
         }
         if req.all {
-            targets.extend(state.active(now, ctx.skew()).filter(|c| c.agent == ctx.agent && !ids.contains(&c.id)).cloned());
+            targets.extend(
+                state
+                    .active(now, ctx.skew())
+                    .filter(|c| c.agent == ctx.agent && !ids.contains(&c.id))
+                    .cloned(),
+            );
         }
         if targets.is_empty() {
             return Ok(Plan::Done(Vec::new()));
         }
         let until = now.plus(ttl);
-        let refresh = targets.iter().map(|c| Refresh { claim: c.id.clone(), expires_at: until, note: None }).collect();
+        let refresh = targets
+            .iter()
+            .map(|c| Refresh {
+                claim: c.id.clone(),
+                expires_at: until,
+                note: None,
+            })
+            .collect();
         for c in &mut targets {
             c.expires_at = until;
         }
-        Ok(Plan::Write(Op::Renew { id: op_id.clone(), agent: ctx.agent.clone(), refresh }, targets))
+        Ok(Plan::Write(
+            Op::Renew {
+                id: op_id.clone(),
+                agent: ctx.agent.clone(),
+                refresh,
+            },
+            targets,
+        ))
     })?;
-    Ok(RenewReport { renewed: outcome.result, synced: outcome.synced, pending: outcome.pending, error: outcome.remote_error })
+    Ok(RenewReport {
+        renewed: outcome.result,
+        synced: outcome.synced,
+        pending: outcome.pending,
+        error: outcome.remote_error,
+    })
 }

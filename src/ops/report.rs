@@ -34,7 +34,11 @@ pub fn suggestion(conflicts: &[ConflictReport], now: crate::model::Timestamp) ->
     let mut holders: Vec<&str> = conflicts.iter().map(|c| c.claim.agent.as_str()).collect();
     holders.sort_unstable();
     holders.dedup();
-    let soonest = conflicts.iter().map(|c| c.claim.expires_at).min().unwrap_or(first.claim.expires_at);
+    let soonest = conflicts
+        .iter()
+        .map(|c| c.claim.expires_at)
+        .min()
+        .unwrap_or(first.claim.expires_at);
     Some(format!(
         "ask {} to release, wait with `--wait {}` (the earliest claim expires in {}), claim a narrower scope, or `git coord release --force {}` if it is stale",
         holders.join(", "),

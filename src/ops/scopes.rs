@@ -16,9 +16,18 @@ pub enum Purpose {
 }
 
 /// Parse every argument; all must be valid.
-pub fn resolve(ctx: &Context, raw: &[String], judge: &Judge, tracked: usize, purpose: Purpose) -> Result<Vec<Scope>, Error> {
+pub fn resolve(
+    ctx: &Context,
+    raw: &[String],
+    judge: &Judge,
+    tracked: usize,
+    purpose: Purpose,
+) -> Result<Vec<Scope>, Error> {
     if raw.is_empty() {
-        return Err(Error::usage("name at least one scope", Some("for example: src/auth/**, src/a.ts::Class::method or db:schema:users".to_string())));
+        return Err(Error::usage(
+            "name at least one scope",
+            Some("for example: src/auth/**, src/a.ts::Class::method or db:schema:users".to_string()),
+        ));
     }
     let mut out: Vec<Scope> = Vec::new();
     for text in raw {
@@ -35,7 +44,11 @@ pub fn resolve(ctx: &Context, raw: &[String], judge: &Judge, tracked: usize, pur
                 let files = judge.files_covered(g);
                 let limit = ctx.policy.file_limit(tracked);
                 if files > limit {
-                    return Err(Error::TooBroad { scope: g.clone(), files, limit });
+                    return Err(Error::TooBroad {
+                        scope: g.clone(),
+                        files,
+                        limit,
+                    });
                 }
             }
         }
@@ -53,7 +66,13 @@ fn strip_workdir(ctx: &Context, text: &str) -> String {
             for base in [canon.as_path(), dir] {
                 if let Ok(rest) = std::path::Path::new(text).strip_prefix(base) {
                     let rel = rest.to_string_lossy().into_owned();
-                    return if rel.is_empty() { ".".into() } else if text.ends_with('/') { format!("{rel}/") } else { rel };
+                    return if rel.is_empty() {
+                        ".".into()
+                    } else if text.ends_with('/') {
+                        format!("{rel}/")
+                    } else {
+                        rel
+                    };
                 }
             }
         }

@@ -32,7 +32,12 @@ pub struct Step {
 
 impl Step {
     fn new(name: &'static str, status: Status, detail: impl Into<String>) -> Step {
-        Step { name, status, detail: detail.into(), fix: None }
+        Step {
+            name,
+            status,
+            detail: detail.into(),
+            fix: None,
+        }
     }
 
     fn fix(mut self, fix: impl Into<String>) -> Step {
@@ -51,12 +56,18 @@ pub struct SetupReport {
 impl SetupReport {
     fn new(ctx: &Context, steps: Vec<Step>) -> SetupReport {
         let ok = steps.iter().all(|s| s.status != Status::Fail);
-        SetupReport { remote: ctx.remote.as_ref().map(|r| r.name.clone()), steps, ok }
+        SetupReport {
+            remote: ctx.remote.as_ref().map(|r| r.name.clone()),
+            steps,
+            ok,
+        }
     }
 
     /// True when only the remote failed (exit 3 rather than 1).
     pub fn remote_failed(&self) -> bool {
-        self.steps.iter().any(|s| s.status == Status::Fail && matches!(s.name, "probe" | "remote" | "fetch" | "publish"))
+        self.steps
+            .iter()
+            .any(|s| s.status == Status::Fail && matches!(s.name, "probe" | "remote" | "fetch" | "publish"))
     }
 }
 
@@ -67,15 +78,37 @@ fn local_git(ctx: &Context, args: &[&str]) -> Result<Option<crate::store::remote
 pub fn init(ctx: &Context, hooks: bool) -> Result<SetupReport, Error> {
     let mut steps = Vec::new();
     match &ctx.remote {
-        None => steps.push(Step::new("refspec", Status::Skipped, "no remote: this repository is the arbiter (add one and run init again to share)")),
+        None => steps.push(Step::new(
+            "refspec",
+            Status::Skipped,
+            "no remote: this repository is the arbiter (add one and run init again to share)",
+        )),
         Some(remote) => {
             let key = format!("remote.{}.fetch", remote.name);
             if ctx.store.config_strings(&key).iter().any(|v| v == refs::FETCH_REFSPEC) {
-                steps.push(Step::new("refspec", Status::Already, format!("{key} has {}", refs::FETCH_REFSPEC)));
+                steps.push(Step::new(
+                    "refspec",
+                    Status::Already,
+                    format!("{key} has {}", refs::FETCH_REFSPEC),
+                ));
             } else {
                 match local_git(ctx, &["config", "--add", &key, refs::FETCH_REFSPEC])? {
-                    Some(o) if o.code == Some(0) => steps.push(Step::new("refspec", Status::Done, format!("added {} to {key} (fast-forward only, never pruned)", refs::FETCH_REFSPEC))),
-                    other => steps.push(Step::new("refspec", Status::Fail, format!("git config failed: {}", other.map(|o| o.stderr).unwrap_or_default().trim()))),
+                    Some(o) if o.code == Some(0) => steps.push(Step::new(
+                        "refspec",
+                        Status::Done,
+                        format!(
+                            "added {} to {key} (fast-forward only, never pruned)",
+                            refs::FETCH_REFSPEC
+                        ),
+                    )),
+                    other => steps.push(Step::new(
+                        "refspec",
+                        Status::Fail,
+                        format!(
+                            "git config failed: {}",
+                            other.map(|o| o.stderr).unwrap_or_default().trim()
+                        ),
+                    )),
                 }
             }
         }
@@ -86,8 +119,16 @@ pub fn init(ctx: &Context, hooks: bool) -> Result<SetupReport, Error> {
             steps.push(Step::new("policy", Status::Already, ".coord.toml exists"));
         } else {
             match std::fs::write(&path, DEFAULT_POLICY_FILE) {
-                Ok(()) => steps.push(Step::new("policy", Status::Done, "wrote a commented .coord.toml (commit it to share the policy)")),
-                Err(e) => steps.push(Step::new("policy", Status::Fail, format!("cannot write .coord.toml: {e}"))),
+                Ok(()) => steps.push(Step::new(
+                    "policy",
+                    Status::Done,
+                    "wrote a commented .coord.toml (commit it to share the policy)",
+                )),
+                Err(e) => steps.push(Step::new(
+                    "policy",
+                    Status::Fail,
+                    format!("cannot write .coord.toml: {e}"),
+                )),
             }
         }
     }
@@ -95,8 +136,14 @@ pub fn init(ctx: &Context, hooks: bool) -> Result<SetupReport, Error> {
         steps.push(probe(ctx, remote)?);
         if steps.last().is_some_and(|s| s.status != Status::Fail) {
             steps.push(match remote.fetch()? {
-                crate::store::Fetch::Fetched => Step::new("fetch", Status::Done, format!("fetched {} from {}", refs::NAMESPACE, remote.name)),
-                crate::store::Fetch::Diverged(e) | crate::store::Fetch::Unreachable(e) => Step::new("fetch", Status::Fail, e),
+                crate::store::Fetch::Fetched => Step::new(
+                    "fetch",
+                    Status::Done,
+                    format!("fetched {} from {}", refs::NAMESPACE, remote.name),
+                ),
+                crate::store::Fetch::Diverged(e) | crate::store::Fetch::Unreachable(e) => {
+                    Step::new("fetch", Status::Fail, e)
+                }
             });
             steps.push(publish(ctx, remote)?);
         }
@@ -114,17 +161,32 @@ fn probe(ctx: &Context, remote: &crate::store::Remote) -> Result<Step, Error> {
     let nonce = format!("{:016x}", ctx.random());
     let name = refs::probe(&nonce);
     let tree = ctx.store.empty_tree()?;
-    let commit = ctx.store.write_commit(tree, None, "git-coord probe\n", ctx.agent.as_str(), ctx.now())?;
+    let commit = ctx
+        .store
+        .write_commit(tree, None, "git-coord probe\n", ctx.agent.as_str(), ctx.now())?;
     Ok(match remote.push(&name, commit, None)? {
         Push::Pushed => match remote.delete(&name, commit)? {
-            Push::Pushed => Step::new("probe", Status::Ok, format!("{} accepts refs under {}", remote.name, refs::NAMESPACE)),
-            other => Step::new("probe", Status::Warn, format!("created {name} on {} but could not delete it: {other:?}", remote.name))
-                .fix(format!("git push {} :{name}", remote.name)),
+            Push::Pushed => Step::new(
+                "probe",
+                Status::Ok,
+                format!("{} accepts refs under {}", remote.name, refs::NAMESPACE),
+            ),
+            other => Step::new(
+                "probe",
+                Status::Warn,
+                format!("created {name} on {} but could not delete it: {other:?}", remote.name),
+            )
+            .fix(format!("git push {} :{name}", remote.name)),
         },
-        Push::Rejected(e) => Step::new("probe", Status::Fail, format!("{} refuses refs under {}: {e}", remote.name, refs::NAMESPACE))
-            .fix("allow refs/coord/* on the host (branch protection or a hook may block custom refs)"),
+        Push::Rejected(e) => Step::new(
+            "probe",
+            Status::Fail,
+            format!("{} refuses refs under {}: {e}", remote.name, refs::NAMESPACE),
+        )
+        .fix("allow refs/coord/* on the host (branch protection or a hook may block custom refs)"),
         Push::Stale => Step::new("probe", Status::Fail, format!("{} already has {name}", remote.name)),
-        Push::Unreachable(e) => Step::new("probe", Status::Fail, format!("{} cannot be reached: {e}", remote.name)).fix("check the URL and your credentials with `git ls-remote`"),
+        Push::Unreachable(e) => Step::new("probe", Status::Fail, format!("{} cannot be reached: {e}", remote.name))
+            .fix("check the URL and your credentials with `git ls-remote`"),
     })
 }
 
@@ -132,10 +194,18 @@ fn probe(ctx: &Context, remote: &crate::store::Remote) -> Result<Step, Error> {
 /// remote before).
 fn publish(ctx: &Context, remote: &crate::store::Remote) -> Result<Step, Error> {
     let Some(local) = ctx.store.tip(refs::CLAIMS)? else {
-        return Ok(Step::new("publish", Status::Already, "no local board yet; the first claim creates it"));
+        return Ok(Step::new(
+            "publish",
+            Status::Already,
+            "no local board yet; the first claim creates it",
+        ));
     };
     Ok(match remote.push(refs::CLAIMS, local, None)? {
-        Push::Pushed => Step::new("publish", Status::Done, format!("published the local board to {}", remote.name)),
+        Push::Pushed => Step::new(
+            "publish",
+            Status::Done,
+            format!("published the local board to {}", remote.name),
+        ),
         Push::Stale => Step::new("publish", Status::Already, format!("{} has a board", remote.name)),
         Push::Rejected(e) | Push::Unreachable(e) => Step::new("publish", Status::Fail, e),
     })
@@ -155,24 +225,56 @@ pub fn doctor(ctx: &Context) -> Result<SetupReport, Error> {
         }
         _ => Step::new("git", Status::Fail, "cannot run git").fix("install git and put it on PATH"),
     });
-    steps.push(Step::new("agent", Status::Ok, format!("{} (from {})", ctx.agent, serde_json::to_value(ctx.agent_source).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())));
+    steps.push(Step::new(
+        "agent",
+        Status::Ok,
+        format!(
+            "{} (from {})",
+            ctx.agent,
+            serde_json::to_value(ctx.agent_source)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        ),
+    ));
     steps.push(match ctx.store.workdir().map(|d| d.join(".coord.toml").exists()) {
         Some(true) => Step::new("policy", Status::Ok, ".coord.toml is valid"),
-        _ => Step::new("policy", Status::Ok, "no .coord.toml: defaults apply").fix("`git coord init` writes a commented one"),
+        _ => Step::new("policy", Status::Ok, "no .coord.toml: defaults apply")
+            .fix("`git coord init` writes a commented one"),
     });
     match &ctx.remote {
-        None => steps.push(Step::new("remote", Status::Ok, "no remote: this repository is the arbiter")),
+        None => steps.push(Step::new(
+            "remote",
+            Status::Ok,
+            "no remote: this repository is the arbiter",
+        )),
         Some(remote) => {
             let key = format!("remote.{}.fetch", remote.name);
-            steps.push(if ctx.store.config_strings(&key).iter().any(|v| v == refs::FETCH_REFSPEC) {
-                Step::new("refspec", Status::Ok, format!("{key} carries {}", refs::FETCH_REFSPEC))
-            } else {
-                Step::new("refspec", Status::Warn, format!("plain `git fetch` does not bring {}", refs::NAMESPACE)).fix("git coord init")
-            });
+            steps.push(
+                if ctx.store.config_strings(&key).iter().any(|v| v == refs::FETCH_REFSPEC) {
+                    Step::new("refspec", Status::Ok, format!("{key} carries {}", refs::FETCH_REFSPEC))
+                } else {
+                    Step::new(
+                        "refspec",
+                        Status::Warn,
+                        format!("plain `git fetch` does not bring {}", refs::NAMESPACE),
+                    )
+                    .fix("git coord init")
+                },
+            );
             if !ctx.offline {
                 steps.push(match remote.ls_remote()? {
-                    Ok(refs) => Step::new("remote", Status::Ok, format!("{} reachable ({} coord refs)", remote.name, refs.len())),
-                    Err(e) => Step::new("remote", Status::Fail, format!("{} cannot be reached: {e}", remote.name)).fix("check the URL and credentials with `git ls-remote`"),
+                    Ok(refs) => Step::new(
+                        "remote",
+                        Status::Ok,
+                        format!("{} reachable ({} coord refs)", remote.name, refs.len()),
+                    ),
+                    Err(e) => Step::new(
+                        "remote",
+                        Status::Fail,
+                        format!("{} cannot be reached: {e}", remote.name),
+                    )
+                    .fix("check the URL and credentials with `git ls-remote`"),
                 });
             }
         }
@@ -181,7 +283,15 @@ pub fn doctor(ctx: &Context) -> Result<SetupReport, Error> {
     steps.push(match ctx.store.load_claims(refs::CLAIMS, tip) {
         Ok(l) => {
             let active = l.state.active(ctx.now(), ctx.skew()).count();
-            Step::new("board", Status::Ok, format!("{} readable: {active} active claims, {} queued", refs::CLAIMS, l.state.queue.len()))
+            Step::new(
+                "board",
+                Status::Ok,
+                format!(
+                    "{} readable: {active} active claims, {} queued",
+                    refs::CLAIMS,
+                    l.state.queue.len()
+                ),
+            )
         }
         Err(e) => {
             let hint = e.hint();
@@ -200,15 +310,33 @@ pub fn doctor(ctx: &Context) -> Result<SetupReport, Error> {
     });
     steps.push(match ctx.pending.list() {
         Ok(p) if p.is_empty() => Step::new("pending", Status::Ok, "no pending operations"),
-        Ok(p) => Step::new("pending", Status::Warn, format!("{} operation(s) recorded locally, not yet confirmed by the remote", p.len())).fix("git coord sync"),
-        Err(e) => Step::new("pending", Status::Fail, e.to_string()).fix(format!("remove the damaged file from {}", ctx.store.common_dir().join("coord/pending").display())),
+        Ok(p) => Step::new(
+            "pending",
+            Status::Warn,
+            format!(
+                "{} operation(s) recorded locally, not yet confirmed by the remote",
+                p.len()
+            ),
+        )
+        .fix("git coord sync"),
+        Err(e) => Step::new("pending", Status::Fail, e.to_string()).fix(format!(
+            "remove the damaged file from {}",
+            ctx.store.common_dir().join("coord/pending").display()
+        )),
     });
     if let Some(t) = tip {
         let written = ctx.store.commit_time(t)?;
         let ahead = ctx.now().until(written);
         steps.push(if ahead > ctx.skew() {
-            Step::new("clock", Status::Warn, format!("the board's last write is dated {written}, {} ahead of this machine's clock", ahead.human()))
-                .fix("synchronise the clock (NTP), or raise claims.clock_skew in .coord.toml")
+            Step::new(
+                "clock",
+                Status::Warn,
+                format!(
+                    "the board's last write is dated {written}, {} ahead of this machine's clock",
+                    ahead.human()
+                ),
+            )
+            .fix("synchronise the clock (NTP), or raise claims.clock_skew in .coord.toml")
         } else {
             Step::new("clock", Status::Ok, "no clock skew seen against the board's last write")
         });

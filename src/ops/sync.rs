@@ -44,26 +44,41 @@ enum Verdict {
 fn judge_op(ctx: &Context, judge: &Judge, state: &ClaimsState, op: &Op) -> Verdict {
     let now = ctx.now();
     match op {
-        Op::Claim { agent, new, refresh, .. } => {
+        Op::Claim {
+            agent, new, refresh, ..
+        } => {
             if !new.is_empty() && new.iter().all(|c| state.claims.contains_key(&c.id)) {
                 return Verdict::Already;
             }
             let scopes: Vec<_> = new.iter().map(|c| c.scope.clone()).collect();
             let mode = new.first().map(|c| c.mode).unwrap_or(crate::model::Mode::Exclusive);
-            let conflicts: Vec<ConflictReport> = judge.conflicts(agent, &scopes, mode, state.active(now, ctx.skew())).into_iter().map(ConflictReport::from).collect();
+            let conflicts: Vec<ConflictReport> = judge
+                .conflicts(agent, &scopes, mode, state.active(now, ctx.skew()))
+                .into_iter()
+                .map(ConflictReport::from)
+                .collect();
             if !conflicts.is_empty() {
                 return Verdict::Conflict("conflicts with claims made meanwhile".into(), conflicts);
             }
-            if refresh.iter().any(|r| !state.claims.get(&r.claim).is_some_and(|c| c.is_active(now, ctx.skew()))) {
+            if refresh
+                .iter()
+                .any(|r| !state.claims.get(&r.claim).is_some_and(|c| c.is_active(now, ctx.skew())))
+            {
                 return Verdict::Conflict("a claim it refreshes has expired or was released".into(), Vec::new());
             }
             Verdict::Apply
         }
         Op::Renew { refresh, .. } => {
-            if refresh.iter().all(|r| state.claims.get(&r.claim).is_some_and(|c| c.expires_at == r.expires_at)) {
+            if refresh
+                .iter()
+                .all(|r| state.claims.get(&r.claim).is_some_and(|c| c.expires_at == r.expires_at))
+            {
                 return Verdict::Already;
             }
-            if refresh.iter().any(|r| !state.claims.get(&r.claim).is_some_and(|c| c.is_active(now, ctx.skew()))) {
+            if refresh
+                .iter()
+                .any(|r| !state.claims.get(&r.claim).is_some_and(|c| c.is_active(now, ctx.skew())))
+            {
                 return Verdict::Conflict("a claim it renews has expired or was released".into(), Vec::new());
             }
             Verdict::Apply
@@ -89,28 +104,60 @@ fn judge_op(ctx: &Context, judge: &Judge, state: &ClaimsState, op: &Op) -> Verdi
 pub fn sync(ctx: &Context) -> Result<SyncReport, Error> {
     let Some(remote) = ctx.remote.as_ref() else {
         let tip = ctx.store.tip(refs::CLAIMS)?;
-        return Ok(SyncReport { remote: None, revision: tip.map(|t| t.to_string()), confirmed: vec![], already: vec![], conflicted: vec![] });
+        return Ok(SyncReport {
+            remote: None,
+            revision: tip.map(|t| t.to_string()),
+            confirmed: vec![],
+            already: vec![],
+            conflicted: vec![],
+        });
     };
     let tracked = ctx.store.tracked_files()?;
     let judge = Judge::new(&tracked, &ctx.policy.shared_files)?;
     let count = ctx.pending.list()?.len();
-    let unreachable = |detail: String| Error::Remote { remote: remote.name.clone(), what: "cannot be reached".into(), detail, pending: count };
+    let unreachable = |detail: String| Error::Remote {
+        remote: remote.name.clone(),
+        what: "cannot be reached".into(),
+        detail,
+        pending: count,
+    };
     match remote.fetch()? {
         Fetch::Fetched => {}
         Fetch::Unreachable(e) => return Err(unreachable(e)),
-        Fetch::Diverged(e) => return Err(Error::Remote { remote: remote.name.clone(), what: "holds a claims board that does not descend from this clone's".into(), detail: e, pending: count }),
+        Fetch::Diverged(e) => {
+            return Err(Error::Remote {
+                remote: remote.name.clone(),
+                what: "holds a claims board that does not descend from this clone's".into(),
+                detail: e,
+                pending: count,
+            })
+        }
     }
     for attempt in 1..=super::txn::MAX_ATTEMPTS {
         let pending = ctx.pending.list()?;
         let tip = ctx.store.tip(refs::CLAIMS)?;
         let mut loaded = ctx.store.load_claims(refs::CLAIMS, tip)?;
-        let mut report = SyncReport { remote: Some(remote.name.clone()), revision: tip.map(|t| t.to_string()), confirmed: vec![], already: vec![], conflicted: vec![] };
+        let mut report = SyncReport {
+            remote: Some(remote.name.clone()),
+            revision: tip.map(|t| t.to_string()),
+            confirmed: vec![],
+            already: vec![],
+            conflicted: vec![],
+        };
         let mut head = tip;
         for p in &pending {
             let view = PendingView::of(&p.op, p.recorded_at);
             match judge_op(ctx, &judge, &loaded.state, &p.op) {
-                Verdict::Already => report.already.push(Replayed { op: view, reason: None, conflicts: vec![] }),
-                Verdict::Conflict(reason, conflicts) => report.conflicted.push(Replayed { op: view, reason: Some(reason), conflicts }),
+                Verdict::Already => report.already.push(Replayed {
+                    op: view,
+                    reason: None,
+                    conflicts: vec![],
+                }),
+                Verdict::Conflict(reason, conflicts) => report.conflicted.push(Replayed {
+                    op: view,
+                    reason: Some(reason),
+                    conflicts,
+                }),
                 Verdict::Apply => {
                     let mut next = loaded.state.clone();
                     let expired = next.drop_expired(ctx.now(), ctx.skew());
@@ -118,11 +165,17 @@ pub fn sync(ctx: &Context) -> Result<SyncReport, Error> {
                     let granted = promote_waiters(ctx, &mut next);
                     if next != loaded.state {
                         let msg = describe(&p.op, &loaded.state, &expired, &granted);
-                        let commit = ctx.store.commit_claims(&loaded, &next, &msg, p.op.agent().as_str(), ctx.now())?;
+                        let commit = ctx
+                            .store
+                            .commit_claims(&loaded, &next, &msg, p.op.agent().as_str(), ctx.now())?;
                         loaded = ctx.store.load_claims(refs::CLAIMS, Some(commit))?;
                         head = Some(commit);
                     }
-                    report.confirmed.push(Replayed { op: view, reason: None, conflicts: vec![] });
+                    report.confirmed.push(Replayed {
+                        op: view,
+                        reason: None,
+                        conflicts: vec![],
+                    });
                 }
             }
         }
@@ -148,11 +201,25 @@ pub fn sync(ctx: &Context) -> Result<SyncReport, Error> {
                 if let Fetch::Unreachable(e) = remote.fetch()? {
                     return Err(unreachable(e));
                 }
-                std::thread::sleep(std::time::Duration::from_millis(ctx.random() % (5u64 << attempt.min(6))));
+                std::thread::sleep(std::time::Duration::from_millis(
+                    ctx.random() % (5u64 << attempt.min(6)),
+                ));
             }
-            Push::Rejected(e) => return Err(Error::Remote { remote: remote.name.clone(), what: "refused the write".into(), detail: e, pending: count }),
+            Push::Rejected(e) => {
+                return Err(Error::Remote {
+                    remote: remote.name.clone(),
+                    what: "refused the write".into(),
+                    detail: e,
+                    pending: count,
+                })
+            }
             Push::Unreachable(e) => return Err(unreachable(e)),
         }
     }
-    Err(Error::Remote { remote: remote.name.clone(), what: "kept changing during sync".into(), detail: "too many concurrent writers".into(), pending: count })
+    Err(Error::Remote {
+        remote: remote.name.clone(),
+        what: "kept changing during sync".into(),
+        detail: "too many concurrent writers".into(),
+        pending: count,
+    })
 }

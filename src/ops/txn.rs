@@ -51,13 +51,24 @@ pub struct Outcome<R> {
 
 impl<R> Outcome<R> {
     fn new(result: R, attempts: u32) -> Outcome<R> {
-        Outcome { result, wrote: false, synced: false, pending: false, commit: None, remote_error: None, attempts, granted_waiters: Vec::new() }
+        Outcome {
+            result,
+            wrote: false,
+            synced: false,
+            pending: false,
+            commit: None,
+            remote_error: None,
+            attempts,
+            granted_waiters: Vec::new(),
+        }
     }
 }
 
 /// The current board as this clone sees it: the shared tip plus this clone's pending ops.
 pub struct View {
+    /// The shared tip as read (its `state` is moved into `state` below).
     pub loaded: Loaded,
+    /// The board with this clone's pending operations applied.
     pub state: ClaimsState,
     pub pending: Vec<Pending>,
     /// Set when a refresh from the remote was attempted and failed.
@@ -79,16 +90,26 @@ pub fn view(ctx: &Context, fetch: bool) -> Result<View, Error> {
     }
     let tip = ctx.store.tip(refs::CLAIMS)?;
     let loaded = ctx.store.load_claims(refs::CLAIMS, tip)?;
+    let mut loaded = loaded;
     let pending = ctx.pending.list()?;
-    let mut state = loaded.state.clone();
+    let mut state = std::mem::take(&mut loaded.state);
     for p in &pending {
         state.apply(&p.op);
     }
-    Ok(View { loaded, state, pending, fetch_error, fetched })
+    Ok(View {
+        loaded,
+        state,
+        pending,
+        fetch_error,
+        fetched,
+    })
 }
 
 /// Run one operation to completion under the protocol above.
-pub fn transact<R>(ctx: &Context, mut plan: impl FnMut(&ClaimsState) -> Result<Plan<R>, Error>) -> Result<Outcome<R>, Error> {
+pub fn transact<R>(
+    ctx: &Context,
+    mut plan: impl FnMut(&ClaimsState) -> Result<Plan<R>, Error>,
+) -> Result<Outcome<R>, Error> {
     let mut fetched = false;
     let mut saved: Option<std::path::PathBuf> = None;
     let mut remote_lacks_ref = false;
@@ -146,10 +167,15 @@ pub fn transact<R>(ctx: &Context, mut plan: impl FnMut(&ClaimsState) -> Result<P
             return Ok(o);
         }
         let message = describe(&op, &loaded.state, &expired, &granted);
-        let commit = ctx.store.commit_claims(&loaded, &next, &message, ctx.agent.as_str(), ctx.now())?;
+        let commit = ctx
+            .store
+            .commit_claims(&loaded, &next, &message, ctx.agent.as_str(), ctx.now())?;
         ctx.crash_point("after-commit");
         let Some(remote) = ctx.remote.as_ref() else {
-            match ctx.store.cas(refs::CLAIMS, tip, commit, ctx.agent.as_str(), ctx.now())? {
+            match ctx
+                .store
+                .cas(refs::CLAIMS, tip, commit, ctx.agent.as_str(), ctx.now())?
+            {
                 Cas::Done => {
                     let mut o = Outcome::new(result, attempt);
                     (o.wrote, o.synced, o.commit, o.granted_waiters) = (true, true, Some(commit), granted);
@@ -168,7 +194,9 @@ pub fn transact<R>(ctx: &Context, mut plan: impl FnMut(&ClaimsState) -> Result<P
             Push::Pushed => {
                 ctx.crash_point("after-push");
                 // Someone in this clone may have moved the ref already; a later fetch fixes it.
-                let _ = ctx.store.cas(refs::CLAIMS, tip, commit, ctx.agent.as_str(), ctx.now())?;
+                let _ = ctx
+                    .store
+                    .cas(refs::CLAIMS, tip, commit, ctx.agent.as_str(), ctx.now())?;
                 drop_saved(&saved)?;
                 let mut o = Outcome::new(result, attempt);
                 (o.wrote, o.synced, o.commit, o.granted_waiters) = (true, true, Some(commit), granted);
@@ -193,13 +221,22 @@ pub fn transact<R>(ctx: &Context, mut plan: impl FnMut(&ClaimsState) -> Result<P
                 backoff(ctx, attempt);
             }
             Push::Rejected(e) => {
-                return Err(Error::Remote { remote: remote.name.clone(), what: "refused the write".into(), detail: e, pending: 1 });
+                return Err(Error::Remote {
+                    remote: remote.name.clone(),
+                    what: "refused the write".into(),
+                    detail: e,
+                    pending: 1,
+                });
             }
             Push::Unreachable(e) => return Ok(pending_outcome(result, attempt, e)),
         }
     }
     Err(Error::Remote {
-        remote: ctx.remote.as_ref().map(|r| r.name.clone()).unwrap_or_else(|| "(local)".into()),
+        remote: ctx
+            .remote
+            .as_ref()
+            .map(|r| r.name.clone())
+            .unwrap_or_else(|| "(local)".into()),
         what: format!("kept changing: gave up after {MAX_ATTEMPTS} attempts"),
         detail: "too many concurrent writers".into(),
         pending: usize::from(saved.is_some()),
@@ -226,7 +263,9 @@ pub fn promote_waiters(ctx: &Context, state: &mut ClaimsState) -> Vec<ClaimId> {
     if state.queue.is_empty() {
         return Vec::new();
     }
-    let Ok(judge) = Judge::new(&[], &ctx.policy.shared_files) else { return Vec::new() };
+    let Ok(judge) = Judge::new(&[], &ctx.policy.shared_files) else {
+        return Vec::new();
+    };
     let mut order: Vec<Waiter> = state.queue.clone();
     order.sort_by_key(Waiter::rank_key);
     let mut blocked: Vec<Waiter> = Vec::new();
@@ -234,7 +273,9 @@ pub fn promote_waiters(ctx: &Context, state: &mut ClaimsState) -> Vec<ClaimId> {
     for w in order {
         let scopes: Vec<Scope> = w.claims.iter().map(|c| c.scope.clone()).collect();
         let mode = w.claims[0].mode;
-        let held = !judge.conflicts(&w.agent, &scopes, mode, state.active(ctx.now(), ctx.skew())).is_empty();
+        let held = !judge
+            .conflicts(&w.agent, &scopes, mode, state.active(ctx.now(), ctx.skew()))
+            .is_empty();
         let behind = blocked.iter().any(|b| {
             b.agent != w.agent
                 && b.claims.iter().any(|bc| {
@@ -256,23 +297,55 @@ pub fn promote_waiters(ctx: &Context, state: &mut ClaimsState) -> Vec<ClaimId> {
 pub fn describe(op: &Op, before: &ClaimsState, expired: &[ClaimId], granted: &[ClaimId]) -> String {
     let scopes_of = |ids: &[ClaimId]| -> String {
         ids.iter()
-            .map(|id| before.claims.get(id).map(|c| format!("{} ({id})", c.scope)).unwrap_or_else(|| id.to_string()))
+            .map(|id| {
+                before
+                    .claims
+                    .get(id)
+                    .map(|c| format!("{} ({id})", c.scope))
+                    .unwrap_or_else(|| id.to_string())
+            })
             .collect::<Vec<_>>()
             .join(", ")
     };
     let subject = match op {
-        Op::Claim { agent, new, refresh, .. } => {
-            let mut parts: Vec<String> = new.iter().map(|c| format!("{}{}", c.scope, if c.mode == crate::model::Mode::Shared { " (shared)" } else { "" })).collect();
+        Op::Claim {
+            agent, new, refresh, ..
+        } => {
+            let mut parts: Vec<String> = new
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}{}",
+                        c.scope,
+                        if c.mode == crate::model::Mode::Shared {
+                            " (shared)"
+                        } else {
+                            ""
+                        }
+                    )
+                })
+                .collect();
             if !refresh.is_empty() {
                 let ids: Vec<ClaimId> = refresh.iter().map(|r| r.claim.clone()).collect();
                 parts.push(format!("refresh {}", scopes_of(&ids)));
             }
             format!("{agent} claims {}", parts.join(", "))
         }
-        Op::Release { agent, claims, force, .. } => {
+        Op::Release {
+            agent, claims, force, ..
+        } => {
             if *force {
-                let owners: Vec<String> = claims.iter().filter_map(|id| before.claims.get(id)).filter(|c| &c.agent != agent).map(|c| c.agent.to_string()).collect();
-                format!("{agent} force-releases {} held by {}", scopes_of(claims), owners.join(", "))
+                let owners: Vec<String> = claims
+                    .iter()
+                    .filter_map(|id| before.claims.get(id))
+                    .filter(|c| &c.agent != agent)
+                    .map(|c| c.agent.to_string())
+                    .collect();
+                format!(
+                    "{agent} force-releases {} held by {}",
+                    scopes_of(claims),
+                    owners.join(", ")
+                )
             } else {
                 format!("{agent} releases {}", scopes_of(claims))
             }
@@ -298,7 +371,12 @@ pub fn describe(op: &Op, before: &ClaimsState, expired: &[ClaimId], granted: &[C
         body.push_str(&format!("Granted from the queue: {}\n", ids.join(", ")));
     }
     let ids: Vec<String> = op.claim_ids().iter().map(ToString::to_string).collect();
-    let mut trailers = format!("Coord-Op: {}\nCoord-Agent: {}\nCoord-Op-Id: {}\n", op.name(), op.agent(), op.id().0);
+    let mut trailers = format!(
+        "Coord-Op: {}\nCoord-Agent: {}\nCoord-Op-Id: {}\n",
+        op.name(),
+        op.agent(),
+        op.id().0
+    );
     if !ids.is_empty() {
         trailers.push_str(&format!("Coord-Claims: {}\n", ids.join(" ")));
     }
@@ -313,7 +391,10 @@ pub fn describe(op: &Op, before: &ClaimsState, expired: &[ClaimId], granted: &[C
         let g: Vec<String> = expired.iter().map(ToString::to_string).collect();
         trailers.push_str(&format!("Coord-Expired: {}\n", g.join(" ")));
     }
-    trailers.push_str(&format!("Coord-Data: {}\n", serde_json::to_string(op).expect("because ops always serialise")));
+    trailers.push_str(&format!(
+        "Coord-Data: {}\n",
+        serde_json::to_string(op).expect("because ops always serialise")
+    ));
     if body.is_empty() {
         format!("{subject}\n\n{trailers}")
     } else {

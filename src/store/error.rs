@@ -35,7 +35,11 @@ pub enum StoreError {
         source: BoxError,
     },
     #[error("{reference} is written in schema version {found}; this git-coord reads version {supported}")]
-    Schema { reference: String, found: u64, supported: u64 },
+    Schema {
+        reference: String,
+        found: u64,
+        supported: u64,
+    },
     #[error("cannot run git {args}")]
     Spawn {
         args: String,
@@ -48,11 +52,17 @@ pub enum StoreError {
 
 impl StoreError {
     pub fn read(what: impl Into<String>, source: impl Into<BoxError>) -> StoreError {
-        StoreError::Read { what: what.into(), source: source.into() }
+        StoreError::Read {
+            what: what.into(),
+            source: source.into(),
+        }
     }
 
     pub fn write(what: impl Into<String>, source: impl Into<BoxError>) -> StoreError {
-        StoreError::Write { what: what.into(), source: source.into() }
+        StoreError::Write {
+            what: what.into(),
+            source: source.into(),
+        }
     }
 
     /// A way forward for the user, when there is an obvious one.

@@ -24,7 +24,9 @@ pub struct PendingDir {
 
 impl PendingDir {
     pub fn new(common_dir: &Path) -> PendingDir {
-        PendingDir { dir: common_dir.join("coord").join("pending") }
+        PendingDir {
+            dir: common_dir.join("coord").join("pending"),
+        }
     }
 
     fn file_for(&self, op: &Op, now: Timestamp) -> PathBuf {
@@ -35,7 +37,11 @@ impl PendingDir {
     pub fn save(&self, op: &Op, now: Timestamp) -> Result<PathBuf, StoreError> {
         std::fs::create_dir_all(&self.dir).map_err(|e| StoreError::write(self.dir.display().to_string(), e))?;
         for old in self.list_paths()? {
-            if old.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(&format!("-{}.json", op.id().0))) {
+            if old
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(&format!("-{}.json", op.id().0)))
+            {
                 return self.write(&old, op);
             }
         }

@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use gix::ObjectId;
 
@@ -56,7 +56,10 @@ pub fn run_git(dir: &Path, args: &[&str], timeout: Duration) -> Result<Option<Ou
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| StoreError::Spawn { args: args.join(" "), source: e })?;
+        .map_err(|e| StoreError::Spawn {
+            args: args.join(" "),
+            source: e,
+        })?;
     let mut out = child.stdout.take().expect("because stdout is piped");
     let mut err = child.stderr.take().expect("because stderr is piped");
     let t_out = std::thread::spawn(move || {
@@ -69,26 +72,34 @@ pub fn run_git(dir: &Path, args: &[&str], timeout: Duration) -> Result<Option<Ou
         let _ = err.read_to_string(&mut s);
         s
     });
-    let start = Instant::now();
-    let mut nap = Duration::from_micros(200);
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if start.elapsed() >= timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            Ok(None) => {
-                std::thread::sleep(nap);
-                nap = (nap * 2).min(Duration::from_millis(5));
-            }
-            Err(e) => return Err(StoreError::Spawn { args: args.join(" "), source: e }),
+    // Wait on a thread so the exit is seen at once (no polling latency on the hot path);
+    // on timeout, kill by pid.
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait());
+    });
+    let status = match rx.recv_timeout(timeout) {
+        Ok(Ok(status)) => Some(status),
+        Ok(Err(e)) => {
+            return Err(StoreError::Spawn {
+                args: args.join(" "),
+                source: e,
+            })
+        }
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            let _ = rx.recv_timeout(Duration::from_secs(5));
+            None
         }
     };
     let stdout = t_out.join().unwrap_or_default();
     let stderr = t_err.join().unwrap_or_default();
-    Ok(status.map(|s| Output { code: s.code(), stdout, stderr }))
+    Ok(status.map(|s| Output {
+        code: s.code(),
+        stdout,
+        stderr,
+    }))
 }
 
 fn first_error_line(stderr: &str) -> String {
@@ -105,7 +116,11 @@ fn first_error_line(stderr: &str) -> String {
 
 impl Remote {
     pub fn new(name: &str, dir: PathBuf, timeout: Duration) -> Remote {
-        Remote { name: name.to_owned(), timeout, dir }
+        Remote {
+            name: name.to_owned(),
+            timeout,
+            dir,
+        }
     }
 
     fn git(&self, args: &[&str]) -> Result<Option<Output>, StoreError> {
@@ -115,11 +130,23 @@ impl Remote {
     /// Fetch `refs/coord/*` into the local `refs/coord/*` (fast-forward only, no pruning).
     pub fn fetch(&self) -> Result<Fetch, StoreError> {
         let args = [
-            "-c", "fetch.writeCommitGraph=false", "fetch", "--quiet", "--no-tags", "--no-write-fetch-head",
-            "--no-auto-maintenance", "--no-recurse-submodules", &self.name, FETCH_REFSPEC,
+            "-c",
+            "fetch.writeCommitGraph=false",
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            "--no-auto-maintenance",
+            "--no-recurse-submodules",
+            &self.name,
+            FETCH_REFSPEC,
         ];
         let Some(out) = self.git(&args)? else {
-            return Ok(Fetch::Unreachable(format!("fetch from {} timed out after {}s", self.name, self.timeout.as_secs())));
+            return Ok(Fetch::Unreachable(format!(
+                "fetch from {} timed out after {}s",
+                self.name,
+                self.timeout.as_secs()
+            )));
         };
         if out.code == Some(0) {
             return Ok(Fetch::Fetched);
@@ -133,7 +160,10 @@ impl Remote {
     /// Push `new` to `refname` only if the remote still has `expected` (a non-forced
     /// refspec with an explicit lease: never `+`, which would ignore the lease).
     pub fn push(&self, refname: &str, new: ObjectId, expected: Option<ObjectId>) -> Result<Push, StoreError> {
-        let lease = format!("--force-with-lease={refname}:{}", expected.map(|e| e.to_string()).unwrap_or_default());
+        let lease = format!(
+            "--force-with-lease={refname}:{}",
+            expected.map(|e| e.to_string()).unwrap_or_default()
+        );
         let spec = format!("{new}:{refname}");
         self.push_raw(&[&lease, &spec])
     }
@@ -149,20 +179,41 @@ impl Remote {
         let mut args = vec!["push", "--porcelain", "--no-verify", "--quiet", self.name.as_str()];
         args.extend_from_slice(extra);
         let Some(out) = self.git(&args)? else {
-            return Ok(Push::Unreachable(format!("push to {} timed out after {}s", self.name, self.timeout.as_secs())));
+            return Ok(Push::Unreachable(format!(
+                "push to {} timed out after {}s",
+                self.name,
+                self.timeout.as_secs()
+            )));
         };
         for line in out.stdout.lines() {
             let mut parts = line.splitn(3, '\t');
-            let (Some(flag), Some(_spec), Some(summary)) = (parts.next(), parts.next(), parts.next()) else { continue };
+            let (Some(flag), Some(_spec), Some(summary)) = (parts.next(), parts.next(), parts.next()) else {
+                continue;
+            };
             if flag == "!" {
                 // A lost lease, a non-fast-forward, or the remote's ref lock held by a
                 // concurrent writer: all mean "someone else wrote first".
-                let stale = ["stale info", "fetch first", "non-fast-forward", "already exists", "failed to update ref", "cannot lock ref", "failed to lock"];
+                let stale = [
+                    "stale info",
+                    "fetch first",
+                    "non-fast-forward",
+                    "already exists",
+                    "failed to update ref",
+                    "cannot lock ref",
+                    "failed to lock",
+                ];
                 if stale.iter().any(|s| summary.contains(s)) {
                     return Ok(Push::Stale);
                 }
                 let detail = first_error_line(&out.stderr);
-                return Ok(Push::Rejected(format!("{summary}{}", if detail == "no output" { String::new() } else { format!(": {detail}") })));
+                return Ok(Push::Rejected(format!(
+                    "{summary}{}",
+                    if detail == "no output" {
+                        String::new()
+                    } else {
+                        format!(": {detail}")
+                    }
+                )));
             }
             if matches!(flag, " " | "*" | "=" | "-" | "+") {
                 return Ok(Push::Pushed);

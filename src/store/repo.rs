@@ -47,7 +47,10 @@ pub struct HistoryEntry {
 impl Store {
     /// Find the repository containing `dir`.
     pub fn discover(dir: &Path) -> Result<Store, StoreError> {
-        let repo = gix::discover(dir).map_err(|e| StoreError::NotARepo { path: dir.to_owned(), source: Box::new(e) })?;
+        let repo = gix::discover(dir).map_err(|e| StoreError::NotARepo {
+            path: dir.to_owned(),
+            source: Box::new(e),
+        })?;
         Ok(Store { repo })
     }
 
@@ -75,7 +78,10 @@ impl Store {
 
     /// A config value as a string (last one wins, like `git config --get`).
     pub fn config_string(&self, key: &str) -> Option<String> {
-        self.repo.config_snapshot().string(key).map(|v| v.to_str_lossy().into_owned())
+        self.repo
+            .config_snapshot()
+            .string(key)
+            .map(|v| v.to_str_lossy().into_owned())
     }
 
     /// All values of a multi-valued config key.
@@ -91,7 +97,11 @@ impl Store {
     }
 
     pub fn remote_names(&self) -> Vec<String> {
-        self.repo.remote_names().into_iter().map(|n| n.to_str_lossy().into_owned()).collect()
+        self.repo
+            .remote_names()
+            .into_iter()
+            .map(|n| n.to_str_lossy().into_owned())
+            .collect()
     }
 
     /// The short name of the checked-out branch, if any.
@@ -102,14 +112,11 @@ impl Store {
 
     /// The current value of a ref, if it exists.
     pub fn tip(&self, name: &str) -> Result<Option<ObjectId>, StoreError> {
-        let r = self.repo.try_find_reference(name).map_err(|e| StoreError::read(name, e))?;
-        Ok(match r {
-            None => None,
-            Some(r) => match r.target().try_id() {
-                Some(id) => Some(id.to_owned()),
-                None => None,
-            },
-        })
+        let r = self
+            .repo
+            .try_find_reference(name)
+            .map_err(|e| StoreError::read(name, e))?;
+        Ok(r.and_then(|r| r.target().try_id().map(|id| id.to_owned())))
     }
 
     /// Refs below a prefix, with their targets.
@@ -128,24 +135,40 @@ impl Store {
 
     /// The tree of a commit, checking that `name`'s target is a commit.
     fn commit_tree(&self, name: &str, id: ObjectId) -> Result<ObjectId, StoreError> {
-        let obj = self.repo.find_object(id).map_err(|e| StoreError::read(format!("{name} ({id})"), e))?;
+        let obj = self
+            .repo
+            .find_object(id)
+            .map_err(|e| StoreError::read(format!("{name} ({id})"), e))?;
         if obj.kind != gix::objs::Kind::Commit {
-            return Err(StoreError::NotACommit { reference: name.to_owned(), kind: obj.kind.to_string() });
+            return Err(StoreError::NotACommit {
+                reference: name.to_owned(),
+                kind: obj.kind.to_string(),
+            });
         }
         let commit = obj.into_commit();
-        let tree = commit.tree_id().map_err(|e| StoreError::read(format!("{name} ({id})"), e))?;
+        let tree = commit
+            .tree_id()
+            .map_err(|e| StoreError::read(format!("{name} ({id})"), e))?;
         Ok(tree.detach())
     }
 
     fn tree_entries(&self, what: &str, tree: ObjectId) -> Result<Vec<Entry>, StoreError> {
         let t = self.repo.find_tree(tree).map_err(|e| StoreError::read(what, e))?;
         let decoded = t.decode().map_err(|e| StoreError::read(what, e))?;
-        Ok(decoded.entries.iter().map(|e| Entry { mode: e.mode, filename: e.filename.to_owned(), oid: e.oid.to_owned() }).collect())
+        Ok(decoded
+            .entries
+            .iter()
+            .map(|e| Entry {
+                mode: e.mode,
+                filename: e.filename.to_owned(),
+                oid: e.oid.to_owned(),
+            })
+            .collect())
     }
 
     fn blob(&self, what: &str, id: ObjectId) -> Result<Vec<u8>, StoreError> {
         let b = self.repo.find_blob(id).map_err(|e| StoreError::read(what, e))?;
-        Ok(b.data.clone())
+        Ok(b.detach().data)
     }
 
     /// Read the claims board at `tip` (the empty board when there is none yet).
@@ -154,8 +177,15 @@ impl Store {
             return Ok(Loaded::default());
         };
         let tree = self.commit_tree(name, id)?;
-        let corrupt = |path: &str, e: super::error::BoxError| StoreError::Corrupt { reference: name.to_owned(), path: path.to_owned(), source: e };
-        let mut loaded = Loaded { tip: Some(id), ..Loaded::default() };
+        let corrupt = |path: &str, e: super::error::BoxError| StoreError::Corrupt {
+            reference: name.to_owned(),
+            path: path.to_owned(),
+            source: e,
+        };
+        let mut loaded = Loaded {
+            tip: Some(id),
+            ..Loaded::default()
+        };
         let mut saw_meta = false;
         for entry in self.tree_entries(name, tree)? {
             let fname = entry.filename.to_str_lossy().into_owned();
@@ -164,7 +194,11 @@ impl Store {
                     let bytes = self.blob(name, entry.oid)?;
                     let meta: codec::Meta = serde_json::from_slice(&bytes).map_err(|e| corrupt(META, Box::new(e)))?;
                     if meta.schema != SCHEMA {
-                        return Err(StoreError::Schema { reference: name.to_owned(), found: meta.schema, supported: SCHEMA });
+                        return Err(StoreError::Schema {
+                            reference: name.to_owned(),
+                            found: meta.schema,
+                            supported: SCHEMA,
+                        });
                     }
                     saw_meta = true;
                 }
@@ -173,22 +207,30 @@ impl Store {
                     loaded.state.queue = codec::decode_queue(&bytes).map_err(|e| corrupt(QUEUE, Box::new(e)))?;
                 }
                 CLAIMS_DIR if entry.mode.is_tree() => {
+                    let mut blobs = Vec::new();
                     for b in self.tree_entries(name, entry.oid)? {
                         let bname = b.filename.to_str_lossy().into_owned();
-                        let path = format!("{CLAIMS_DIR}/{bname}");
                         let Some(bucket) = bname.strip_suffix(".json") else {
-                            return Err(corrupt(&path, "unexpected file in claims/".into()));
+                            return Err(corrupt(
+                                &format!("{CLAIMS_DIR}/{bname}"),
+                                "unexpected file in claims/".into(),
+                            ));
                         };
-                        let bytes = self.blob(name, b.oid)?;
-                        let claims = codec::decode_bucket(&bytes).map_err(|e| corrupt(&path, Box::new(e)))?;
-                        for c in claims {
+                        loaded.buckets.insert(bucket.to_owned(), b.oid);
+                        blobs.push((bucket.to_owned(), self.blob(name, b.oid)?));
+                    }
+                    let mut all = Vec::new();
+                    for (bucket, parsed) in decode_buckets(&blobs) {
+                        let path = format!("{CLAIMS_DIR}/{bucket}.json");
+                        for c in parsed.map_err(|e| corrupt(&path, Box::new(e)))? {
                             if c.id.bucket() != bucket {
                                 return Err(corrupt(&path, format!("claim {} is in the wrong bucket", c.id).into()));
                             }
-                            loaded.state.claims.insert(c.id.clone(), c);
+                            all.push((c.id.clone(), c));
                         }
-                        loaded.buckets.insert(bucket.to_owned(), b.oid);
                     }
+                    // Bulk-build: buckets come sorted, so this is linear.
+                    loaded.state.claims = all.into_iter().collect();
                 }
                 README => {}
                 _ => loaded.foreign.push(entry),
@@ -212,31 +254,63 @@ impl Store {
     ) -> Result<ObjectId, StoreError> {
         let w = |e: gix::Error| StoreError::write("objects", e);
         let mut bucket_entries = Vec::new();
+        let before = codec::buckets(&base.state);
         for (name, claims) in codec::buckets(state) {
-            let unchanged = base.buckets.get(&name).filter(|_| {
-                let before: Vec<_> = base.state.claims.values().filter(|c| c.id.bucket() == name).collect();
-                before == claims
-            });
+            let unchanged = base.buckets.get(&name).filter(|_| before.get(&name) == Some(&claims));
             let oid = match unchanged {
                 Some(oid) => *oid,
                 None => self.repo.write_blob(codec::encode_bucket(&claims)).map_err(w)?.detach(),
             };
-            bucket_entries.push(Entry { mode: EntryKind::Blob.into(), filename: format!("{name}.json").into(), oid });
+            bucket_entries.push(Entry {
+                mode: EntryKind::Blob.into(),
+                filename: format!("{name}.json").into(),
+                oid,
+            });
         }
         let mut top = base.foreign.clone();
-        top.push(Entry { mode: EntryKind::Blob.into(), filename: README.into(), oid: self.repo.write_blob(codec::README_TEXT).map_err(w)?.detach() });
-        top.push(Entry { mode: EntryKind::Blob.into(), filename: META.into(), oid: self.repo.write_blob(codec::encode_meta()).map_err(w)?.detach() });
+        top.push(Entry {
+            mode: EntryKind::Blob.into(),
+            filename: README.into(),
+            oid: self.repo.write_blob(codec::README_TEXT).map_err(w)?.detach(),
+        });
+        top.push(Entry {
+            mode: EntryKind::Blob.into(),
+            filename: META.into(),
+            oid: self.repo.write_blob(codec::encode_meta()).map_err(w)?.detach(),
+        });
         if !bucket_entries.is_empty() {
             bucket_entries.sort();
-            let t = self.repo.write_object(&gix::objs::Tree { entries: bucket_entries }).map_err(w)?.detach();
-            top.push(Entry { mode: EntryKind::Tree.into(), filename: CLAIMS_DIR.into(), oid: t });
+            let t = self
+                .repo
+                .write_object(&gix::objs::Tree {
+                    entries: bucket_entries,
+                })
+                .map_err(w)?
+                .detach();
+            top.push(Entry {
+                mode: EntryKind::Tree.into(),
+                filename: CLAIMS_DIR.into(),
+                oid: t,
+            });
         }
         if !state.queue.is_empty() {
-            let oid = self.repo.write_blob(codec::encode_queue(&state.queue)).map_err(w)?.detach();
-            top.push(Entry { mode: EntryKind::Blob.into(), filename: QUEUE.into(), oid });
+            let oid = self
+                .repo
+                .write_blob(codec::encode_queue(&state.queue))
+                .map_err(w)?
+                .detach();
+            top.push(Entry {
+                mode: EntryKind::Blob.into(),
+                filename: QUEUE.into(),
+                oid,
+            });
         }
         top.sort();
-        let tree = self.repo.write_object(&gix::objs::Tree { entries: top }).map_err(w)?.detach();
+        let tree = self
+            .repo
+            .write_object(&gix::objs::Tree { entries: top })
+            .map_err(w)?
+            .detach();
         self.write_commit(tree, base.tip, message, author, now)
     }
 
@@ -259,7 +333,11 @@ impl Store {
             message: message.into(),
             extra_headers: Vec::new(),
         };
-        Ok(self.repo.write_object(&commit).map_err(|e| StoreError::write("commit", e))?.detach())
+        Ok(self
+            .repo
+            .write_object(&commit)
+            .map_err(|e| StoreError::write("commit", e))?
+            .detach())
     }
 
     /// The empty tree's id (written if needed).
@@ -272,11 +350,24 @@ impl Store {
     }
 
     /// Move `name` from `expected` to `new` only if it still is `expected`.
-    pub fn cas(&self, name: &str, expected: Option<ObjectId>, new: ObjectId, who: &str, now: Timestamp) -> Result<Cas, StoreError> {
-        let full: gix::refs::FullName = name.try_into().map_err(|e| StoreError::write(name, Box::new(e) as super::error::BoxError))?;
+    pub fn cas(
+        &self,
+        name: &str,
+        expected: Option<ObjectId>,
+        new: ObjectId,
+        who: &str,
+        now: Timestamp,
+    ) -> Result<Cas, StoreError> {
+        let full: gix::refs::FullName = name
+            .try_into()
+            .map_err(|e| StoreError::write(name, Box::new(e) as super::error::BoxError))?;
         let edit = RefEdit {
             change: Change::Update {
-                log: LogChange { mode: RefLog::AndReference, force_create_reflog: false, message: BString::from("git-coord") },
+                log: LogChange {
+                    mode: RefLog::AndReference,
+                    force_create_reflog: false,
+                    message: BString::from("git-coord"),
+                },
                 expected: match expected {
                     Some(id) => PreviousValue::MustExistAndMatch(Target::Object(id)),
                     None => PreviousValue::MustNotExist,
@@ -303,13 +394,20 @@ impl Store {
 
     /// Delete a local ref if it still has `expected`.
     pub fn delete_ref(&self, name: &str, expected: ObjectId) -> Result<(), StoreError> {
-        let full: gix::refs::FullName = name.try_into().map_err(|e| StoreError::write(name, Box::new(e) as super::error::BoxError))?;
+        let full: gix::refs::FullName = name
+            .try_into()
+            .map_err(|e| StoreError::write(name, Box::new(e) as super::error::BoxError))?;
         let edit = RefEdit {
-            change: Change::Delete { expected: PreviousValue::MustExistAndMatch(Target::Object(expected)), log: RefLog::AndReference },
+            change: Change::Delete {
+                expected: PreviousValue::MustExistAndMatch(Target::Object(expected)),
+                log: RefLog::AndReference,
+            },
             name: full,
             deref: false,
         };
-        self.repo.edit_references_as(Some(edit), None).map_err(|e| StoreError::write(name, e))?;
+        self.repo
+            .edit_references_as(Some(edit), None)
+            .map_err(|e| StoreError::write(name, e))?;
         Ok(())
     }
 
@@ -318,7 +416,10 @@ impl Store {
         if self.is_bare() {
             return Ok(Vec::new());
         }
-        let index = self.repo.index_or_empty().map_err(|e| StoreError::read("the index", e))?;
+        let index = self
+            .repo
+            .index_or_empty()
+            .map_err(|e| StoreError::read("the index", e))?;
         let mut out: Vec<String> = index
             .entries()
             .iter()
@@ -332,19 +433,36 @@ impl Store {
 
     /// Walk first-parent history from `tip`, newest first, stopping after `limit` commits or
     /// at the first commit older than `since`.
-    pub fn history(&self, name: &str, tip: ObjectId, limit: usize, since: Option<Timestamp>) -> Result<Vec<HistoryEntry>, StoreError> {
+    pub fn history(
+        &self,
+        name: &str,
+        tip: ObjectId,
+        limit: usize,
+        since: Option<Timestamp>,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
         let mut out = Vec::new();
         let mut next = Some(tip);
         while let Some(id) = next {
             if out.len() >= limit {
                 break;
             }
-            let c = self.repo.find_commit(id).map_err(|e| StoreError::read(format!("{name} history ({id})"), e))?;
-            let time = Timestamp(c.time().map_err(|e| StoreError::read(format!("{name} history ({id})"), e))?.seconds);
+            let c = self
+                .repo
+                .find_commit(id)
+                .map_err(|e| StoreError::read(format!("{name} history ({id})"), e))?;
+            let time = Timestamp(
+                c.time()
+                    .map_err(|e| StoreError::read(format!("{name} history ({id})"), e))?
+                    .seconds,
+            );
             if since.is_some_and(|s| time < s) {
                 break;
             }
-            let message = c.message_raw().map_err(|e| StoreError::read(format!("{name} history ({id})"), e))?.to_str_lossy().into_owned();
+            let message = c
+                .message_raw()
+                .map_err(|e| StoreError::read(format!("{name} history ({id})"), e))?
+                .to_str_lossy()
+                .into_owned();
             next = c.parent_ids().next().map(|p| p.detach());
             out.push(HistoryEntry { id, time, message });
         }
@@ -353,13 +471,20 @@ impl Store {
 
     /// The committer time of a commit.
     pub fn commit_time(&self, id: ObjectId) -> Result<Timestamp, StoreError> {
-        let c = self.repo.find_commit(id).map_err(|e| StoreError::read(id.to_string(), e))?;
-        Ok(Timestamp(c.time().map_err(|e| StoreError::read(id.to_string(), e))?.seconds))
+        let c = self
+            .repo
+            .find_commit(id)
+            .map_err(|e| StoreError::read(id.to_string(), e))?;
+        Ok(Timestamp(
+            c.time().map_err(|e| StoreError::read(id.to_string(), e))?.seconds,
+        ))
     }
 
     /// Read a file of the working tree (policy); `None` when absent.
     pub fn read_worktree_file(&self, rel: &str) -> Result<Option<String>, StoreError> {
-        let Some(dir) = self.workdir() else { return Ok(None) };
+        let Some(dir) = self.workdir() else {
+            return Ok(None);
+        };
         match std::fs::read_to_string(dir.join(rel)) {
             Ok(s) => Ok(Some(s)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -369,7 +494,9 @@ impl Store {
 
     /// A file's content at HEAD (for bare repositories: policy from the default branch).
     pub fn read_head_file(&self, rel: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let Ok(commit) = self.repo.head_commit() else { return Ok(None) };
+        let Ok(commit) = self.repo.head_commit() else {
+            return Ok(None);
+        };
         let tree = commit.tree().map_err(|e| StoreError::read("HEAD", e))?;
         let entry = tree.lookup_entry_by_path(rel).map_err(|e| StoreError::read(rel, e))?;
         match entry {
@@ -379,10 +506,34 @@ impl Store {
     }
 }
 
+/// Parse bucket blobs, on two threads when there is enough to parse to pay for one.
+fn decode_buckets(blobs: &[(String, Vec<u8>)]) -> Vec<(&str, Result<Vec<crate::model::Claim>, serde_json::Error>)> {
+    let total: usize = blobs.iter().map(|(_, b)| b.len()).sum();
+    fn parse(chunk: &[(String, Vec<u8>)]) -> Vec<(&str, Result<Vec<crate::model::Claim>, serde_json::Error>)> {
+        chunk
+            .iter()
+            .map(|(name, bytes)| (name.as_str(), codec::decode_bucket(bytes)))
+            .collect()
+    }
+    if total < 512 * 1024 || blobs.len() < 2 {
+        return parse(blobs);
+    }
+    let (left, right) = blobs.split_at(blobs.len() / 2);
+    std::thread::scope(|s| {
+        let other = s.spawn(|| parse(right));
+        let mut out = parse(left);
+        out.extend(other.join().expect("because parsing does not panic"));
+        out
+    })
+}
+
 fn signature(who: &str, now: Timestamp) -> gix::actor::Signature {
     gix::actor::Signature {
         name: who.into(),
         email: "git-coord".into(),
-        time: gix::date::Time { seconds: now.0, offset: 0 },
+        time: gix::date::Time {
+            seconds: now.0,
+            offset: 0,
+        },
     }
 }

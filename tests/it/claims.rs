@@ -38,9 +38,34 @@ fn a_claim_on_one_clone_is_refused_on_another_until_released() {
 fn claim_json_has_the_contract_fields() {
     let w = World::new();
     let a = w.clone("a");
-    let j = a.as_("alice", &["claim", "src/billing/", "--ttl", "30m", "--note", "n", "--task", "T-1", "--json"]).json();
+    let j = a
+        .as_(
+            "alice",
+            &[
+                "claim",
+                "src/billing/",
+                "--ttl",
+                "30m",
+                "--note",
+                "n",
+                "--task",
+                "T-1",
+                "--json",
+            ],
+        )
+        .json();
     let c = &j["claims"][0];
-    for key in ["id", "agent", "scope", "mode", "created_at", "expires_at", "note", "task", "branch"] {
+    for key in [
+        "id",
+        "agent",
+        "scope",
+        "mode",
+        "created_at",
+        "expires_at",
+        "note",
+        "task",
+        "branch",
+    ] {
         assert!(c.get(key).is_some(), "claim lacks {key}: {c}");
     }
     assert_eq!(c["scope"]["kind"], "glob");
@@ -58,9 +83,13 @@ fn claim_json_has_the_contract_fields() {
 fn claiming_again_refreshes_the_same_claim() {
     let w = World::new();
     let a = w.clone("a");
-    let first = a.as_("alice", &["claim", "db:schema:users", "--ttl", "10m", "--json"]).json();
+    let first = a
+        .as_("alice", &["claim", "db:schema:users", "--ttl", "10m", "--json"])
+        .json();
     let later = "2026-11-21T10:05:00Z";
-    let again = a.at("alice", later, &["claim", "db:schema:users", "--ttl", "10m", "--json"]).json();
+    let again = a
+        .at("alice", later, &["claim", "db:schema:users", "--ttl", "10m", "--json"])
+        .json();
     assert_eq!(again["decision"], "refreshed");
     assert_eq!(again["claims"][0]["id"], first["claims"][0]["id"]);
     assert_eq!(again["claims"][0]["expires_at"], "2026-11-21T10:15:00Z");
@@ -77,7 +106,11 @@ fn multi_scope_claims_are_all_or_nothing() {
     r.code(1);
     assert_eq!(r.json()["conflicts"][0]["requested"], "db:users:email");
     let j = a.as_("observer", &["who", "src/main.ts", "--json"]).json();
-    assert_eq!(j["claims"].as_array().unwrap().len(), 0, "the free scope must not be granted alone");
+    assert_eq!(
+        j["claims"].as_array().unwrap().len(),
+        0,
+        "the free scope must not be granted alone"
+    );
 }
 
 #[test]
@@ -128,7 +161,12 @@ fn overlap_rules_between_agents() {
         id.ok();
         let id = id.json()["claims"][0]["id"].as_str().unwrap().to_owned();
         let r = b.as_("bob", &["check", asked, "--json"]);
-        assert_eq!(r.code == 1, *conflict, "alice holds {held}, bob checks {asked}: {}", r.stdout);
+        assert_eq!(
+            r.code == 1,
+            *conflict,
+            "alice holds {held}, bob checks {asked}: {}",
+            r.stdout
+        );
         a.as_("alice", &["release", &id]).ok();
     }
 }
@@ -138,7 +176,9 @@ fn expired_claims_are_ignored_and_dropped_by_the_next_write() {
     let w = World::new();
     let a = w.clone("a");
     let b = w.clone("b");
-    let j = a.as_("alice", &["claim", "src/main.ts", "--ttl", "10m", "--json"]).json();
+    let j = a
+        .as_("alice", &["claim", "src/main.ts", "--ttl", "10m", "--json"])
+        .json();
     let id = j["claims"][0]["id"].as_str().unwrap().to_owned();
     b.at("bob", "2026-11-21T10:09:00Z", &["check", "src/main.ts"]).code(1);
     let later = "2026-11-21T10:11:00Z";
@@ -161,7 +201,10 @@ fn releasing_another_agents_claim_needs_force_and_is_recorded() {
     let w = World::new();
     let a = w.clone("a");
     let b = w.clone("b");
-    let id = a.as_("alice", &["claim", "src/main.ts", "--json"]).json()["claims"][0]["id"].as_str().unwrap().to_owned();
+    let id = a.as_("alice", &["claim", "src/main.ts", "--json"]).json()["claims"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let r = b.as_("bob", &["release", &id]);
     r.code(1);
     assert!(r.stderr.contains("held by alice"), "{}", r.stderr);
@@ -190,8 +233,19 @@ fn release_by_scope_and_all() {
 fn renew_moves_the_expiry() {
     let w = World::new();
     let a = w.clone("a");
-    let id = a.as_("alice", &["claim", "src/main.ts", "--ttl", "10m", "--json"]).json()["claims"][0]["id"].as_str().unwrap().to_owned();
-    let j = a.at("alice", "2026-11-21T10:08:00Z", &["renew", &id, "--ttl", "1h", "--json"]).json();
+    let id = a
+        .as_("alice", &["claim", "src/main.ts", "--ttl", "10m", "--json"])
+        .json()["claims"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let j = a
+        .at(
+            "alice",
+            "2026-11-21T10:08:00Z",
+            &["renew", &id, "--ttl", "1h", "--json"],
+        )
+        .json();
     assert_eq!(j["renewed"][0]["expires_at"], "2026-11-21T11:08:00Z");
     a.at("bob", "2026-11-21T10:30:00Z", &["check", "src/main.ts"]).code(1);
     let r = a.at("alice", "2026-11-21T12:00:00Z", &["renew", &id]);
@@ -227,7 +281,11 @@ fn status_and_log_read_for_people_and_programs() {
     assert_eq!(s["claims"].as_array().unwrap().len(), 2);
     assert_eq!(s["agent"], "bob");
     let human = b.as_("bob", &["status"]);
-    assert!(human.stdout.contains("src/auth/**") && human.stdout.contains("db:users"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("src/auth/**") && human.stdout.contains("db:users"),
+        "{}",
+        human.stdout
+    );
     let l = b.as_("bob", &["log", "--json"]).json();
     let events = l["events"].as_array().unwrap();
     assert_eq!(events.len(), 2);
@@ -263,8 +321,15 @@ fn wait_is_granted_when_the_holder_releases() {
     let w = World::new();
     let a = w.clone("a");
     let b = w.clone("b");
-    let id = a.as_("alice", &["claim", "src/main.ts", "--json"]).json()["claims"][0]["id"].as_str().unwrap().to_owned();
-    let waiter = b.command(Some("bob"), NOW, &["claim", "src/main.ts", "--wait", "60s", "--json"]).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let id = a.as_("alice", &["claim", "src/main.ts", "--json"]).json()["claims"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let waiter = b
+        .command(Some("bob"), NOW, &["claim", "src/main.ts", "--wait", "60s", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     // The waiter shows up in the queue before the release.
     let mut queued = false;
     for _ in 0..100 {
@@ -297,5 +362,8 @@ fn wait_gives_up_at_its_deadline() {
     assert_eq!(j["decision"], "conflict");
     assert_eq!(j["conflicts"][0]["claim"]["agent"], "alice");
     let s = a.as_("alice", &["status", "--json"]).json();
-    assert!(s["queue"].as_array().unwrap().is_empty(), "the waiter left the queue: {s}");
+    assert!(
+        s["queue"].as_array().unwrap().is_empty(),
+        "the waiter left the queue: {s}"
+    );
 }

@@ -10,11 +10,26 @@ use git_coord::store::{refs, Store};
 
 use crate::support::{Repo, World, NOW};
 
-const SCOPES: &[&str] = &["src/a/**", "src/a/one.ts", "src/b/**", "src/b/two.ts", "db:users", "db:users:email", "src/*.ts", "src/main.ts", "docs/**"];
+const SCOPES: &[&str] = &[
+    "src/a/**",
+    "src/a/one.ts",
+    "src/b/**",
+    "src/b/two.ts",
+    "db:users",
+    "db:users:email",
+    "src/*.ts",
+    "src/main.ts",
+    "docs/**",
+];
 
 /// The oracle: which scope pairs overlap (symmetric; every scope overlaps itself).
 fn overlaps(x: &str, y: &str) -> bool {
-    let pairs = [("src/a/**", "src/a/one.ts"), ("src/b/**", "src/b/two.ts"), ("db:users", "db:users:email"), ("src/*.ts", "src/main.ts")];
+    let pairs = [
+        ("src/a/**", "src/a/one.ts"),
+        ("src/b/**", "src/b/two.ts"),
+        ("db:users", "db:users:email"),
+        ("src/*.ts", "src/main.ts"),
+    ];
     x == y || pairs.iter().any(|(p, q)| (x == *p && y == *q) || (x == *q && y == *p))
 }
 
@@ -24,7 +39,9 @@ const FILES: &[&str] = &["src/main.ts", "src/a/one.ts", "src/b/two.ts", "docs/x.
 /// agents active together; returns every claim id ever named in a trailer.
 fn audit_remote(w: &World) -> BTreeSet<String> {
     let store = Store::discover(&w.remote()).expect("remote opens");
-    let Some(tip) = store.tip(refs::CLAIMS).unwrap() else { return BTreeSet::new() };
+    let Some(tip) = store.tip(refs::CLAIMS).unwrap() else {
+        return BTreeSet::new();
+    };
     let history = store.history(refs::CLAIMS, tip, usize::MAX, None).unwrap();
     let mut named = BTreeSet::new();
     for h in &history {
@@ -40,7 +57,13 @@ fn audit_remote(w: &World) -> BTreeSet<String> {
                 let both_exclusive = x.mode == Mode::Exclusive && y.mode == Mode::Exclusive;
                 if x.agent != y.agent && both_exclusive {
                     let (sx, sy) = (x.scope.to_string(), y.scope.to_string());
-                    assert!(!overlaps(&sx, &sy), "commit {}: {} holds {sx} while {} holds {sy}", h.id, x.agent, y.agent);
+                    assert!(
+                        !overlaps(&sx, &sy),
+                        "commit {}: {} holds {sx} while {} holds {sy}",
+                        h.id,
+                        x.agent,
+                        y.agent
+                    );
                 }
             }
         }
@@ -49,7 +72,11 @@ fn audit_remote(w: &World) -> BTreeSet<String> {
 }
 
 fn spawn(repo: &Repo, agent: &str, args: &[&str]) -> Child {
-    repo.command(Some(agent), NOW, args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawns")
+    repo.command(Some(agent), NOW, args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns")
 }
 
 #[test]
@@ -59,17 +86,26 @@ fn eight_agents_in_four_clones_never_hold_overlapping_claims() {
     let rounds = 10;
     let mut workers = Vec::new();
     for agent_no in 0..8 {
-        let repo = Repo { dir: clones[agent_no % 4].dir.clone(), home: clones[0].home.clone() };
+        let repo = Repo {
+            dir: clones[agent_no % 4].dir.clone(),
+            home: clones[0].home.clone(),
+        };
         workers.push(std::thread::spawn(move || {
             let agent = format!("agent{agent_no}");
             let mut granted: Vec<String> = Vec::new();
             let mut codes = BTreeMap::new();
             for round in 0..rounds {
                 let scope = SCOPES[(agent_no * 7 + round * 3) % SCOPES.len()];
-                let out = spawn(&repo, &agent, &["claim", scope, "--json"]).wait_with_output().unwrap();
+                let out = spawn(&repo, &agent, &["claim", scope, "--json"])
+                    .wait_with_output()
+                    .unwrap();
                 let code = out.status.code().unwrap_or(-1);
                 *codes.entry(code).or_insert(0) += 1;
-                assert!([0, 1, 3].contains(&code), "{agent} claim {scope}: exit {code}: {}", String::from_utf8_lossy(&out.stderr));
+                assert!(
+                    [0, 1, 3].contains(&code),
+                    "{agent} claim {scope}: exit {code}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
                 if code == 0 {
                     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
                     if j["decision"] == "granted" {
@@ -77,8 +113,14 @@ fn eight_agents_in_four_clones_never_hold_overlapping_claims() {
                     }
                 }
                 if round % 3 == 2 {
-                    let out = spawn(&repo, &agent, &["release", "--all", "--json"]).wait_with_output().unwrap();
-                    assert!([0, 3].contains(&out.status.code().unwrap_or(-1)), "{}", String::from_utf8_lossy(&out.stderr));
+                    let out = spawn(&repo, &agent, &["release", "--all", "--json"])
+                        .wait_with_output()
+                        .unwrap();
+                    assert!(
+                        [0, 3].contains(&out.status.code().unwrap_or(-1)),
+                        "{}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
                 }
             }
             (granted, codes)
@@ -95,17 +137,31 @@ fn eight_agents_in_four_clones_never_hold_overlapping_claims() {
     }
     let named = audit_remote(&w);
     for id in &granted {
-        assert!(named.contains(id), "claim {id} was reported granted but is not in the remote's history");
+        assert!(
+            named.contains(id),
+            "claim {id} was reported granted but is not in the remote's history"
+        );
     }
     assert!(granted.len() >= 8, "too few grants to mean anything: {codes:?}");
-    assert!(codes.get(&1).copied().unwrap_or(0) > 0, "the workload should produce conflicts: {codes:?}");
+    assert!(
+        codes.get(&1).copied().unwrap_or(0) > 0,
+        "the workload should produce conflicts: {codes:?}"
+    );
 }
 
 #[test]
 fn concurrent_claims_of_one_scope_grant_exactly_one() {
     let w = World::with_files(FILES);
     let clones: Vec<Repo> = (0..4).map(|i| w.clone(&format!("c{i}"))).collect();
-    let children: Vec<Child> = (0..8).map(|i| spawn(&clones[i % 4], &format!("agent{i}"), &["claim", "src/main.ts", "--json"])).collect();
+    let children: Vec<Child> = (0..8)
+        .map(|i| {
+            spawn(
+                &clones[i % 4],
+                &format!("agent{i}"),
+                &["claim", "src/main.ts", "--json"],
+            )
+        })
+        .collect();
     let mut winners = 0;
     for c in children {
         let out = c.wait_with_output().unwrap();
@@ -127,14 +183,30 @@ fn a_claim_killed_at_each_point_of_the_write_loses_nothing() {
         let w = World::with_files(FILES);
         let a = w.clone("a");
         a.as_("alice", &["claim", "docs/**"]).ok();
-        let out = a.command(Some("alice"), NOW, &["claim", "src/main.ts", "--json"]).env("GIT_COORD_CRASH_AT", point).output().unwrap();
+        let out = a
+            .command(Some("alice"), NOW, &["claim", "src/main.ts", "--json"])
+            .env("GIT_COORD_CRASH_AT", point)
+            .output()
+            .unwrap();
         assert!(!out.status.success(), "{point}: the process was meant to die");
         assert!(out.stdout.is_empty(), "{point}: a dead process reported nothing");
         let fsck = a.git_status(&["fsck", "--no-dangling"]);
         assert_eq!(fsck.code, 0, "{point}: {}", fsck.stderr);
         let doctor = a.as_("alice", &["doctor", "--json"]).json();
-        let pending = doctor["steps"].as_array().unwrap().iter().find(|s| s["name"] == "pending").unwrap().clone();
-        let board = doctor["steps"].as_array().unwrap().iter().find(|s| s["name"] == "board").unwrap().clone();
+        let pending = doctor["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "pending")
+            .unwrap()
+            .clone();
+        let board = doctor["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "board")
+            .unwrap()
+            .clone();
         assert_eq!(board["status"], "ok", "{point}: {board}");
         if on_remote_after_sync {
             assert_eq!(pending["fix"], "git coord sync", "{point}: {pending}");
@@ -144,8 +216,19 @@ fn a_claim_killed_at_each_point_of_the_write_loses_nothing() {
         a.as_("alice", &["sync"]).ok();
         let b = w.clone("b");
         let who = b.as_("bob", &["who", "src/main.ts", "--json"]).json();
-        assert_eq!(who["claims"].as_array().unwrap().len(), usize::from(on_remote_after_sync), "{point}: {who}");
-        assert_eq!(b.as_("bob", &["who", "docs/x.md", "--json"]).json()["claims"].as_array().unwrap().len(), 1, "{point}: the earlier claim survives");
+        assert_eq!(
+            who["claims"].as_array().unwrap().len(),
+            usize::from(on_remote_after_sync),
+            "{point}: {who}"
+        );
+        assert_eq!(
+            b.as_("bob", &["who", "docs/x.md", "--json"]).json()["claims"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1,
+            "{point}: the earlier claim survives"
+        );
         audit_remote(&w);
     }
 }
@@ -185,7 +268,13 @@ fn claims_killed_at_random_moments_leave_a_consistent_board() {
         assert!([0, 1].contains(&r.code), "{}", r.stderr);
         c.as_("agent0", &["status"]).ok();
         let d = c.as_("agent0", &["doctor", "--json"]).json();
-        let pending = d["steps"].as_array().unwrap().iter().find(|s| s["name"] == "pending").unwrap().clone();
+        let pending = d["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "pending")
+            .unwrap()
+            .clone();
         assert_eq!(pending["status"], "ok", "{pending}");
     }
     let named = audit_remote(&w);

@@ -61,7 +61,10 @@ fn json_errors_are_one_object() {
     let r = a.as_("alice", &["claim", "../x", "--json"]);
     r.code(2);
     let j = r.json();
-    assert!(j["error"]["message"].as_str().unwrap().contains("leaves the repository"));
+    assert!(j["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("leaves the repository"));
     assert_eq!(j["error"]["exit"], 2);
 }
 
@@ -101,22 +104,50 @@ fn plant(w: &World, files: &[(&str, &str)]) {
     }
     w.git_in(&work, &["add", "-A"]);
     w.git_in(&work, &["commit", "-q", "-m", "planted"]);
-    w.git_in(&work, &["push", "-q", "-f", w.remote().to_str().unwrap(), "HEAD:refs/coord/claims"]);
+    w.git_in(
+        &work,
+        &[
+            "push",
+            "-q",
+            "-f",
+            w.remote().to_str().unwrap(),
+            "HEAD:refs/coord/claims",
+        ],
+    );
 }
 
 #[test]
 fn corrupt_state_is_reported_with_ref_and_path_and_never_overwritten() {
     let w = World::new();
-    plant(&w, &[("meta.json", "{\"schema\":1,\"kind\":\"claims\"}\n"), ("claims/ab.json", "[{\"id\": \"c-ab000000\", oops")]);
+    plant(
+        &w,
+        &[
+            ("meta.json", "{\"schema\":1,\"kind\":\"claims\"}\n"),
+            ("claims/ab.json", "[{\"id\": \"c-ab000000\", oops"),
+        ],
+    );
     let a = w.clone("a");
     let before = w.remote_coord_refs();
     let r = a.as_("alice", &["status"]);
     r.code(2);
-    assert!(r.stderr.contains("refs/coord/claims:claims/ab.json is not valid git-coord data"), "{}", r.stderr);
-    assert!(r.stderr.contains("git show refs/coord/claims:claims/ab.json"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("refs/coord/claims:claims/ab.json is not valid git-coord data"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("git show refs/coord/claims:claims/ab.json"),
+        "{}",
+        r.stderr
+    );
     let r = a.as_("alice", &["claim", "src/main.ts"]);
     r.code(2);
-    assert_eq!(w.remote_coord_refs(), before, "a write never replaces what it cannot read");
+    assert_eq!(
+        w.remote_coord_refs(),
+        before,
+        "a write never replaces what it cannot read"
+    );
     let d = a.as_("alice", &["doctor"]);
     d.code(1);
     assert!(d.stdout.contains("claims/ab.json"), "{}", d.stdout);
@@ -141,7 +172,11 @@ fn a_non_commit_under_refs_coord_is_named() {
     a.git(&["update-ref", "refs/coord/claims", blob.trim()]);
     let r = a.as_("alice", &["status", "--no-fetch"]);
     r.code(2);
-    assert!(r.stderr.contains("refs/coord/claims points to a blob, not a commit"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("refs/coord/claims points to a blob, not a commit"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

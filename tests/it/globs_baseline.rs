@@ -42,7 +42,11 @@ fn globs_match_what_git_pathspec_globs_match() {
     let mut tracked: Vec<String> = a.git(&["ls-files"]).lines().map(str::to_owned).collect();
     tracked.sort();
     for pat in PATTERNS {
-        let git: Vec<String> = a.git(&["ls-files", "--", &format!(":(glob){pat}")]).lines().map(str::to_owned).collect();
+        let git: Vec<String> = a
+            .git(&["ls-files", "--", &format!(":(glob){pat}")])
+            .lines()
+            .map(str::to_owned)
+            .collect();
         let g = Glob::new(pat).unwrap();
         let ours: Vec<String> = tracked.iter().filter(|p| g.is_match(p)).cloned().collect();
         assert_eq!(ours, git, "pattern {pat}");

@@ -10,15 +10,26 @@ fn init_is_idempotent_and_leaves_branch_pushes_alone() {
     first.ok();
     let j = first.json();
     assert_eq!(j["ok"], true);
-    let probe = j["steps"].as_array().unwrap().iter().find(|s| s["name"] == "probe").unwrap();
+    let probe = j["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "probe")
+        .unwrap();
     assert_eq!(probe["status"], "ok");
     a.write(".coord.toml", "# mine\n");
     a.run(&["init", "--no-hooks"]).ok();
     let fetch = a.git(&["config", "--get-all", "remote.origin.fetch"]);
     assert_eq!(fetch.matches("refs/coord/*:refs/coord/*").count(), 1, "{fetch}");
-    assert!(!fetch.contains("+refs/coord"), "never a forced refspec into refs/coord: {fetch}");
+    assert!(
+        !fetch.contains("+refs/coord"),
+        "never a forced refspec into refs/coord: {fetch}"
+    );
     assert_eq!(std::fs::read_to_string(a.dir.join(".coord.toml")).unwrap(), "# mine\n");
-    assert!(a.git_status(&["config", "--get-all", "remote.origin.push"]).stdout.is_empty());
+    assert!(a
+        .git_status(&["config", "--get-all", "remote.origin.push"])
+        .stdout
+        .is_empty());
     // The probe ref is gone; a plain branch push still pushes only the branch.
     assert!(w.remote_coord_refs().is_empty(), "{}", w.remote_coord_refs());
     a.as_("alice", &["claim", "src/main.ts"]).ok();
@@ -37,7 +48,11 @@ fn init_reports_a_remote_that_refuses_coord_refs() {
     let w = World::new();
     let hook = w.remote().join("hooks/pre-receive");
     std::fs::write(&hook, "#!/bin/sh\nwhile read old new ref; do case \"$ref\" in refs/coord/*) echo 'custom refs are not allowed' >&2; exit 1;; esac; done\n").unwrap();
-    std::process::Command::new("chmod").arg("+x").arg(&hook).status().unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&hook)
+        .status()
+        .unwrap();
     let a = w.plain_clone("a");
     let r = a.run(&["init", "--no-hooks"]);
     r.code(3);
@@ -60,7 +75,11 @@ fn offline_claims_are_pending_until_sync() {
     assert!(w.remote_coord_refs().is_empty(), "offline must not touch the remote");
     let s = a.as_("alice", &["status", "--json", "--offline"]).json();
     assert_eq!(s["pending"].as_array().unwrap().len(), 1);
-    assert_eq!(s["claims"].as_array().unwrap().len(), 1, "the local view includes pending ops");
+    assert_eq!(
+        s["claims"].as_array().unwrap().len(),
+        1,
+        "the local view includes pending ops"
+    );
     let doctor = a.as_("alice", &["doctor"]);
     assert!(doctor.stdout.contains("git coord sync"), "{}", doctor.stdout);
     let r = a.as_("alice", &["sync", "--json"]);
@@ -69,7 +88,10 @@ fn offline_claims_are_pending_until_sync() {
     let b = w.clone("b");
     let r = b.as_("bob", &["check", "src/main.ts", "--json"]);
     r.code(1);
-    assert!(a.as_("alice", &["status", "--json"]).json()["pending"].as_array().unwrap().is_empty());
+    assert!(a.as_("alice", &["status", "--json"]).json()["pending"]
+        .as_array()
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
@@ -114,7 +136,10 @@ fn a_pending_claim_that_now_conflicts_is_reported_by_sync() {
     assert_eq!(j["conflicted"].as_array().unwrap().len(), 1);
     assert_eq!(j["conflicted"][0]["conflicts"][0]["claim"]["agent"], "bob");
     let human_pending = a.as_("alice", &["status", "--json"]).json();
-    assert!(human_pending["pending"].as_array().unwrap().is_empty(), "reported, then dropped");
+    assert!(
+        human_pending["pending"].as_array().unwrap().is_empty(),
+        "reported, then dropped"
+    );
 }
 
 #[test]
@@ -133,5 +158,8 @@ fn a_lost_race_is_replayed_against_the_new_state() {
     // And a free claim from the stale clone lands on top of alice's.
     b.as_("bob", &["claim", "db:users"]).ok();
     let log = w.git_in(&w.remote(), &["log", "--format=%s", "refs/coord/claims"]);
-    assert_eq!(log.lines().collect::<Vec<_>>(), ["bob claims db:users", "alice claims src/auth/**", "bob claims docs/**"]);
+    assert_eq!(
+        log.lines().collect::<Vec<_>>(),
+        ["bob claims db:users", "alice claims src/auth/**", "bob claims docs/**"]
+    );
 }

@@ -84,7 +84,12 @@ impl World {
         cmd.current_dir(dir).args(args);
         isolate(&mut cmd, &self.home());
         let out = cmd.output().expect("git runs");
-        assert!(out.status.success(), "git {args:?} in {}: {}", dir.display(), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "git {args:?} in {}: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -103,7 +108,10 @@ impl World {
     }
 
     pub fn repo(&self, name: &str) -> Repo {
-        Repo { dir: self.root().join(name), home: self.home() }
+        Repo {
+            dir: self.root().join(name),
+            home: self.home(),
+        }
     }
 
     /// Refs of the bare remote under refs/coord/.
@@ -128,16 +136,29 @@ pub struct Run {
 
 impl Run {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not one JSON object ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not one JSON object ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
     }
 
     pub fn ok(&self) -> &Run {
-        assert_eq!(self.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     pub fn code(&self, code: i32) -> &Run {
-        assert_eq!(self.code, code, "expected exit {code}\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 }
@@ -171,12 +192,18 @@ impl Repo {
 
     /// `git coord ARGS` as `agent` at the pinned time.
     pub fn as_(&self, agent: &str, args: &[&str]) -> Run {
-        self.command(Some(agent), NOW, args).output().expect("git-coord runs").into()
+        self.command(Some(agent), NOW, args)
+            .output()
+            .expect("git-coord runs")
+            .into()
     }
 
     /// `git coord ARGS` as `agent` at `now`.
     pub fn at(&self, agent: &str, now: &str, args: &[&str]) -> Run {
-        self.command(Some(agent), now, args).output().expect("git-coord runs").into()
+        self.command(Some(agent), now, args)
+            .output()
+            .expect("git-coord runs")
+            .into()
     }
 
     pub fn git(&self, args: &[&str]) -> String {
@@ -184,7 +211,11 @@ impl Repo {
         cmd.current_dir(&self.dir).args(args);
         isolate(&mut cmd, &self.home);
         let out = cmd.output().expect("git runs");
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -198,7 +229,12 @@ impl Repo {
     /// The ids of the active claims, as `status --json` reports them.
     pub fn claim_ids(&self) -> Vec<String> {
         let s = self.as_("observer", &["status", "--json", "--no-fetch"]).json();
-        s["claims"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
+        s["claims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
     }
 
     pub fn write(&self, rel: &str, text: &str) {
