@@ -10,6 +10,7 @@ mod release;
 mod render;
 mod renew;
 mod status;
+mod symbols;
 mod sync;
 mod who;
 
@@ -54,6 +55,7 @@ enum Command {
     Renew(renew::Args),
     Check(check::Args),
     Who(who::Args),
+    Symbols(symbols::Args),
     Status(status::Args),
     Log(log::Args),
     Sync(sync::Args),
@@ -90,6 +92,7 @@ fn run(cli: &Cli, settings: Settings, out: &mut Out) -> Result<Exit, Error> {
         Command::Renew(a) => renew::run(&ctx, a, out),
         Command::Check(a) => check::run(&ctx, a, out),
         Command::Who(a) => who::run(&ctx, a, out),
+        Command::Symbols(a) => symbols::run(&ctx, a, out),
         Command::Status(a) => status::run(&ctx, a, out),
         Command::Log(a) => log::run(&ctx, a, out),
         Command::Sync(a) => sync::run(&ctx, a, out),

@@ -5,3 +5,4 @@
 
 pub mod conflict;
 pub mod glob;
+pub mod symbols;

@@ -65,14 +65,7 @@ pub fn claim(ctx: &Context, req: &ClaimRequest, observer: &mut dyn WaitObserver)
     let scopes = resolve(ctx, &req.scopes, &judge, tracked.len(), Purpose::Claim)?;
     for s in &scopes {
         if let Scope::Symbol(sym) = s {
-            let present =
-                judge.is_tracked(&sym.file) || ctx.store.workdir().is_some_and(|d| d.join(&sym.file).is_file());
-            if !present && !req.new {
-                return Err(Error::usage(
-                    format!("{} does not exist, so {s} cannot name a symbol in it", sym.file),
-                    Some("check the path, or pass --new if you are about to create it".to_string()),
-                ));
-            }
+            super::symbols::validate(ctx, sym, req.new)?;
         }
     }
     let ttl = req.ttl.unwrap_or(ctx.policy.default_ttl);

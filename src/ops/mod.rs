@@ -11,6 +11,7 @@ pub mod release;
 pub mod report;
 pub mod scopes;
 pub mod setup;
+pub mod symbols;
 pub mod sync;
 pub mod txn;
 

@@ -492,6 +492,25 @@ impl Store {
         }
     }
 
+    /// A file's content at a revision (`None` when the path is absent there).
+    pub fn file_at(&self, rev: &str, rel: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let id = self
+            .repo
+            .rev_parse_single(rev)
+            .map_err(|e| StoreError::read(format!("revision {rev}"), e))?;
+        let commit = self
+            .repo
+            .find_object(id.detach())
+            .map_err(|e| StoreError::read(rev, e))?;
+        let commit = commit.peel_to_commit().map_err(|e| StoreError::read(rev, e))?;
+        let tree = commit.tree().map_err(|e| StoreError::read(rev, e))?;
+        let entry = tree.lookup_entry_by_path(rel).map_err(|e| StoreError::read(rel, e))?;
+        match entry {
+            Some(e) if e.mode().is_blob() => Ok(Some(self.blob(rel, e.object_id())?)),
+            _ => Ok(None),
+        }
+    }
+
     /// A file's content at HEAD (for bare repositories: policy from the default branch).
     pub fn read_head_file(&self, rel: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let Ok(commit) = self.repo.head_commit() else {

@@ -7,3 +7,4 @@ mod concurrency;
 mod errors;
 mod globs_baseline;
 mod remote;
+mod symbols;

@@ -50,16 +50,22 @@ impl World {
     }
 
     pub fn with_files(files: &[&str]) -> World {
+        let sources: Vec<(&str, String)> = files.iter().map(|f| (*f, format!("// {f}\n"))).collect();
+        Self::with_sources(&sources)
+    }
+
+    /// A remote seeded with these files and contents.
+    pub fn with_sources(files: &[(&str, String)]) -> World {
         let tmp = tempfile::tempdir().expect("temp dir");
         let w = World { tmp };
         std::fs::create_dir_all(w.home()).unwrap();
         w.git_in(w.root(), &["init", "-q", "--bare", "-b", "main", "remote.git"]);
         let seed = w.root().join("seed");
         w.git_in(w.root(), &["init", "-q", "-b", "main", "seed"]);
-        for f in files {
+        for (f, text) in files {
             let p = seed.join(f);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(&p, format!("// {f}\n")).unwrap();
+            std::fs::write(&p, text).unwrap();
         }
         w.git_in(&seed, &["add", "-A"]);
         w.git_in(&seed, &["commit", "-q", "-m", "seed"]);
@@ -118,6 +124,14 @@ impl World {
     pub fn remote_coord_refs(&self) -> String {
         self.git_in(&self.remote(), &["for-each-ref", "refs/coord/"])
     }
+}
+
+/// The text of a file under `fixtures/`.
+pub fn fixture(rel: &str) -> String {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
 /// One clone (or worktree, or the bare remote itself).

@@ -1,0 +1,34 @@
+; TypeScript, TSX and JavaScript (.js/.jsx/.mjs/.cjs are parsed with the TSX grammar).
+
+; Types
+(class_declaration name: (type_identifier) @name) @symbol.class
+(abstract_class_declaration name: (type_identifier) @name) @symbol.class
+(interface_declaration name: (type_identifier) @name) @symbol.interface
+(enum_declaration name: (identifier) @name) @symbol.enum
+(type_alias_declaration name: (type_identifier) @name) @symbol.type
+
+; Namespaces and modules: `namespace A.B {}` is A::B
+(internal_module name: (_) @name) @symbol.namespace
+(module name: (_) @name) @symbol.module
+
+; Functions; an overload signature and its implementation are one symbol
+(function_declaration name: (identifier) @name) @symbol.function
+(generator_function_declaration name: (identifier) @name) @symbol.function
+(function_signature name: (identifier) @name) @symbol.function
+
+; Methods; a getter and its setter are one symbol
+(method_definition name: (_) @name) @symbol.method
+(method_signature name: (_) @name) @symbol.method
+(abstract_method_signature name: (_) @name) @symbol.method
+(public_field_definition
+  name: (_) @name
+  value: [(arrow_function) (function_expression) (generator_function)]) @symbol.method
+
+; A const/let bound to a function, a class or an object literal; the object's function
+; members nest under it: `const api = { get() {} }` gives api::get
+(variable_declarator
+  name: (identifier) @name
+  value: [(arrow_function) (function_expression) (generator_function) (class) (object)]) @symbol.const
+(pair
+  key: (_) @name
+  value: [(arrow_function) (function_expression) (generator_function)]) @symbol.method

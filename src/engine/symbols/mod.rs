@@ -1,0 +1,290 @@
+//! Symbol trees: the declarations of a source file as `::` paths with kinds and ranges,
+//! from tree-sitter parses and the query files under `grammars/`.
+//!
+//! Works on bytes it is handed; never opens a repository.
+
+pub mod lang;
+pub mod touched;
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use tree_sitter::{Parser, StreamingIterator};
+
+pub use touched::{touched, Touched};
+
+/// Files larger than this are not parsed for symbols (whole-file claims still work).
+pub const MAX_BYTES: usize = 8 * 1024 * 1024;
+
+/// One declaration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Symbol {
+    /// `Outer::Inner::method`
+    pub path: String,
+    pub kind: String,
+    /// 1-based, inclusive: the first and last line of all its ranges.
+    pub start_line: usize,
+    pub end_line: usize,
+    /// Byte ranges of every declaration that makes up the symbol (overloads, get/set).
+    #[serde(skip)]
+    pub ranges: Vec<(usize, usize)>,
+    /// Line ranges (1-based, inclusive) of the same.
+    #[serde(skip)]
+    pub lines: Vec<(usize, usize)>,
+}
+
+impl Symbol {
+    pub fn segments(&self) -> Vec<&str> {
+        self.path.split("::").collect()
+    }
+
+    pub fn depth(&self) -> usize {
+        self.path.matches("::").count() + 1
+    }
+}
+
+/// The symbols of one file, in source order.
+#[derive(Debug, Clone, Serialize)]
+pub struct SymbolTree {
+    pub language: &'static str,
+    pub symbols: Vec<Symbol>,
+    /// The first line with a syntax error, when the parse had errors (symbols may be
+    /// incomplete around it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_line: Option<usize>,
+}
+
+impl SymbolTree {
+    pub fn get(&self, path: &str) -> Option<&Symbol> {
+        self.symbols.iter().find(|s| s.path == path)
+    }
+
+    /// The names closest to `path`, best first (for "did you mean").
+    pub fn closest(&self, path: &str, n: usize) -> Vec<String> {
+        let mut scored: Vec<(usize, &str)> = self
+            .symbols
+            .iter()
+            .map(|s| (distance(&s.path, path), s.path.as_str()))
+            .collect();
+        scored.sort();
+        scored.into_iter().take(n).map(|(_, p)| p.to_owned()).collect()
+    }
+}
+
+/// Why a file has no symbol tree.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SymbolError {
+    #[error("{path}: no symbol support for this file type (supported: {supported})")]
+    UnknownLanguage { path: String, supported: String },
+    #[error("{path} is not UTF-8 text")]
+    NotUtf8 { path: String },
+    #[error("{path} is {size} bytes; symbols are read only from files up to {limit} bytes")]
+    TooLarge { path: String, size: usize, limit: usize },
+    #[error("cannot load the {0} grammar")]
+    Grammar(String),
+}
+
+/// Parse `source` (the content of `path`) and list its symbols.
+pub fn extract(path: &str, source: &[u8]) -> Result<SymbolTree, SymbolError> {
+    let lang = lang::detect(path).ok_or_else(|| SymbolError::UnknownLanguage {
+        path: path.to_owned(),
+        supported: lang::extensions(),
+    })?;
+    if source.len() > MAX_BYTES {
+        return Err(SymbolError::TooLarge {
+            path: path.to_owned(),
+            size: source.len(),
+            limit: MAX_BYTES,
+        });
+    }
+    let text = std::str::from_utf8(source).map_err(|_| SymbolError::NotUtf8 { path: path.to_owned() })?;
+    let query = lang.query().map_err(SymbolError::Grammar)?;
+    let mut parser = Parser::new();
+    parser
+        .set_language(&lang.language())
+        .map_err(|e| SymbolError::Grammar(format!("{}: {e}", lang.name)))?;
+    let tree = parser
+        .parse(text, None)
+        .ok_or_else(|| SymbolError::Grammar(lang.name.to_owned()))?;
+    let root = tree.root_node();
+    let error_line = root.has_error().then(|| first_error_line(root)).flatten();
+
+    let names = query.capture_names();
+    let idx = |n: &str| names.iter().position(|c| *c == n);
+    let (name_i, recv_i, range_i) = (idx("name"), idx("receiver"), idx("range"));
+
+    // One entry per declaration node; several patterns may match the same node.
+    struct Entry {
+        kind: String,
+        name: String,
+        receiver: Option<String>,
+        start: usize,
+        end: usize,
+        pattern: usize,
+    }
+    let mut entries: HashMap<usize, Entry> = HashMap::new();
+    let mut cursor = tree_sitter::QueryCursor::new();
+    let mut matches = cursor.matches(query, root, text.as_bytes());
+    while let Some(m) = matches.next() {
+        let mut decl = None;
+        let (mut name, mut receiver, mut range) = (None, None, None);
+        for c in m.captures() {
+            let i = c.index as usize;
+            if Some(i) == name_i {
+                name = Some(c.node);
+            } else if Some(i) == recv_i {
+                receiver = Some(c.node);
+            } else if Some(i) == range_i {
+                range = Some(c.node);
+            } else if let Some(kind) = names[i].strip_prefix("symbol.") {
+                decl = Some((c.node, kind));
+            }
+        }
+        let (Some((node, kind)), Some(name)) = (decl, name) else {
+            continue;
+        };
+        let node_text = |n: tree_sitter::Node| text[n.byte_range()].to_owned();
+        let (mut start, mut end) = (node.start_byte(), node.end_byte());
+        if let Some(r) = range {
+            start = start.min(r.start_byte());
+            end = end.max(r.end_byte());
+        }
+        let e = entries.entry(node.id()).or_insert_with(|| Entry {
+            kind: kind.to_owned(),
+            name: clean_name(&node_text(name)),
+            receiver: None,
+            start,
+            end,
+            pattern: m.pattern_index,
+        });
+        if m.pattern_index < e.pattern {
+            e.kind = kind.to_owned();
+            e.pattern = m.pattern_index;
+        }
+        e.start = e.start.min(start);
+        e.end = e.end.max(end);
+        if let Some(r) = receiver {
+            e.receiver = Some(node_text(r));
+        }
+    }
+
+    let mut list: Vec<Entry> = entries.into_values().filter(|e| !e.name.is_empty()).collect();
+    list.sort_by_key(|e| (e.start, std::cmp::Reverse(e.end)));
+    let line_of = line_index(text);
+    let mut stack: Vec<(usize, usize, String, String)> = Vec::new(); // (start, end, path, kind)
+    let mut symbols: Vec<Symbol> = Vec::new();
+    for e in list {
+        while stack
+            .last()
+            .is_some_and(|(s, end, _, _)| !(*s <= e.start && e.end <= *end))
+        {
+            stack.pop();
+        }
+        let segments = e.name.clone();
+        let path = match (&e.receiver, stack.last()) {
+            (Some(r), _) => format!("{r}::{segments}"),
+            (None, Some((_, _, parent, _))) => format!("{parent}::{segments}"),
+            (None, None) => segments,
+        };
+        let mut kind = e.kind.clone();
+        if kind == "function" && stack.last().is_some_and(|(_, _, _, k)| k == "class") {
+            kind = "method".into();
+        }
+        let lines = (line_of(e.start), line_of(e.end.saturating_sub(1).max(e.start)));
+        match symbols.iter_mut().find(|s| s.path == path) {
+            Some(s) => {
+                s.ranges.push((e.start, e.end));
+                s.lines.push(lines);
+                s.start_line = s.start_line.min(lines.0);
+                s.end_line = s.end_line.max(lines.1);
+            }
+            None => symbols.push(Symbol {
+                path: path.clone(),
+                kind: kind.clone(),
+                start_line: lines.0,
+                end_line: lines.1,
+                ranges: vec![(e.start, e.end)],
+                lines: vec![lines],
+            }),
+        }
+        stack.push((e.start, e.end, path, kind));
+    }
+    Ok(SymbolTree {
+        language: lang.name,
+        symbols,
+        error_line,
+    })
+}
+
+/// `"quoted-name"` → `quoted-name`; `A.B` → `A::B`; computed names stay as written.
+fn clean_name(raw: &str) -> String {
+    let t = raw.trim();
+    if t.starts_with('[') {
+        return t.to_owned();
+    }
+    if let Some(q) = t.strip_prefix(['"', '\'', '`']) {
+        return q.trim_end_matches(['"', '\'', '`']).to_owned();
+    }
+    t.split('.').map(str::trim).collect::<Vec<_>>().join("::")
+}
+
+fn first_error_line(root: tree_sitter::Node) -> Option<usize> {
+    let mut cursor = root.walk();
+    let mut node = root;
+    loop {
+        if node.is_error() || node.is_missing() {
+            return Some(node.start_position().row + 1);
+        }
+        let next = node
+            .children(&mut cursor)
+            .find(|c| c.has_error() || c.is_error() || c.is_missing());
+        match next {
+            Some(c) => node = c,
+            None => return Some(node.start_position().row + 1),
+        }
+    }
+}
+
+/// Byte offset → 1-based line number.
+pub fn line_index(text: &str) -> impl Fn(usize) -> usize + '_ {
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    move |byte| starts.partition_point(|&s| s <= byte)
+}
+
+/// Levenshtein distance, for suggestions.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_grammar_loads_and_every_query_compiles() {
+        for l in &lang::LANGS {
+            let mut p = Parser::new();
+            p.set_language(&l.language())
+                .unwrap_or_else(|e| panic!("{}: {e}", l.name));
+            l.query().unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+
+    #[test]
+    fn names_are_cleaned() {
+        assert_eq!(clean_name("A.B"), "A::B");
+        assert_eq!(clean_name("'quoted'"), "quoted");
+        assert_eq!(clean_name("[Symbol.iterator]"), "[Symbol.iterator]");
+    }
+}

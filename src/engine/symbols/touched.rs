@@ -1,0 +1,99 @@
+//! Which symbols a change between two versions of one file touches.
+//!
+//! A line diff gives the changed lines on each side; a symbol is touched when a changed
+//! line falls inside one of its ranges — on the old side (edits, deletions, the old name of
+//! a rename) or the new side (edits, insertions, the new name). Only the innermost symbols
+//! are reported (`Router::handleAuth`, not also `Router`); a claim on `Router` still covers
+//! them by the prefix rule. Changes outside every symbol (imports, module-level code) touch
+//! the file but no symbol.
+
+use serde::Serialize;
+
+use super::{extract, SymbolError, SymbolTree};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Touched {
+    /// Innermost symbols of the old version the change touches.
+    pub old: Vec<String>,
+    /// Innermost symbols of the new version the change touches.
+    pub new: Vec<String>,
+    /// Some changed line lies outside every symbol.
+    pub outside: bool,
+}
+
+impl Touched {
+    /// Old and new together, without duplicates.
+    pub fn all(&self) -> Vec<String> {
+        let mut v = self.old.clone();
+        for s in &self.new {
+            if !v.contains(s) {
+                v.push(s.clone());
+            }
+        }
+        v
+    }
+}
+
+/// Compare two versions of `path` (`None` = absent: an added or deleted file).
+pub fn touched(path: &str, old: Option<&[u8]>, new: Option<&[u8]>) -> Result<Touched, SymbolError> {
+    let text = |b: Option<&[u8]>| -> Result<String, SymbolError> {
+        match b {
+            None => Ok(String::new()),
+            Some(b) => std::str::from_utf8(b)
+                .map(str::to_owned)
+                .map_err(|_| SymbolError::NotUtf8 { path: path.to_owned() }),
+        }
+    };
+    let (old_text, new_text) = (text(old)?, text(new)?);
+    let old_tree = match old {
+        Some(b) => Some(extract(path, b)?),
+        None => None,
+    };
+    let new_tree = match new {
+        Some(b) => Some(extract(path, b)?),
+        None => None,
+    };
+    let diff = similar::TextDiff::configure()
+        .algorithm(similar::Algorithm::Myers)
+        .diff_lines(&old_text, &new_text);
+    // Changed lines (1-based) on each side; an insertion marks the old line it lands
+    // before and after, a deletion the new lines around it, so a change at a symbol's
+    // edge is seen from both sides.
+    let (mut old_lines, mut new_lines): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
+    for op in diff.ops() {
+        let (o, n) = (op.old_range(), op.new_range());
+        if matches!(op.tag(), similar::DiffTag::Equal) {
+            continue;
+        }
+        old_lines.extend(o.clone().map(|l| l + 1));
+        new_lines.extend(n.clone().map(|l| l + 1));
+    }
+    let mut out = Touched::default();
+    let mut mark = |tree: &Option<SymbolTree>, lines: &[usize], into: &mut Vec<String>| {
+        for &line in lines {
+            match tree.as_ref().and_then(|t| innermost(t, line)) {
+                Some(p) => {
+                    if !into.contains(&p) {
+                        into.push(p);
+                    }
+                }
+                None => out.outside = true,
+            }
+        }
+    };
+    let (mut o, mut n) = (Vec::new(), Vec::new());
+    mark(&old_tree, &old_lines, &mut o);
+    mark(&new_tree, &new_lines, &mut n);
+    out.old = o;
+    out.new = n;
+    Ok(out)
+}
+
+/// The deepest symbol with a range containing `line`.
+fn innermost(tree: &SymbolTree, line: usize) -> Option<String> {
+    tree.symbols
+        .iter()
+        .filter(|s| s.lines.iter().any(|(a, b)| *a <= line && line <= *b))
+        .max_by_key(|s| (s.depth(), std::cmp::Reverse(s.end_line - s.start_line)))
+        .map(|s| s.path.clone())
+}

@@ -1,0 +1,108 @@
+//! `symbols`: the symbol paths of a file, and the check that a symbol claim names a real
+//! declaration.
+
+use serde::Serialize;
+
+use super::context::Context;
+use super::error::Error;
+use crate::engine::symbols::{extract, SymbolTree};
+use crate::model::scope::normalize_glob;
+use crate::model::SymbolScope;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SymbolsReport {
+    pub file: String,
+    /// `working-tree`, or the revision read.
+    pub source: String,
+    #[serde(flatten)]
+    pub tree: SymbolTree,
+}
+
+/// Where a file's content came from.
+pub enum Source {
+    WorkingTree,
+    Rev(String),
+}
+
+/// Read `file` from the working tree (HEAD in a bare repository) or from a revision.
+pub fn read(ctx: &Context, file: &str, source: &Source) -> Result<Option<(Vec<u8>, String)>, Error> {
+    match source {
+        Source::Rev(rev) => Ok(ctx.store.file_at(rev, file)?.map(|b| (b, rev.clone()))),
+        Source::WorkingTree => match ctx.store.workdir() {
+            Some(dir) => match std::fs::read(dir.join(file)) {
+                Ok(b) => Ok(Some((b, "working-tree".into()))),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(Error::usage(format!("cannot read {file}: {e}"), None)),
+            },
+            None => Ok(ctx.store.file_at("HEAD", file)?.map(|b| (b, "HEAD".into()))),
+        },
+    }
+}
+
+pub fn symbols(ctx: &Context, file: &str, source: Source) -> Result<SymbolsReport, Error> {
+    let file = normalize_glob(file)?;
+    let Some((bytes, from)) = read(ctx, &file, &source)? else {
+        let place = match &source {
+            Source::Rev(r) => format!("at {r}"),
+            Source::WorkingTree => "in the working tree".into(),
+        };
+        return Err(Error::usage(
+            format!("{file} does not exist {place}"),
+            Some("give a path relative to the repository root".to_string()),
+        ));
+    };
+    let tree = extract(&file, &bytes).map_err(|e| Error::usage(e.to_string(), None))?;
+    Ok(SymbolsReport {
+        file,
+        source: from,
+        tree,
+    })
+}
+
+/// A symbol claim must name a declaration that exists (working tree, else HEAD), unless
+/// the claimer says it is about to create it.
+pub fn validate(ctx: &Context, sym: &SymbolScope, new: bool) -> Result<(), Error> {
+    let wanted = sym.path.join("::");
+    let Some((bytes, from)) = read(ctx, &sym.file, &Source::WorkingTree)? else {
+        if new {
+            return Ok(());
+        }
+        return Err(Error::usage(
+            format!("{} does not exist, so {sym} cannot name a symbol in it", sym.file),
+            Some("check the path, or pass --new if you are about to create it".to_string()),
+        ));
+    };
+    let tree = match extract(&sym.file, &bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            return Err(Error::usage(
+                format!("cannot claim {sym}: {e}"),
+                Some(format!("claim the whole file instead: git coord claim {}", sym.file)),
+            ))
+        }
+    };
+    if new || tree.get(&wanted).is_some() {
+        return Ok(());
+    }
+    let close = tree.closest(&wanted, 3);
+    let hint = if close.is_empty() {
+        format!(
+            "{} has no symbols; claim the whole file, or pass --new if you are about to create {wanted}",
+            sym.file
+        )
+    } else {
+        format!(
+            "did you mean {}? (`git coord symbols {}` lists them; --new if you are creating it)",
+            close.join(", "),
+            sym.file
+        )
+    };
+    let broken = tree
+        .error_line
+        .map(|l| format!(" (the file has a syntax error at line {l})"))
+        .unwrap_or_default();
+    Err(Error::usage(
+        format!("{} has no symbol {wanted} in the {from}{broken}", sym.file),
+        Some(hint),
+    ))
+}

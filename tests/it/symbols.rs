@@ -1,0 +1,321 @@
+//! Symbol trees from real-looking fixtures, touched symbols of real changes, and symbol
+//! claims between clones.
+
+use git_coord::engine::symbols::{extract, touched};
+
+use crate::support::{fixture, World};
+
+/// (path, kind, first line, last line)
+type Row = (&'static str, &'static str, usize, usize);
+
+fn assert_tree(file: &str, expected: &[Row]) {
+    let tree = extract(file, fixture(&format!("symbols/{file}")).as_bytes()).unwrap();
+    let got: Vec<(String, String, usize, usize)> = tree
+        .symbols
+        .iter()
+        .map(|s| (s.path.clone(), s.kind.clone(), s.start_line, s.end_line))
+        .collect();
+    let want: Vec<(String, String, usize, usize)> = expected
+        .iter()
+        .map(|(p, k, a, b)| (p.to_string(), k.to_string(), *a, *b))
+        .collect();
+    assert_eq!(got, want, "{file}");
+}
+
+#[test]
+fn typescript_nested_classes_namespaces_overloads_accessors_and_object_methods() {
+    assert_tree(
+        "router.ts",
+        &[
+            ("AuthProvider", "interface", 4, 7),
+            ("AuthProvider::login", "method", 5, 5),
+            ("AuthProvider::logout", "method", 6, 6),
+            ("Role", "enum", 9, 12),
+            ("Router", "class", 14, 44),
+            ("Router::constructor", "method", 17, 17),
+            ("Router::handleAuth", "method", 19, 26),
+            ("Router::handleAuth::audit", "function", 21, 23),
+            ("Router::handleLogout", "method", 28, 31),
+            ("Router::prefix", "method", 33, 39),
+            ("Router::onError", "method", 41, 43),
+            ("parse", "function", 46, 50),
+            ("Auth::Tokens", "namespace", 52, 62),
+            ("Auth::Tokens::sign", "function", 53, 55),
+            ("Auth::Tokens::Verifier", "class", 57, 61),
+            ("Auth::Tokens::Verifier::verify", "method", 58, 60),
+            ("handlers", "const", 64, 69),
+            ("handlers::health", "method", 65, 67),
+            ("handlers::ready", "method", 68, 68),
+            ("Handler", "type", 71, 71),
+        ],
+    );
+}
+
+#[test]
+fn tsx_components() {
+    assert_tree(
+        "Button.tsx",
+        &[
+            ("ButtonProps", "type", 3, 3),
+            ("Button", "const", 5, 12),
+            ("Button::handle", "const", 7, 10),
+            ("Toolbar", "function", 14, 20),
+            ("Panel", "class", 22, 26),
+            ("Panel::render", "method", 23, 25),
+        ],
+    );
+}
+
+#[test]
+fn javascript_through_the_tsx_grammar() {
+    assert_tree(
+        "app.js",
+        &[
+            ("createApp", "function", 3, 7),
+            ("Cache", "class", 9, 17),
+            ("Cache::constructor", "method", 10, 12),
+            ("Cache::get", "method", 14, 16),
+        ],
+    );
+}
+
+#[test]
+fn python_decorators_nested_defs_properties_and_overloads() {
+    assert_tree(
+        "service.py",
+        &[
+            ("retry", "function", 9, 15),
+            ("retry::wrap", "function", 10, 14),
+            ("retry::wrap::inner", "function", 11, 13),
+            ("Invoice", "class", 18, 33),
+            ("Invoice::total", "method", 23, 29),
+            ("Invoice::Line", "class", 31, 33),
+            ("Invoice::Line::describe", "method", 32, 33),
+            ("BillingService", "class", 36, 50),
+            ("BillingService::charge", "method", 37, 47),
+            ("BillingService::charge::validate", "function", 45, 46),
+            ("BillingService::refund", "method", 49, 50),
+        ],
+    );
+}
+
+#[test]
+fn go_types_and_receivers() {
+    assert_tree(
+        "server.go",
+        &[
+            ("Handler", "interface", 8, 11),
+            ("Handler::Serve", "method", 9, 9),
+            ("Handler::Name", "method", 10, 10),
+            ("Server", "struct", 13, 16),
+            ("Box", "struct", 18, 20),
+            ("ID", "type", 22, 22),
+            ("NewServer", "function", 24, 26),
+            ("Server::Handle", "method", 28, 30),
+            ("Server::Addr", "method", 32, 34),
+            ("Box::Get", "method", 36, 38),
+            ("main", "function", 40, 43),
+        ],
+    );
+}
+
+#[test]
+fn syntax_errors_give_what_can_be_read_and_say_where() {
+    let tree = extract("broken.ts", fixture("symbols/broken.ts").as_bytes()).unwrap();
+    assert_eq!(tree.error_line, Some(6));
+    let paths: Vec<&str> = tree.symbols.iter().map(|s| s.path.as_str()).collect();
+    assert!(paths.contains(&"Broken::fine") && paths.contains(&"after"), "{paths:?}");
+}
+
+#[test]
+fn unknown_languages_binary_and_huge_files_are_explained() {
+    let e = extract("notes.txt", b"hello").unwrap_err().to_string();
+    assert!(e.contains("no symbol support") && e.contains(".ts"), "{e}");
+    let e = extract("a.py", &[0xff, 0xfe, 0x00]).unwrap_err().to_string();
+    assert!(e.contains("not UTF-8"), "{e}");
+    let huge = vec![b'x'; git_coord::engine::symbols::MAX_BYTES + 1];
+    let e = extract("a.ts", &huge).unwrap_err().to_string();
+    assert!(e.contains("bytes"), "{e}");
+}
+
+/// (description, file, edit of the fixture, expected old side, expected new side, outside)
+fn touched_case(file: &str, edit: impl Fn(&str) -> String) -> git_coord::engine::symbols::Touched {
+    let old = fixture(&format!("symbols/{file}"));
+    let new = edit(&old);
+    assert_ne!(old, new, "the edit must change something");
+    touched(file, Some(old.as_bytes()), Some(new.as_bytes())).unwrap()
+}
+
+#[test]
+fn touched_symbols_of_edits_deletions_renames_and_module_code() {
+    // An edit inside one method touches that method only.
+    let t = touched_case("router.ts", |s| {
+        s.replace("res.send({ ok: true });", "res.send({ ok: false });")
+    });
+    assert_eq!(
+        (t.old.clone(), t.new.clone(), t.outside),
+        (
+            vec!["Router::handleLogout".to_string()],
+            vec!["Router::handleLogout".to_string()],
+            false
+        )
+    );
+    // A nested function.
+    let t = touched_case("router.ts", |s| s.replace("[auth] ${message}", "[auth:v2] ${message}"));
+    assert_eq!(t.all(), ["Router::handleAuth::audit"]);
+    // A rename touches the old name and the new one.
+    let t = touched_case("router.ts", |s| s.replace("handleLogout(req", "handleSignOut(req"));
+    assert_eq!(t.old, ["Router::handleLogout"]);
+    assert_eq!(t.new, ["Router::handleSignOut"]);
+    // Deleting a method touches it on the old side.
+    let t = touched_case("server.go", |s| {
+        s.replace("func (s Server) Addr() string {\n\treturn s.addr\n}\n", "")
+    });
+    assert!(t.old.contains(&"Server::Addr".to_string()), "{t:?}");
+    assert!(!t.new.contains(&"Server::Addr".to_string()), "{t:?}");
+    // Imports and module-level code touch the file but no symbol.
+    let t = touched_case("service.py", |s| s.replace("RATE = 0.2", "RATE = 0.25"));
+    assert!(t.all().is_empty() && t.outside, "{t:?}");
+    let t = touched_case("router.ts", |s| {
+        s.replace(
+            "import { Session } from \"./session\";",
+            "import { Session, Token } from \"./session\";",
+        )
+    });
+    assert!(t.all().is_empty() && t.outside, "{t:?}");
+    // A decorator belongs to its definition.
+    let t = touched_case("service.py", |s| s.replace("@retry(3)", "@retry(5)"));
+    assert_eq!(t.all(), ["BillingService::charge"]);
+    // A Go method with a pointer receiver.
+    let t = touched_case("server.go", |s| {
+        s.replace("s.routes[path] = h", "s.routes[path+\"/\"] = h")
+    });
+    assert_eq!(t.all(), ["Server::Handle"]);
+    // Adding a method to a class touches the class on the new side.
+    let t = touched_case("router.ts", |s| {
+        s.replace("  onError = ", "  reset(): void {}\n\n  onError = ")
+    });
+    assert!(t.new.contains(&"Router::reset".to_string()), "{t:?}");
+}
+
+#[test]
+fn touched_symbols_of_added_and_deleted_files() {
+    let src = fixture("symbols/app.js");
+    let added = touched("app.js", None, Some(src.as_bytes())).unwrap();
+    assert!(added.new.contains(&"createApp".to_string()) && added.new.contains(&"Cache::get".to_string()));
+    let deleted = touched("app.js", Some(src.as_bytes()), None).unwrap();
+    assert!(deleted.old.contains(&"Cache::constructor".to_string()));
+}
+
+fn symbol_world() -> World {
+    World::with_sources(&[
+        ("src/auth/router.ts", fixture("symbols/router.ts")),
+        ("src/auth/auth.py", "class Auth:\n    def login(self):\n        def inner():\n            pass\n        return inner\n\n\nclass AuthX:\n    def login(self):\n        pass\n".to_string()),
+        ("src/notes.txt", "plain text\n".to_string()),
+        ("README.md", "# readme\n".to_string()),
+    ])
+}
+
+#[test]
+fn two_agents_edit_different_methods_of_one_class() {
+    let w = symbol_world();
+    let a = w.clone("a");
+    let b = w.clone("b");
+    let c = w.clone("c");
+    let j = a
+        .as_("alice", &["claim", "src/auth/router.ts::Router::handleAuth", "--json"])
+        .json();
+    assert_eq!(j["decision"], "granted");
+    assert_eq!(j["claims"][0]["scope"]["kind"], "symbol");
+    let j = b.as_("bob", &["claim", "src/auth/router.ts::Router::handleLogout", "--json"]);
+    j.ok();
+    assert_eq!(j.json()["decision"], "coexist");
+    let r = c.as_("carol", &["claim", "src/auth/router.ts::Router", "--json"]);
+    r.code(1);
+    let j = r.json();
+    let mut holders: Vec<&str> = j["conflicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["claim"]["agent"].as_str().unwrap())
+        .collect();
+    holders.sort();
+    assert_eq!(holders, ["alice", "bob"]);
+    assert_eq!(j["conflicts"][0]["symbols"].as_array().unwrap().len(), 1);
+    // A whole-file claim meets both too; an unrelated symbol does not.
+    c.as_("carol", &["check", "src/auth/router.ts"]).code(1);
+    c.as_("carol", &["claim", "src/auth/router.ts::parse"]).ok();
+    let who = c.as_("carol", &["who", "src/auth/router.ts", "--json"]).json();
+    assert_eq!(who["claims"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn symbol_prefixes_overlap_only_on_segment_boundaries() {
+    let w = symbol_world();
+    let a = w.clone("a");
+    let b = w.clone("b");
+    a.as_("alice", &["claim", "src/auth/auth.py::Auth::login"]).ok();
+    b.as_("bob", &["check", "src/auth/auth.py::AuthX::login"]).ok();
+    b.as_("bob", &["claim", "src/auth/auth.py::AuthX::login"]).ok();
+    b.as_("bob", &["check", "src/auth/auth.py::Auth::login::inner"]).code(1);
+    b.as_("bob", &["check", "src/auth/auth.py::Auth"]).code(1);
+}
+
+#[test]
+fn a_symbol_typo_is_refused_with_the_closest_names() {
+    let w = symbol_world();
+    let a = w.clone("a");
+    let r = a.as_("alice", &["claim", "src/auth/router.ts::Router::handleAuht"]);
+    r.code(2);
+    assert!(r.stderr.contains("has no symbol Router::handleAuht"), "{}", r.stderr);
+    assert!(r.stderr.contains("did you mean Router::handleAuth"), "{}", r.stderr);
+    a.as_("alice", &["claim", "src/auth/router.ts::Router::handleReset", "--new"])
+        .ok();
+    a.as_("alice", &["claim", "src/auth/brand_new.ts::Widget", "--new"])
+        .ok();
+    let r = a.as_("alice", &["claim", "src/notes.txt::Intro"]);
+    r.code(2);
+    assert!(
+        r.stderr.contains("no symbol support") && r.stderr.contains("claim the whole file"),
+        "{}",
+        r.stderr
+    );
+    a.as_("alice", &["claim", "src/notes.txt"]).ok();
+}
+
+#[test]
+fn symbols_command_lists_paths_for_people_and_programs() {
+    let w = symbol_world();
+    let a = w.clone("a");
+    let r = a.as_("alice", &["symbols", "src/auth/router.ts", "--json"]);
+    r.ok();
+    let j = r.json();
+    assert_eq!(j["language"], "typescript");
+    let paths: Vec<&str> = j["symbols"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths.contains(&"Router::handleAuth") && paths.contains(&"Auth::Tokens::Verifier::verify"),
+        "{paths:?}"
+    );
+    let h = a.as_("alice", &["symbols", "src/auth/router.ts"]);
+    assert!(
+        h.stdout.contains("src/auth/router.ts::Router::handleAuth"),
+        "{}",
+        h.stdout
+    );
+    // At a revision: the file before an edit.
+    a.write("src/auth/router.ts", "export function only() {}\n");
+    let now = a.as_("alice", &["symbols", "src/auth/router.ts", "--json"]).json();
+    assert_eq!(now["symbols"].as_array().unwrap().len(), 1);
+    let head = a
+        .as_("alice", &["symbols", "src/auth/router.ts", "--rev", "HEAD", "--json"])
+        .json();
+    assert_eq!(head["source"], "HEAD");
+    assert!(head["symbols"].as_array().unwrap().len() > 10);
+    a.as_("alice", &["symbols", "src/missing.ts"]).code(2);
+    a.as_("alice", &["symbols", "src/notes.txt"]).code(2);
+}
