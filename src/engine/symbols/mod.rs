@@ -173,6 +173,7 @@ pub fn extract(path: &str, source: &[u8]) -> Result<SymbolTree, SymbolError> {
     let line_of = line_index(text);
     let mut stack: Vec<(usize, usize, String, String)> = Vec::new(); // (start, end, path, kind)
     let mut symbols: Vec<Symbol> = Vec::new();
+    let mut by_path: HashMap<String, usize> = HashMap::new();
     for e in list {
         while stack
             .last()
@@ -191,21 +192,24 @@ pub fn extract(path: &str, source: &[u8]) -> Result<SymbolTree, SymbolError> {
             kind = "method".into();
         }
         let lines = (line_of(e.start), line_of(e.end.saturating_sub(1).max(e.start)));
-        match symbols.iter_mut().find(|s| s.path == path) {
+        match by_path.get(&path).map(|&i| &mut symbols[i]) {
             Some(s) => {
                 s.ranges.push((e.start, e.end));
                 s.lines.push(lines);
                 s.start_line = s.start_line.min(lines.0);
                 s.end_line = s.end_line.max(lines.1);
             }
-            None => symbols.push(Symbol {
-                path: path.clone(),
-                kind: kind.clone(),
-                start_line: lines.0,
-                end_line: lines.1,
-                ranges: vec![(e.start, e.end)],
-                lines: vec![lines],
-            }),
+            None => {
+                by_path.insert(path.clone(), symbols.len());
+                symbols.push(Symbol {
+                    path: path.clone(),
+                    kind: kind.clone(),
+                    start_line: lines.0,
+                    end_line: lines.1,
+                    ranges: vec![(e.start, e.end)],
+                    lines: vec![lines],
+                })
+            }
         }
         stack.push((e.start, e.end, path, kind));
     }
