@@ -37,7 +37,10 @@ fn go(units: usize) -> String {
     s
 }
 
-fn grow(make: fn(usize) -> String, target: usize) -> String {
+/// Makes a source file of `n` repeated units.
+type Generator = fn(usize) -> String;
+
+fn grow(make: Generator, target: usize) -> String {
     let per = make(1).len();
     make(target / per + 1)
 }
@@ -51,7 +54,7 @@ fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let reps = if quick { 3 } else { 11 };
     println!("git-coord symbol benchmarks ({reps} repetitions, medians, in-process)");
-    let cases: [(&str, fn(usize) -> String); 4] = [
+    let cases: [(&str, Generator); 4] = [
         ("a.ts", typescript),
         ("a.tsx", typescript),
         ("a.py", python),
