@@ -20,6 +20,7 @@ pub struct Args {
 
 pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
     let report = check(ctx, &a.scopes, a.shared, !a.no_fetch)?;
+    super::notices(&report.notices);
     let exit = if report.safe { Exit::Ok } else { Exit::Refused };
     if let Some(e) = &report.fetch_error {
         warn(&format!(

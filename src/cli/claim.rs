@@ -33,6 +33,9 @@ pub struct Args {
     /// The task this claim is for
     #[arg(long, value_name = "ID")]
     task: Option<String>,
+    /// Let others carve symbols out of this whole-file claim (you are told when they do)
+    #[arg(long)]
+    narrowable: bool,
 }
 
 struct Progress {
@@ -75,12 +78,14 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         urgency,
         note,
         task: a.task.clone(),
+        narrowable: a.narrowable,
     };
     let mut progress = Progress {
         json: out.json,
         now: ctx.now(),
     };
     let report = claim(ctx, &req, &mut progress)?;
+    super::notices(&report.notices);
     let exit = if report.pending && !ctx.offline {
         Exit::Remote
     } else if report.decision == Decision::Conflict {
@@ -106,7 +111,7 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
             let word = match d {
                 Decision::Refreshed => "refreshed",
                 Decision::Coexist => "granted (coexists with other symbols in the file)",
-                Decision::Narrowed => "granted (narrowed)",
+                Decision::Narrowed => "granted (carved out of a narrowable whole-file claim; its holder is told)",
                 _ => "granted",
             };
             out.line(format!("{word}: {} for {}", scopes_text(&report), ctx.agent));

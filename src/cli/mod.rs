@@ -162,6 +162,13 @@ fn span(flag: &str, v: &Option<String>) -> Result<Option<Span>, Error> {
     }
 }
 
+/// Tell the agent what changed for it since its last command (stderr, human and JSON alike).
+fn notices(list: &[String]) {
+    for n in list {
+        warn(&format!("notice: {n}"));
+    }
+}
+
 /// Write a line to stderr (progress and warnings; never part of the JSON contract).
 fn warn(msg: &str) {
     let _ = writeln!(std::io::stderr(), "{msg}");

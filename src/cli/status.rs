@@ -15,6 +15,7 @@ pub struct Args {
 
 pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
     let r = status(ctx, !a.no_fetch)?;
+    super::notices(&r.notices);
     if let Some(e) = &r.fetch_error {
         warn(&format!(
             "warning: could not refresh from the remote ({e}); showing the local copy"
@@ -39,6 +40,12 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
     for c in &r.claims {
         let me = if c.agent.as_str() == r.agent { "*" } else { " " };
         out.line(format!(" {me}{}", render::claim_line(c, now)));
+        for n in &c.narrowed {
+            out.line(format!(
+                "      narrowed: except {}::{} held by {} ({})",
+                c.scope, n.symbol, n.by, n.claim
+            ));
+        }
     }
     if !r.queue.is_empty() {
         out.line(format!("queue ({})", r.queue.len()));

@@ -6,12 +6,12 @@
 //! an agent never conflicts with itself.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use super::glob::{matching, may_overlap, Excluded, Glob, GlobError};
 use crate::model::scope::keys_overlap;
-use crate::model::{AgentId, Claim, Mode, Scope};
+use crate::model::{AgentId, Claim, ClaimId, Mode, Scope};
 
 /// At most this many overlapping files are listed per conflict.
 pub const MAX_LISTED_FILES: usize = 20;
@@ -33,6 +33,17 @@ pub struct Conflict {
     pub requested: Scope,
     pub claim: Claim,
     pub overlap: Overlap,
+}
+
+/// A symbol inside a part of `claim` that another active claim carved out (narrowing).
+pub fn carved_out(claim: &Claim, scope: &Scope, active: &HashSet<&ClaimId>) -> bool {
+    let Scope::Symbol(s) = scope else { return false };
+    claim.narrowed.iter().any(|n| {
+        active.contains(&n.claim) && {
+            let carved: Vec<&str> = n.symbol.split("::").collect();
+            carved.len() <= s.path.len() && s.path.iter().zip(&carved).all(|(a, b)| a == b)
+        }
+    })
 }
 
 /// Judges overlaps against one snapshot of tracked files and one shared-files policy.
@@ -145,16 +156,21 @@ impl<'a> Judge<'a> {
         mode: Mode,
         claims: impl IntoIterator<Item = &'c Claim>,
     ) -> Vec<Conflict> {
+        let claims: Vec<&Claim> = claims.into_iter().collect();
+        let active: HashSet<&ClaimId> = claims.iter().map(|c| &c.id).collect();
         let mut out = Vec::new();
-        for claim in claims {
+        for claim in &claims {
             if &claim.agent == agent || (mode == Mode::Shared && claim.mode == Mode::Shared) {
                 continue;
             }
             for s in scopes {
+                if carved_out(claim, s, &active) {
+                    continue;
+                }
                 if let Some(overlap) = self.overlap(s, &claim.scope) {
                     out.push(Conflict {
                         requested: s.clone(),
-                        claim: claim.clone(),
+                        claim: (*claim).clone(),
                         overlap,
                     });
                 }
@@ -178,7 +194,7 @@ impl<'a> Judge<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ClaimId, Timestamp, Urgency};
+    use crate::model::{Timestamp, Urgency};
 
     fn claim(id: u32, agent: &str, scope: &str, mode: Mode) -> Claim {
         Claim {
@@ -192,6 +208,8 @@ mod tests {
             task: None,
             branch: None,
             urgency: Urgency::Normal,
+            narrowable: false,
+            narrowed: vec![],
         }
     }
 

@@ -59,6 +59,30 @@ pub struct Claim {
     pub branch: Option<String>,
     #[serde(default)]
     pub urgency: Urgency,
+    /// A whole-file claim others may narrow by claiming symbols inside it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub narrowable: bool,
+    /// Symbols carved out of this claim by others (while their claims are active).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub narrowed: Vec<Narrowing>,
+}
+
+/// One symbol carved out of a narrowable whole-file claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Narrowing {
+    /// The symbol path inside the file (`Router::handleAuth`).
+    pub symbol: String,
+    pub by: AgentId,
+    /// The claim that carved it out; the carve-out lapses when that claim does.
+    pub claim: ClaimId,
+    pub at: Timestamp,
+}
+
+/// Record a narrowing on a held claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Narrow {
+    pub claim: ClaimId,
+    pub narrowing: Narrowing,
 }
 
 impl Claim {
@@ -112,6 +136,9 @@ pub enum Op {
         new: Vec<Claim>,
         #[serde(default)]
         refresh: Vec<Refresh>,
+        /// Narrowable claims of others this claim carves its symbols out of.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        narrow: Vec<Narrow>,
     },
     /// Remove claims; `force` when some belong to another agent.
     Release {
@@ -212,7 +239,9 @@ impl ClaimsState {
     /// records. Idempotent for every operation.
     pub fn apply(&mut self, op: &Op) -> Applied {
         match op {
-            Op::Claim { new, refresh, .. } => {
+            Op::Claim {
+                new, refresh, narrow, ..
+            } => {
                 let already = new.iter().all(|c| self.claims.contains_key(&c.id));
                 let mut changed = false;
                 if !already {
@@ -221,6 +250,14 @@ impl ClaimsState {
                     }
                 }
                 changed |= self.refresh(refresh);
+                for n in narrow {
+                    if let Some(held) = self.claims.get_mut(&n.claim) {
+                        if !held.narrowed.contains(&n.narrowing) {
+                            held.narrowed.push(n.narrowing.clone());
+                            changed = true;
+                        }
+                    }
+                }
                 Applied { noop: !changed }
             }
             Op::Release { claims, .. } => {
@@ -266,6 +303,15 @@ impl ClaimsState {
             }
         }
         changed
+    }
+
+    /// The narrowings of `agent`'s active claims by claims that are still active.
+    pub fn narrowings_of(&self, agent: &AgentId, now: Timestamp, skew: Span) -> Vec<(&Claim, &Narrowing)> {
+        self.active(now, skew)
+            .filter(|c| &c.agent == agent)
+            .flat_map(|c| c.narrowed.iter().map(move |n| (c, n)))
+            .filter(|(_, n)| self.claims.get(&n.claim).is_some_and(|by| by.is_active(now, skew)))
+            .collect()
     }
 
     /// Drop claims past expiry + skew and waiters past their deadline.
@@ -315,6 +361,8 @@ mod tests {
             task: None,
             branch: None,
             urgency: Urgency::Normal,
+            narrowable: false,
+            narrowed: vec![],
         }
     }
 
@@ -326,6 +374,7 @@ mod tests {
             agent: AgentId::new("a").unwrap(),
             new: vec![claim(1, "a", "src/**", 100)],
             refresh: vec![],
+            narrow: vec![],
         };
         assert!(!s.apply(&op).noop);
         let snapshot = s.clone();

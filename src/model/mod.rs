@@ -8,7 +8,7 @@ pub mod policy;
 pub mod scope;
 pub mod time;
 
-pub use claim::{Applied, Claim, ClaimsState, Mode, Op, Refresh, Urgency, Waiter};
+pub use claim::{Applied, Claim, ClaimsState, Mode, Narrow, Narrowing, Op, Refresh, Urgency, Waiter};
 pub use ids::{AgentId, ClaimId, IdError, OpId, Rng};
 pub use policy::{HookMode, Policy, PolicyError};
 pub use scope::{Scope, ScopeError, SymbolScope};

@@ -11,7 +11,9 @@ use super::report::{suggestion, ConflictReport};
 use super::scopes::{resolve, Purpose};
 use super::txn::{transact, Plan};
 use crate::engine::conflict::Judge;
-use crate::model::{Claim, ClaimId, ClaimsState, Mode, Op, OpId, Refresh, Scope, Span, Urgency, Waiter};
+use crate::model::{
+    Claim, ClaimId, ClaimsState, Mode, Narrow, Narrowing, Op, OpId, Refresh, Scope, Span, Urgency, Waiter,
+};
 use crate::store::Fetch;
 
 /// A validated claim request.
@@ -25,6 +27,8 @@ pub struct ClaimRequest {
     pub urgency: Urgency,
     pub note: Option<String>,
     pub task: Option<String>,
+    /// A whole-file claim others may narrow by claiming symbols inside it.
+    pub narrowable: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -52,6 +56,9 @@ pub struct ClaimReport {
     pub waited: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Things this agent is told once (its claims that others narrowed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
 }
 
 /// Progress while waiting, for the front end to show.
@@ -63,6 +70,16 @@ pub fn claim(ctx: &Context, req: &ClaimRequest, observer: &mut dyn WaitObserver)
     let tracked = ctx.store.tracked_files()?;
     let judge = Judge::new(&tracked, &ctx.policy.shared_files)?;
     let scopes = resolve(ctx, &req.scopes, &judge, tracked.len(), Purpose::Claim)?;
+    if req.narrowable
+        && !scopes
+            .iter()
+            .all(|s| matches!(s, Scope::Glob(g) if !crate::model::scope::has_glob_meta(g) && !g.ends_with("**")))
+    {
+        return Err(Error::usage(
+            "--narrowable applies to whole-file claims only (a path, not a glob, symbol or key)",
+            None,
+        ));
+    }
     for s in &scopes {
         if let Scope::Symbol(sym) = s {
             super::symbols::validate(ctx, sym, req.new)?;
@@ -90,7 +107,18 @@ pub fn claim(ctx: &Context, req: &ClaimRequest, observer: &mut dyn WaitObserver)
             branch.clone(),
         )
     };
-    let outcome = transact(ctx, |s| Ok(build(s)))?;
+    let mut seen_state = None;
+    let outcome = transact(ctx, |s| {
+        seen_state = Some(s.narrowings_of(&ctx.agent, ctx.now(), ctx.skew()).is_empty());
+        let mut plan = build(s);
+        if seen_state == Some(false) {
+            let notes = super::notices::take(ctx, s);
+            match &mut plan {
+                Plan::Write(_, r) | Plan::Done(r) | Plan::Refused(r) => r.notices = notes,
+            }
+        }
+        Ok(plan)
+    })?;
     let mut report = outcome.result;
     report.synced = outcome.synced;
     report.pending = outcome.pending;
@@ -121,7 +149,33 @@ fn plan(
         .into_iter()
         .map(ConflictReport::from)
         .collect();
-    if !conflicts.is_empty() {
+    // Conflicts that are only narrowable whole-file claims on the file of a requested
+    // symbol are resolved by carving the symbol out of them.
+    let narrowing = !conflicts.is_empty()
+        && conflicts
+            .iter()
+            .all(|c| match Scope::parse(&c.requested, &ctx.policy.namespaces) {
+                Ok(Scope::Symbol(s)) => c.claim.narrowable && c.claim.scope == Scope::Glob(s.file.clone()),
+                _ => false,
+            });
+    let mut narrow = Vec::new();
+    if narrowing {
+        for c in &conflicts {
+            let Some(pos) = scopes.iter().position(|s| s.to_string() == c.requested) else {
+                continue;
+            };
+            let Scope::Symbol(sym) = &scopes[pos] else { continue };
+            narrow.push(Narrow {
+                claim: c.claim.id.clone(),
+                narrowing: Narrowing {
+                    symbol: sym.path.join("::"),
+                    by: ctx.agent.clone(),
+                    claim: ids[pos].clone(),
+                    at: now,
+                },
+            });
+        }
+    } else if !conflicts.is_empty() {
         let suggestion = suggestion(&conflicts, now);
         return Plan::Refused(ClaimReport {
             decision: Decision::Conflict,
@@ -132,6 +186,7 @@ fn plan(
             suggestion,
             waited: None,
             error: None,
+            notices: Vec::new(),
         });
     }
     let mut new = Vec::new();
@@ -167,6 +222,8 @@ fn plan(
                     task: req.task.clone(),
                     branch: branch.clone(),
                     urgency: req.urgency,
+                    narrowable: req.narrowable,
+                    narrowed: Vec::new(),
                 };
                 shown.push(c.clone());
                 new.push(c);
@@ -181,6 +238,8 @@ fn plan(
     });
     let decision = if new.is_empty() {
         Decision::Refreshed
+    } else if !narrow.is_empty() {
+        Decision::Narrowed
     } else if coexist {
         Decision::Coexist
     } else {
@@ -191,6 +250,7 @@ fn plan(
         agent: ctx.agent.clone(),
         new,
         refresh,
+        narrow,
     };
     Plan::Write(
         op,
@@ -203,6 +263,7 @@ fn plan(
             suggestion: None,
             waited: None,
             error: None,
+            notices: Vec::new(),
         },
     )
 }
@@ -240,6 +301,8 @@ fn wait(
             task: req.task.clone(),
             branch: branch.clone(),
             urgency: req.urgency,
+            narrowable: req.narrowable,
+            narrowed: Vec::new(),
         })
         .collect();
     let waiter = Waiter {
@@ -353,5 +416,6 @@ fn granted(state: &ClaimsState, ids: &[ClaimId], started: Instant) -> Option<Cla
         suggestion: None,
         waited: Some(Span(started.elapsed().as_secs() as i64).human()),
         error: None,
+        notices: Vec::new(),
     })
 }

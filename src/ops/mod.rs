@@ -6,6 +6,7 @@ pub mod claim;
 pub mod context;
 pub mod error;
 pub mod log;
+pub mod notices;
 pub mod query;
 pub mod release;
 pub mod report;

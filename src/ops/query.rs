@@ -21,6 +21,8 @@ pub struct CheckReport {
     pub revision: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fetch_error: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
 }
 
 pub fn check(ctx: &Context, raw: &[String], shared: bool, fetch: bool) -> Result<CheckReport, Error> {
@@ -41,6 +43,7 @@ pub fn check(ctx: &Context, raw: &[String], shared: bool, fetch: bool) -> Result
         conflicts,
         revision: v.loaded.tip.map(|t| t.to_string()),
         fetch_error: v.fetch_error,
+        notices: super::notices::take(ctx, &v.state),
     })
 }
 
@@ -102,6 +105,8 @@ pub struct StatusReport {
     pub pending: Vec<PendingView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fetch_error: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
 }
 
 pub fn status(ctx: &Context, fetch: bool) -> Result<StatusReport, Error> {
@@ -122,6 +127,7 @@ pub fn status(ctx: &Context, fetch: bool) -> Result<StatusReport, Error> {
             .iter()
             .map(|p| PendingView::of(&p.op, p.recorded_at))
             .collect(),
+        notices: super::notices::take(ctx, &v.state),
         fetch_error: v.fetch_error,
     })
 }

@@ -319,3 +319,71 @@ fn symbols_command_lists_paths_for_people_and_programs() {
     a.as_("alice", &["symbols", "src/missing.ts"]).code(2);
     a.as_("alice", &["symbols", "src/notes.txt"]).code(2);
 }
+
+#[test]
+fn a_narrowable_whole_file_claim_is_really_narrowed_and_its_holder_told() {
+    let w = symbol_world();
+    let a = w.clone("a");
+    let b = w.clone("b");
+    let c = w.clone("c");
+    let held = a
+        .as_("alice", &["claim", "src/auth/router.ts", "--narrowable", "--json"])
+        .json();
+    let alice_id = held["claims"][0]["id"].as_str().unwrap().to_owned();
+    // Without --narrowable a whole-file claim blocks symbol claims.
+    c.as_("carol", &["check", "src/auth/router.ts::Router::handleAuth"])
+        .code(1);
+    let r = b.as_("bob", &["claim", "src/auth/router.ts::Router::handleAuth", "--json"]);
+    r.ok();
+    assert_eq!(r.json()["decision"], "narrowed");
+    let bob_id = r.json()["claims"][0]["id"].as_str().unwrap().to_owned();
+    // The carved-out symbol is bob's now, not alice's; the rest of the file is still alice's.
+    let r = c.as_("carol", &["claim", "src/auth/router.ts::Router::handleAuth", "--json"]);
+    r.code(1);
+    let j = r.json();
+    let holders: Vec<&str> = j["conflicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["claim"]["agent"].as_str().unwrap())
+        .collect();
+    assert_eq!(holders, ["bob"]);
+    c.as_("carol", &["check", "src/auth/router.ts"]).code(1);
+    // status shows it, and alice is told once.
+    let s = a.as_("alice", &["status", "--json"]);
+    let j = s.json();
+    let mine = j["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == alice_id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(mine["narrowed"][0]["symbol"], "Router::handleAuth");
+    assert_eq!(mine["narrowed"][0]["by"], "bob");
+    assert!(
+        s.stderr
+            .contains("was narrowed: bob holds src/auth/router.ts::Router::handleAuth"),
+        "{}",
+        s.stderr
+    );
+    let again = a.as_("alice", &["status"]);
+    assert!(
+        !again.stderr.contains("was narrowed"),
+        "told only once: {}",
+        again.stderr
+    );
+    assert!(
+        again
+            .stdout
+            .contains("narrowed: except src/auth/router.ts::Router::handleAuth held by bob"),
+        "{}",
+        again.stdout
+    );
+    // When bob lets go, the symbol is alice's again.
+    b.as_("bob", &["release", &bob_id]).ok();
+    let r = c.as_("carol", &["check", "src/auth/router.ts::Router::handleAuth", "--json"]);
+    assert_eq!(r.json()["conflicts"][0]["claim"]["agent"], "alice");
+    // --narrowable is for whole files only.
+    a.as_("alice", &["claim", "src/**", "--narrowable"]).code(2);
+}
