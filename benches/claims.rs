@@ -123,6 +123,8 @@ fn big_board(dir: &Path, n: usize, history: usize) {
             task: None,
             branch: Some("main".into()),
             urgency: Urgency::Normal,
+            narrowable: false,
+            narrowed: Vec::new(),
         };
         state.claims.insert(c.id.clone(), c);
     }
