@@ -10,9 +10,16 @@ pub struct Args {
     /// Do not install git hooks
     #[arg(long)]
     no_hooks: bool,
+    /// Remove the git-coord block from the hooks (and nothing else), then stop
+    #[arg(long, conflicts_with = "no_hooks")]
+    uninstall_hooks: bool,
 }
 
 pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
+    if a.uninstall_hooks {
+        let r = crate::ops::setup::uninstall_hooks(ctx)?;
+        return Ok(render_steps(out, &r));
+    }
     let r = init(ctx, !a.no_hooks)?;
     Ok(render_steps(out, &r))
 }

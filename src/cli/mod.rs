@@ -4,6 +4,7 @@
 mod check;
 mod claim;
 mod doctor;
+mod hook;
 mod init;
 mod log;
 mod release;
@@ -12,6 +13,7 @@ mod renew;
 mod status;
 mod symbols;
 mod sync;
+mod verify;
 mod who;
 
 use std::io::Write;
@@ -59,6 +61,9 @@ enum Command {
     Status(status::Args),
     Log(log::Args),
     Sync(sync::Args),
+    Verify(verify::Args),
+    #[command(hide = true)]
+    Hook(hook::Args),
 }
 
 /// Parse, run, render; returns the process exit code.
@@ -96,6 +101,8 @@ fn run(cli: &Cli, settings: Settings, out: &mut Out) -> Result<Exit, Error> {
         Command::Status(a) => status::run(&ctx, a, out),
         Command::Log(a) => log::run(&ctx, a, out),
         Command::Sync(a) => sync::run(&ctx, a, out),
+        Command::Verify(a) => verify::run(&ctx, a, out),
+        Command::Hook(a) => hook::run(&ctx, a, out),
     }
 }
 

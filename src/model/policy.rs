@@ -9,7 +9,7 @@ use super::scope::BUILTIN_NAMESPACES;
 use super::time::Span;
 
 /// Enforcement mode of the hooks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum HookMode {
     #[default]

@@ -4,7 +4,9 @@
 
 pub mod claim;
 pub mod context;
+pub mod enforce;
 pub mod error;
+pub mod hook;
 pub mod log;
 pub mod notices;
 pub mod query;

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::context::Context;
 use super::error::Error;
 use crate::model::policy::DEFAULT_POLICY_FILE;
+use crate::store::hooks::{self, HookChange};
 use crate::store::remote::run_git;
 use crate::store::{refs, Push};
 
@@ -148,11 +149,77 @@ pub fn init(ctx: &Context, hooks: bool) -> Result<SetupReport, Error> {
             steps.push(publish(ctx, remote)?);
         }
     }
-    steps.push(if hooks {
-        Step::new("hooks", Status::Skipped, "hook installation is not implemented yet")
+    if hooks {
+        steps.push(install_hooks(ctx)?);
     } else {
-        Step::new("hooks", Status::Skipped, "--no-hooks")
-    });
+        steps.push(Step::new("hooks", Status::Skipped, "--no-hooks"));
+    }
+    Ok(SetupReport::new(ctx, steps))
+}
+
+/// The hooks this kind of repository gets: pre-push in a clone, pre-receive on a server.
+fn hook_names(ctx: &Context) -> &'static [&'static str] {
+    if ctx.store.is_bare() {
+        &["pre-receive"]
+    } else {
+        &["pre-push"]
+    }
+}
+
+fn install_hooks(ctx: &Context) -> Result<Step, Error> {
+    let dir = hooks::hooks_dir(&ctx.store);
+    let mut done = Vec::new();
+    for h in hook_names(ctx) {
+        match hooks::install(&dir, h) {
+            Ok(HookChange::Unchanged) => done.push(format!("{h} already installed")),
+            Ok(HookChange::Added) => done.push(format!("{h}: added to your existing hook (yours still runs)")),
+            Ok(c) => done.push(format!(
+                "{h} {}",
+                if c == HookChange::Created {
+                    "installed"
+                } else {
+                    "updated"
+                }
+            )),
+            Err(e) => {
+                let mut msg = e.to_string();
+                if let Some(s) = std::error::Error::source(&e) {
+                    msg.push_str(&format!(": {s}"));
+                }
+                return Ok(Step::new("hooks", Status::Fail, msg).fix(format!(
+                    "add `git coord hook {h}` to {} yourself",
+                    dir.join(h).display()
+                )));
+            }
+        }
+    }
+    let all_already = done.iter().all(|d| d.ends_with("already installed"));
+    Ok(Step::new(
+        "hooks",
+        if all_already { Status::Already } else { Status::Done },
+        format!("{} in {}", done.join(", "), dir.display()),
+    ))
+}
+
+/// `init --uninstall-hooks`: take our blocks back out, leave everything else.
+pub fn uninstall_hooks(ctx: &Context) -> Result<SetupReport, Error> {
+    let dir = hooks::hooks_dir(&ctx.store);
+    let mut steps = Vec::new();
+    for h in ["pre-push", "pre-receive"] {
+        let step = match hooks::uninstall(&dir, h)? {
+            HookChange::Removed => Step::new(
+                "hooks",
+                Status::Done,
+                format!("removed the git-coord block from {}", dir.join(h).display()),
+            ),
+            _ => Step::new(
+                "hooks",
+                Status::Already,
+                format!("no git-coord block in {}", dir.join(h).display()),
+            ),
+        };
+        steps.push(step);
+    }
     Ok(SetupReport::new(ctx, steps))
 }
 
@@ -278,6 +345,20 @@ pub fn doctor(ctx: &Context) -> Result<SetupReport, Error> {
                 });
             }
         }
+    }
+    let dir = hooks::hooks_dir(&ctx.store);
+    for h in hook_names(ctx) {
+        let installed = std::fs::read_to_string(dir.join(h)).is_ok_and(|t| t.contains(hooks::BEGIN));
+        steps.push(if installed {
+            Step::new("hooks", Status::Ok, format!("{h} installed in {}", dir.display()))
+        } else {
+            Step::new(
+                "hooks",
+                Status::Warn,
+                format!("no git-coord {h} hook in {}", dir.display()),
+            )
+            .fix("git coord init")
+        });
     }
     let tip = ctx.store.tip(refs::CLAIMS)?;
     steps.push(match ctx.store.load_claims(refs::CLAIMS, tip) {

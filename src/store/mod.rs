@@ -5,6 +5,7 @@
 
 pub mod codec;
 pub mod error;
+pub mod hooks;
 pub mod pending;
 pub mod refs;
 pub mod remote;
@@ -13,4 +14,4 @@ pub mod repo;
 pub use error::StoreError;
 pub use pending::{Pending, PendingDir};
 pub use remote::{Fetch, Push, Remote};
-pub use repo::{Cas, HistoryEntry, Loaded, Store};
+pub use repo::{Cas, FileChange, HistoryEntry, Loaded, Store};

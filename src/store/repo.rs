@@ -16,6 +16,8 @@ use crate::model::{ClaimsState, Timestamp};
 /// An open repository.
 pub struct Store {
     repo: gix::Repository,
+    /// A private objects dir whose alternates reach a push's quarantine (pre-receive).
+    _quarantine_view: Option<tempfile::TempDir>,
 }
 
 /// The claims board as read from one commit.
@@ -36,6 +38,14 @@ pub enum Cas {
     Lost { actual: Option<ObjectId> },
 }
 
+/// One changed path between two trees (a rename is a deletion plus an addition).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    pub path: String,
+    pub old: Option<ObjectId>,
+    pub new: Option<ObjectId>,
+}
+
 /// One commit of a ref's history.
 #[derive(Debug, Clone)]
 pub struct HistoryEntry {
@@ -47,11 +57,15 @@ pub struct HistoryEntry {
 impl Store {
     /// Find the repository containing `dir`.
     pub fn discover(dir: &Path) -> Result<Store, StoreError> {
-        let repo = gix::discover(dir).map_err(|e| StoreError::NotARepo {
+        let mut repo = gix::discover(dir).map_err(|e| StoreError::NotARepo {
             path: dir.to_owned(),
             source: Box::new(e),
         })?;
-        Ok(Store { repo })
+        let view = quarantine_view(&mut repo)?;
+        Ok(Store {
+            repo,
+            _quarantine_view: view,
+        })
     }
 
     pub fn git_dir(&self) -> &Path {
@@ -492,6 +506,116 @@ impl Store {
         }
     }
 
+    /// Resolve a revision to a commit id.
+    pub fn resolve(&self, rev: &str) -> Result<ObjectId, StoreError> {
+        let id = self
+            .repo
+            .rev_parse_single(rev)
+            .map_err(|e| StoreError::read(format!("revision {rev}"), e))?;
+        let obj = self
+            .repo
+            .find_object(id.detach())
+            .map_err(|e| StoreError::read(rev, e))?;
+        let commit = obj.peel_to_commit().map_err(|e| StoreError::read(rev, e))?;
+        Ok(commit.id)
+    }
+
+    /// Does the object exist here?
+    pub fn has_object(&self, id: ObjectId) -> bool {
+        self.repo.has_object(id)
+    }
+
+    /// Commits reachable from `tips` but not from `hidden`, newest first, at most `limit`.
+    pub fn commits_between(
+        &self,
+        tips: &[ObjectId],
+        hidden: &[ObjectId],
+        limit: usize,
+    ) -> Result<Vec<ObjectId>, StoreError> {
+        let hidden: Vec<ObjectId> = hidden.iter().copied().filter(|h| self.repo.has_object(*h)).collect();
+        let walk = self
+            .repo
+            .rev_walk(tips.iter().copied())
+            .with_hidden(hidden)
+            .all()
+            .map_err(|e| StoreError::read("commit range", e))?;
+        let mut out = Vec::new();
+        for info in walk {
+            let info = info.map_err(|e| StoreError::read("commit range", e))?;
+            out.push(info.id);
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The tree and parents of a commit.
+    pub fn commit_info(&self, id: ObjectId) -> Result<(ObjectId, Vec<ObjectId>), StoreError> {
+        let c = self
+            .repo
+            .find_commit(id)
+            .map_err(|e| StoreError::read(id.to_string(), e))?;
+        let tree = c.tree_id().map_err(|e| StoreError::read(id.to_string(), e))?.detach();
+        Ok((tree, c.parent_ids().map(|p| p.detach()).collect()))
+    }
+
+    /// Paths whose blobs differ between two trees (`None` = the empty tree).
+    pub fn diff_trees(&self, old: Option<ObjectId>, new: Option<ObjectId>) -> Result<Vec<FileChange>, StoreError> {
+        let mut out = Vec::new();
+        self.diff_into(old, new, "", &mut out)?;
+        Ok(out)
+    }
+
+    fn diff_into(
+        &self,
+        old: Option<ObjectId>,
+        new: Option<ObjectId>,
+        prefix: &str,
+        out: &mut Vec<FileChange>,
+    ) -> Result<(), StoreError> {
+        if old == new {
+            return Ok(());
+        }
+        let list = |t: Option<ObjectId>| -> Result<Vec<Entry>, StoreError> {
+            match t {
+                Some(t) => self.tree_entries("tree", t),
+                None => Ok(Vec::new()),
+            }
+        };
+        let (a, b) = (list(old)?, list(new)?);
+        let mut names: Vec<&BString> = a.iter().chain(b.iter()).map(|e| &e.filename).collect();
+        names.sort();
+        names.dedup();
+        for name in names {
+            let find = |v: &[Entry], tree: bool| {
+                v.iter()
+                    .find(|e| &e.filename == name && e.mode.is_tree() == tree)
+                    .map(|e| e.oid)
+            };
+            let path = format!("{prefix}{}", name.to_str_lossy());
+            let (ot, nt) = (find(&a, true), find(&b, true));
+            if ot.is_some() || nt.is_some() {
+                self.diff_into(ot, nt, &format!("{path}/"), out)?;
+            }
+            let blob = |v: &[Entry]| {
+                v.iter()
+                    .find(|e| &e.filename == name && !e.mode.is_tree() && !e.mode.is_commit())
+                    .map(|e| e.oid)
+            };
+            let (ob, nb) = (blob(&a), blob(&b));
+            if ob != nb {
+                out.push(FileChange { path, old: ob, new: nb });
+            }
+        }
+        Ok(())
+    }
+
+    /// A blob's bytes.
+    pub fn blob_bytes(&self, id: ObjectId) -> Result<Vec<u8>, StoreError> {
+        self.blob(&id.to_string(), id)
+    }
+
     /// A file's content at a revision (`None` when the path is absent there).
     pub fn file_at(&self, rev: &str, rel: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let id = self
@@ -523,6 +647,32 @@ impl Store {
             None => Ok(None),
         }
     }
+}
+
+/// Inside a pre-receive hook the pushed objects wait in a quarantine dir that git names
+/// only through the environment, which gix does not read. Make them visible through a
+/// private objects dir whose `info/alternates` lists the quarantine and the real store;
+/// nothing in the repository is written.
+fn quarantine_view(repo: &mut gix::Repository) -> Result<Option<tempfile::TempDir>, StoreError> {
+    let Some(quarantine) = std::env::var_os("GIT_QUARANTINE_PATH").or_else(|| std::env::var_os("GIT_OBJECT_DIRECTORY"))
+    else {
+        return Ok(None);
+    };
+    let main = repo.common_dir().join("objects");
+    let tmp = tempfile::tempdir().map_err(|e| StoreError::read("a temporary objects dir", e))?;
+    std::fs::create_dir_all(tmp.path().join("info")).map_err(|e| StoreError::read("a temporary objects dir", e))?;
+    let mut alternates = format!("{}\n{}\n", std::path::Path::new(&quarantine).display(), main.display());
+    if let Some(extra) = std::env::var_os("GIT_ALTERNATE_OBJECT_DIRECTORIES") {
+        for p in std::env::split_paths(&extra) {
+            alternates.push_str(&format!("{}\n", p.display()));
+        }
+    }
+    std::fs::write(tmp.path().join("info").join("alternates"), alternates)
+        .map_err(|e| StoreError::read("a temporary objects dir", e))?;
+    let handle =
+        gix::odb::at(tmp.path(), gix::hash::Kind::Sha1).map_err(|e| StoreError::read("the push quarantine", e))?;
+    repo.objects = handle.into();
+    Ok(Some(tmp))
 }
 
 /// Parse bucket blobs, on two threads when there is enough to parse to pay for one.

@@ -4,6 +4,7 @@ mod support;
 
 mod claims;
 mod concurrency;
+mod enforce;
 mod errors;
 mod globs_baseline;
 mod remote;

@@ -24,6 +24,12 @@ pub const FILES: &[&str] = &[
 ];
 
 pub fn isolate(cmd: &mut Command, home: &Path) {
+    // Hooks call `git coord`: put this build's binary first on PATH.
+    let bin_dir = Path::new(BIN).parent().expect("the binary has a directory");
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs = vec![bin_dir.to_path_buf()];
+    dirs.extend(std::env::split_paths(&path));
+    cmd.env("PATH", std::env::join_paths(dirs).expect("PATH joins"));
     cmd.env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("HOME", home)
@@ -104,6 +110,13 @@ impl World {
         self.git_in(self.root(), &["clone", "-q", self.remote().to_str().unwrap(), name]);
         let r = self.repo(name);
         r.run(&["init", "--no-hooks"]).ok();
+        r
+    }
+
+    /// Clone and `init` with hooks.
+    pub fn clone_hooked(&self, name: &str) -> Repo {
+        let r = self.plain_clone(name);
+        r.run(&["init"]).ok();
         r
     }
 
@@ -231,6 +244,21 @@ impl Repo {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `git ARGS` as `agent` (hooks see GIT_COORD_AGENT), at `now`.
+    pub fn git_as(&self, agent: &str, now: &str, args: &[&str]) -> Run {
+        let mut cmd = Command::new("git");
+        cmd.current_dir(&self.dir).args(args);
+        isolate(&mut cmd, &self.home);
+        cmd.env("GIT_COORD_AGENT", agent).env("GIT_COORD_NOW", now);
+        cmd.output().expect("git runs").into()
+    }
+
+    /// Commit everything with a message.
+    pub fn commit_all(&self, msg: &str) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", msg]);
     }
 
     pub fn git_status(&self, args: &[&str]) -> Run {

@@ -19,6 +19,8 @@ pub struct Touched {
     pub new: Vec<String>,
     /// Some changed line lies outside every symbol.
     pub outside: bool,
+    /// The first changed line of the new version (1-based), for annotations.
+    pub first_line: Option<usize>,
 }
 
 impl Touched {
@@ -68,7 +70,10 @@ pub fn touched(path: &str, old: Option<&[u8]>, new: Option<&[u8]>) -> Result<Tou
         old_lines.extend(o.clone().map(|l| l + 1));
         new_lines.extend(n.clone().map(|l| l + 1));
     }
-    let mut out = Touched::default();
+    let mut out = Touched {
+        first_line: new_lines.first().copied().or(old_lines.first().copied()),
+        ..Touched::default()
+    };
     let mut mark = |tree: &Option<SymbolTree>, lines: &[usize], into: &mut Vec<String>| {
         for &line in lines {
             match tree.as_ref().and_then(|t| innermost(t, line)) {

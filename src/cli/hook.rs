@@ -1,0 +1,113 @@
+//! `git coord hook …` (hidden): what the installed git hooks call.
+
+use std::io::Read;
+
+use super::render::Out;
+use super::warn;
+use crate::model::{AgentId, HookMode};
+use crate::ops::enforce::table;
+use crate::ops::hook::{pre_push, pre_receive, HookReport};
+use crate::ops::{Context, Error, Exit};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(subcommand)]
+    which: Which,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Which {
+    /// Judge a push (git's pre-push stdin) against other agents' claims
+    PrePush {
+        /// The remote's name (or URL), as git passes it
+        #[arg(value_name = "REMOTE")]
+        push_remote: String,
+        /// The remote's URL, as git passes it
+        #[arg(value_name = "URL")]
+        push_url: Option<String>,
+    },
+    /// Judge a push on the server (git's pre-receive stdin); --no-verify cannot skip it
+    PreReceive,
+}
+
+fn stdin() -> Result<String, Error> {
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .map_err(|e| Error::usage(format!("cannot read the hook's input: {e}"), None))?;
+    Ok(s)
+}
+
+/// The pusher's agent id from push options (`git push -o coord-agent=ID`).
+fn push_option_agent() -> Result<Option<AgentId>, Error> {
+    let n: usize = std::env::var("GIT_PUSH_OPTION_COUNT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    for i in 0..n {
+        if let Some(v) = std::env::var(format!("GIT_PUSH_OPTION_{i}"))
+            .ok()
+            .and_then(|v| v.strip_prefix("coord-agent=").map(str::to_owned))
+        {
+            return Ok(Some(AgentId::new(v)?));
+        }
+    }
+    Ok(None)
+}
+
+pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
+    let input = stdin()?;
+    let report = match &a.which {
+        Which::PrePush { push_remote, .. } => pre_push(ctx, push_remote, &input)?,
+        Which::PreReceive => pre_receive(ctx, &input, push_option_agent()?.as_ref())?,
+    };
+    if out.json {
+        out.json(&report);
+    } else {
+        explain(ctx, &report, matches!(a.which, Which::PreReceive));
+    }
+    Ok(if report.refuse { Exit::Refused } else { Exit::Ok })
+}
+
+/// The hook's words go to stderr (git shows them; on a server, as `remote:` lines).
+fn explain(ctx: &Context, r: &HookReport, server: bool) {
+    if let Some(e) = &r.fetch_error {
+        warn(&format!(
+            "git-coord: could not refresh claims from the remote ({e}); judging on the local copy"
+        ));
+    }
+    for c in &r.refused_coord {
+        warn(&format!("git-coord: refused {c}"));
+    }
+    if r.violations.is_empty() {
+        return;
+    }
+    let verdict = if r.mode == HookMode::Enforce {
+        "push refused"
+    } else {
+        "warning (hook mode is warn; pushing anyway)"
+    };
+    warn(&format!("git-coord: {verdict}: it changes what other agents hold\n"));
+    for l in table(&r.violations, ctx.now()) {
+        warn(&l);
+    }
+    let first = &r.violations[0];
+    let scope = first.claim.scope.to_string();
+    warn("\nways forward:");
+    warn(&format!(
+        "  - ask {} to release it (see `git coord who {}`)",
+        first.claim.agent, first.file
+    ));
+    warn(&format!(
+        "  - wait for it: git coord claim {scope} --wait 30m, then push again"
+    ));
+    warn(&format!(
+        "  - if the claim is stale: git coord release --force {} (recorded in the history)",
+        first.claim.id
+    ));
+    if server {
+        warn("  - this check runs on the server: identify yourself with `git push -o coord-agent=<your id>` if you hold the claim");
+    } else {
+        warn("  - or skip this check with `git push --no-verify` (the push lands over their claim; a server-side hook may still refuse)");
+    }
+}

@@ -1,0 +1,90 @@
+//! `git coord verify`
+
+use super::render::Out;
+use super::warn;
+use crate::model::AgentId;
+use crate::ops::enforce::table;
+use crate::ops::hook::verify;
+use crate::ops::{Context, Error, Exit};
+
+/// For CI: exit 1 if the commits of a range change files or symbols another agent holds
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// BASE..HEAD, or one revision (its commits not on any remote-tracking branch)
+    #[arg(value_name = "REV-RANGE")]
+    range: String,
+    /// Judge as this agent (its own claims do not count); default: the current agent
+    #[arg(long = "as", value_name = "AGENT")]
+    as_agent: Option<String>,
+    /// text, json, or github (workflow annotations)
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    format: String,
+    /// Judge on the local copy of the claims without fetching first
+    #[arg(long)]
+    no_fetch: bool,
+}
+
+pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
+    let exempt = match &a.as_agent {
+        Some(s) => AgentId::new(s.clone())?,
+        None => ctx.agent.clone(),
+    };
+    let format = if out.json { "json" } else { a.format.as_str() };
+    if !matches!(format, "text" | "json" | "github") {
+        return Err(Error::usage(
+            format!("invalid --format '{format}': use text, json or github"),
+            None,
+        ));
+    }
+    let r = verify(ctx, &a.range, &exempt, !a.no_fetch)?;
+    if let Some(e) = &r.fetch_error {
+        warn(&format!(
+            "warning: could not refresh claims from the remote ({e}); judging on the local copy"
+        ));
+    }
+    let exit = if r.refuse { Exit::Refused } else { Exit::Ok };
+    match format {
+        "json" => out.json(&r),
+        "github" => {
+            for v in &r.violations {
+                let what = v
+                    .symbol
+                    .as_ref()
+                    .map(|s| format!("{}::{s}", v.file))
+                    .unwrap_or_else(|| v.file.clone());
+                out.line(format!(
+                    "::error file={},line={},title=held by {}::{what} is held by {} ({}, expires {}){}",
+                    v.file,
+                    v.line,
+                    v.claim.agent,
+                    v.claim.agent,
+                    v.claim.id,
+                    v.claim.expires_at,
+                    v.claim.note.as_ref().map(|n| format!(": {n}")).unwrap_or_default()
+                ));
+            }
+            out.line(format!(
+                "git-coord verify {}: {} commit(s), {} file(s), {} violation(s)",
+                a.range,
+                r.commits,
+                r.files,
+                r.violations.len()
+            ));
+        }
+        _ => {
+            out.line(format!(
+                "verified {}: {} commit(s), {} file(s) as {exempt}",
+                a.range, r.commits, r.files
+            ));
+            if r.violations.is_empty() {
+                out.line("no changes to what other agents hold");
+            } else {
+                out.line(format!("{} violation(s):", r.violations.len()));
+                for l in table(&r.violations, ctx.now()) {
+                    out.line(l);
+                }
+            }
+        }
+    }
+    Ok(exit)
+}

@@ -1,0 +1,216 @@
+//! Enforcement: which pushed or verified commits change what another agent holds.
+//!
+//! For every commit in the range, the files it changes (a rename counts for both paths;
+//! a merge only for what differs from every parent); each file is matched against the
+//! active exclusive claims of other agents. A glob claim is touched by any change to a
+//! file it matches, new files included. A symbol claim (or a narrowed whole-file claim) is
+//! touched only when the change touches that symbol's body, old side or new side.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use super::context::Context;
+use super::error::Error;
+use crate::engine::glob::{Excluded, Glob};
+use crate::engine::symbols::{touched, Touched};
+use crate::model::{AgentId, Claim, ClaimsState, Mode, Scope};
+use crate::store::FileChange;
+
+/// At most this many commits are judged per range (a larger range is judged on its newest).
+pub const MAX_COMMITS: usize = 10_000;
+
+/// One change to something another agent holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Violation {
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
+    pub claim: Claim,
+    pub commits: Vec<String>,
+    /// A line to point at (the first changed line of the new version, when known).
+    pub line: usize,
+}
+
+/// Judge `changes` (commit, change) against the active exclusive claims of everyone but
+/// `exempt`.
+pub fn judge(
+    ctx: &Context,
+    state: &ClaimsState,
+    exempt: Option<&AgentId>,
+    changes: &[(String, FileChange)],
+) -> Result<Vec<Violation>, Error> {
+    let now = ctx.now();
+    let active: Vec<&Claim> = state.active(now, ctx.skew()).collect();
+    let active_ids: HashSet<_> = active.iter().map(|c| &c.id).collect();
+    let held: Vec<&Claim> = active
+        .iter()
+        .copied()
+        .filter(|c| c.mode == Mode::Exclusive && Some(&c.agent) != exempt)
+        .collect();
+    if held.is_empty() || changes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let shared = Excluded::new(&ctx.policy.shared_files)?;
+    // Glob claims by literal prefix; symbol claims by file.
+    let mut by_prefix: HashMap<String, Vec<(usize, Glob)>> = HashMap::new();
+    let mut by_file: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, c) in held.iter().enumerate() {
+        match &c.scope {
+            Scope::Glob(g) => {
+                let glob = Glob::lazy(g);
+                by_prefix.entry(glob.prefix().to_owned()).or_default().push((i, glob));
+            }
+            Scope::Symbol(s) => by_file.entry(s.file.as_str()).or_default().push(i),
+            Scope::Key(_) => {}
+        }
+    }
+    let mut found: Vec<Violation> = Vec::new();
+    let mut record = |file: &str, symbol: Option<String>, claim: &Claim, commit: &str, line: usize| match found
+        .iter_mut()
+        .find(|v| v.file == file && v.symbol == symbol && v.claim.id == claim.id)
+    {
+        Some(v) => {
+            if !v.commits.iter().any(|c| c == commit) {
+                v.commits.push(commit.to_owned());
+            }
+        }
+        None => found.push(Violation {
+            file: file.to_owned(),
+            symbol,
+            claim: claim.clone(),
+            commits: vec![commit.to_owned()],
+            line,
+        }),
+    };
+    let mut touched_cache: HashMap<(Option<gix::ObjectId>, Option<gix::ObjectId>, String), Option<Touched>> =
+        HashMap::new();
+    let mut touched_of = |change: &FileChange| -> Result<Option<Touched>, Error> {
+        let key = (change.old, change.new, change.path.clone());
+        if let Some(t) = touched_cache.get(&key) {
+            return Ok(t.clone());
+        }
+        let bytes = |id: Option<gix::ObjectId>| -> Result<Option<Vec<u8>>, Error> {
+            id.map(|i| ctx.store.blob_bytes(i)).transpose().map_err(Error::from)
+        };
+        let (old, new) = (bytes(change.old)?, bytes(change.new)?);
+        let t = touched(&change.path, old.as_deref(), new.as_deref()).ok();
+        touched_cache.insert(key, t.clone());
+        Ok(t)
+    };
+    for (commit, change) in changes {
+        let path = change.path.as_str();
+        if shared.as_ref().is_some_and(|s| s.is_match(path)) {
+            continue;
+        }
+        // Globs whose literal prefix is a prefix of the path.
+        let mut globs: Vec<usize> = Vec::new();
+        for end in (0..=path.len()).filter(|&e| path.is_char_boundary(e)) {
+            if let Some(list) = by_prefix.get(&path[..end]) {
+                globs.extend(list.iter().filter(|(_, g)| g.is_match(path)).map(|(i, _)| *i));
+            }
+        }
+        let symbols = by_file.get(path).cloned().unwrap_or_default();
+        if globs.is_empty() && symbols.is_empty() {
+            continue;
+        }
+        let needs_symbols = !symbols.is_empty() || globs.iter().any(|&i| !held[i].narrowed.is_empty());
+        let t = if needs_symbols { touched_of(change)? } else { None };
+        let line = t.as_ref().and_then(|t| t.first_line).unwrap_or(1);
+        for i in globs {
+            let c = held[i];
+            let carved: Vec<&str> = c
+                .narrowed
+                .iter()
+                .filter(|n| active_ids.contains(&n.claim))
+                .map(|n| n.symbol.as_str())
+                .collect();
+            if carved.is_empty() {
+                record(path, None, c, commit, line);
+                continue;
+            }
+            // A narrowed whole-file claim: only changes outside the carved-out symbols count.
+            match &t {
+                Some(t) if !t.outside && t.all().iter().all(|s| carved.iter().any(|k| within(s, k))) => {}
+                _ => record(path, None, c, commit, line),
+            }
+        }
+        for i in symbols {
+            let c = held[i];
+            let Scope::Symbol(sym) = &c.scope else { continue };
+            let claimed = sym.path.join("::");
+            match &t {
+                Some(t) => {
+                    for s in t.all().iter().filter(|s| within(s, &claimed) || within(&claimed, s)) {
+                        record(path, Some(s.clone()), c, commit, line);
+                    }
+                }
+                // Symbols cannot be read (language, encoding, size): any change counts.
+                None => record(path, Some(claimed.clone()), c, commit, line),
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// `inner` is `outer` or nested in it, on `::` boundaries.
+fn within(inner: &str, outer: &str) -> bool {
+    inner == outer || (inner.starts_with(outer) && inner[outer.len()..].starts_with("::"))
+}
+
+/// The file changes of `commits`: each commit against its parent; a merge only for paths
+/// that differ from every parent.
+pub fn changes_of(ctx: &Context, commits: &[gix::ObjectId]) -> Result<Vec<(String, FileChange)>, Error> {
+    let mut out = Vec::new();
+    for &id in commits {
+        let (tree, parents) = ctx.store.commit_info(id)?;
+        let short = id.to_string()[..10].to_owned();
+        if parents.is_empty() {
+            out.extend(
+                ctx.store
+                    .diff_trees(None, Some(tree))?
+                    .into_iter()
+                    .map(|c| (short.clone(), c)),
+            );
+            continue;
+        }
+        let mut per_parent: Vec<Vec<FileChange>> = Vec::new();
+        for p in &parents {
+            let (ptree, _) = ctx.store.commit_info(*p)?;
+            per_parent.push(ctx.store.diff_trees(Some(ptree), Some(tree))?);
+        }
+        let first = per_parent.remove(0);
+        for c in first {
+            if per_parent.iter().all(|other| other.iter().any(|o| o.path == c.path)) {
+                out.push((short.clone(), c));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Render violations as the refusal table (shared by the hook and `verify`).
+pub fn table(violations: &[Violation], now: crate::model::Timestamp) -> Vec<String> {
+    let mut lines = vec![format!(
+        "  {:<34} {:<28} {:<16} {:<11} {:<22} {}",
+        "FILE", "SYMBOL", "HOLDER", "CLAIM", "EXPIRES", "NOTE"
+    )];
+    for v in violations {
+        let exp = if v.claim.expires_at >= now {
+            format!("in {}", now.until(v.claim.expires_at).human())
+        } else {
+            "expired".into()
+        };
+        lines.push(format!(
+            "  {:<34} {:<28} {:<16} {:<11} {:<22} {}",
+            v.file,
+            v.symbol.as_deref().unwrap_or("-"),
+            v.claim.agent.as_str(),
+            v.claim.id.as_str(),
+            format!("{exp} ({})", &v.claim.expires_at.to_string()[11..16]),
+            v.claim.note.as_deref().unwrap_or("")
+        ));
+        lines.push(format!("  {:<34} in commit(s) {}", "", v.commits.join(", ")));
+    }
+    lines
+}

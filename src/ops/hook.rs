@@ -1,0 +1,229 @@
+//! The three enforcement entry points: the client's pre-push hook, `verify` for CI, and the
+//! server's pre-receive hook. All judge with [`super::enforce::judge`].
+
+use serde::Serialize;
+
+use super::context::Context;
+use super::enforce::{changes_of, judge, Violation, MAX_COMMITS};
+use super::error::Error;
+use super::txn::view;
+use crate::engine::glob::Glob;
+use crate::model::{AgentId, HookMode};
+use crate::store::{refs, Fetch, Remote};
+
+const ZERO: &str = "0000000000000000000000000000000000000000";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HookReport {
+    pub mode: HookMode,
+    /// The refs (or range) judged.
+    pub judged: Vec<String>,
+    pub commits: usize,
+    pub files: usize,
+    pub violations: Vec<Violation>,
+    /// Writes to refs/coord/* refused by the server (pre-receive).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refused_coord: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetch_error: Option<String>,
+    /// True when the caller must refuse (exit 1).
+    pub refuse: bool,
+}
+
+impl HookReport {
+    fn new(ctx: &Context) -> HookReport {
+        HookReport {
+            mode: ctx.policy.hook_mode,
+            judged: vec![],
+            commits: 0,
+            files: 0,
+            violations: vec![],
+            refused_coord: vec![],
+            fetch_error: None,
+            refuse: false,
+        }
+    }
+}
+
+fn oid(hex: &str) -> Result<gix::ObjectId, Error> {
+    gix::ObjectId::from_hex(hex.as_bytes()).map_err(|_| Error::usage(format!("not an object id: '{hex}'"), None))
+}
+
+/// Does the policy guard this branch?
+fn guarded(ctx: &Context, refname: &str) -> bool {
+    let branch = refname.strip_prefix("refs/heads/").unwrap_or(refname);
+    ctx.policy.hook_branches.is_empty()
+        || ctx
+            .policy
+            .hook_branches
+            .iter()
+            .any(|p| Glob::new(p).is_ok_and(|g| g.is_match(branch)))
+}
+
+/// Judge commits `tips --not hidden` for `exempt`.
+fn run(
+    ctx: &Context,
+    report: &mut HookReport,
+    tips: &[gix::ObjectId],
+    hidden: &[gix::ObjectId],
+    exempt: Option<&AgentId>,
+) -> Result<(), Error> {
+    if tips.is_empty() {
+        return Ok(());
+    }
+    let commits = ctx.store.commits_between(tips, hidden, MAX_COMMITS)?;
+    let changes = changes_of(ctx, &commits)?;
+    let state = view(ctx, false)?.state;
+    report.commits += commits.len();
+    let mut files: Vec<&str> = changes.iter().map(|(_, c)| c.path.as_str()).collect();
+    files.sort_unstable();
+    files.dedup();
+    report.files += files.len();
+    report.violations.extend(judge(ctx, &state, exempt, &changes)?);
+    Ok(())
+}
+
+/// The client side: git's pre-push stdin (`<local ref> <local oid> <remote ref> <remote oid>`).
+pub fn pre_push(ctx: &Context, remote: &str, stdin: &str) -> Result<HookReport, Error> {
+    let mut report = HookReport::new(ctx);
+    if ctx.policy.hook_mode == HookMode::Off {
+        return Ok(report);
+    }
+    let (mut tips, mut hidden) = (Vec::new(), Vec::new());
+    for line in stdin.lines().filter(|l| !l.trim().is_empty()) {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        let [_local_ref, local, remote_ref, remote_oid] = parts[..] else {
+            return Err(Error::usage(format!("unexpected pre-push input: '{line}'"), None));
+        };
+        if local == ZERO || remote_ref.starts_with(refs::NAMESPACE) || !guarded(ctx, remote_ref) {
+            continue;
+        }
+        report.judged.push(remote_ref.to_owned());
+        tips.push(oid(local)?);
+        if remote_oid != ZERO {
+            hidden.push(oid(remote_oid)?);
+        }
+    }
+    if tips.is_empty() {
+        return Ok(report);
+    }
+    // What the remote already has: everything under refs/remotes/.
+    hidden.extend(
+        ctx.store
+            .refs_with_prefix("refs/remotes/")?
+            .into_iter()
+            .map(|(_, id)| id),
+    );
+    if !ctx.offline {
+        let timeout = std::time::Duration::from_secs(ctx.policy.network_timeout.0.clamp(1, 10) as u64);
+        let r = Remote::new(remote, ctx.store.run_dir(), timeout);
+        if let Fetch::Unreachable(e) | Fetch::Diverged(e) = r.fetch()? {
+            report.fetch_error = Some(e);
+        }
+    }
+    run(ctx, &mut report, &tips, &hidden, Some(&ctx.agent))?;
+    report.refuse = ctx.policy.hook_mode == HookMode::Enforce && !report.violations.is_empty();
+    Ok(report)
+}
+
+/// CI: the commits of `BASE..HEAD` (or of `REV` not on any remote-tracking ref).
+pub fn verify(ctx: &Context, range: &str, exempt: &AgentId, fetch: bool) -> Result<HookReport, Error> {
+    let mut report = HookReport::new(ctx);
+    if fetch {
+        if let Some(remote) = ctx.online_remote() {
+            if let Fetch::Unreachable(e) | Fetch::Diverged(e) = remote.fetch()? {
+                report.fetch_error = Some(e);
+            }
+        }
+    }
+    let (tips, hidden) = match range.split_once("..") {
+        Some((base, head)) => {
+            let head = if head.is_empty() { "HEAD" } else { head };
+            (
+                vec![ctx.store.resolve(head.trim_start_matches('.'))?],
+                vec![ctx.store.resolve(base)?],
+            )
+        }
+        None => (
+            vec![ctx.store.resolve(range)?],
+            ctx.store
+                .refs_with_prefix("refs/remotes/")?
+                .into_iter()
+                .map(|(_, id)| id)
+                .collect(),
+        ),
+    };
+    report.judged.push(range.to_owned());
+    run(ctx, &mut report, &tips, &hidden, Some(exempt))?;
+    report.refuse = !report.violations.is_empty();
+    Ok(report)
+}
+
+/// The server side: git's pre-receive stdin (`<old> <new> <ref>`), judged against the
+/// board stored in this repository. `pusher` comes from the push option `coord-agent=ID`.
+pub fn pre_receive(ctx: &Context, stdin: &str, pusher: Option<&AgentId>) -> Result<HookReport, Error> {
+    let mut report = HookReport::new(ctx);
+    let mut tips = Vec::new();
+    for line in stdin.lines().filter(|l| !l.trim().is_empty()) {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        let [old, new, refname] = parts[..] else {
+            return Err(Error::usage(format!("unexpected pre-receive input: '{line}'"), None));
+        };
+        if let Some(rest) = refname.strip_prefix(refs::NAMESPACE) {
+            if rest.starts_with("probe/") {
+                continue;
+            }
+            if let Some(why) = coord_write_problem(ctx, old, new, refname)? {
+                report.refused_coord.push(format!("{refname}: {why}"));
+            }
+            continue;
+        }
+        if new == ZERO || ctx.policy.hook_mode == HookMode::Off || !guarded(ctx, refname) {
+            continue;
+        }
+        report.judged.push(refname.to_owned());
+        tips.push(oid(new)?);
+    }
+    if !tips.is_empty() {
+        let hidden: Vec<gix::ObjectId> = ctx
+            .store
+            .refs_with_prefix("refs/")?
+            .into_iter()
+            .filter(|(name, _)| !name.starts_with(refs::NAMESPACE))
+            .map(|(_, id)| id)
+            .collect();
+        run(ctx, &mut report, &tips, &hidden, pusher)?;
+    }
+    report.refuse = !report.refused_coord.is_empty()
+        || (ctx.policy.hook_mode == HookMode::Enforce && !report.violations.is_empty());
+    Ok(report)
+}
+
+/// Why a write to a refs/coord/ ref must be refused, if it must.
+fn coord_write_problem(ctx: &Context, old: &str, new: &str, refname: &str) -> Result<Option<String>, Error> {
+    if new == ZERO {
+        return Ok((refname == refs::CLAIMS).then(|| "deleting the claims board is not allowed".to_owned()));
+    }
+    let new_id = oid(new)?;
+    if refname == refs::CLAIMS {
+        if let Err(e) = ctx.store.load_claims(refname, Some(new_id)) {
+            let mut why = e.to_string();
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                why.push_str(&format!(": {s}"));
+                src = s.source();
+            }
+            return Ok(Some(format!("malformed board ({why})")));
+        }
+    }
+    if old != ZERO {
+        let old_id = oid(old)?;
+        // `old` must be an ancestor of `new`: nothing of `old` hidden by `new` may remain.
+        if !ctx.store.commits_between(&[old_id], &[new_id], 1)?.is_empty() {
+            return Ok(Some(
+                "not a fast-forward: coordination history is append-only".to_owned(),
+            ));
+        }
+    }
+    Ok(None)
+}

@@ -1,0 +1,161 @@
+//! Installing our hooks into the hooks directory git actually uses, as a marker-delimited
+//! block that leaves the user's own hook lines alone (theirs still runs after ours, on the
+//! same standard input; either refusing refuses).
+
+use std::path::{Path, PathBuf};
+
+use super::error::StoreError;
+use super::repo::Store;
+
+pub const BEGIN: &str = "# >>> git-coord >>>";
+pub const END: &str = "# <<< git-coord <<<";
+
+/// What happened to one hook file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HookChange {
+    Created,
+    Added,
+    Updated,
+    Unchanged,
+    Removed,
+    Absent,
+}
+
+fn block(hook: &str) -> String {
+    let args = if hook == "pre-push" { " \"$@\"" } else { "" };
+    format!(
+        "{BEGIN}\n\
+# Installed by `git coord init`; `git coord init --uninstall-hooks` removes this block.\n\
+if command -v git-coord >/dev/null 2>&1; then\n\
+  __coord_in=$(mktemp \"${{TMPDIR:-/tmp}}/git-coord-hook.XXXXXX\") || exit 1\n\
+  cat > \"$__coord_in\"\n\
+  git coord hook {hook}{args} < \"$__coord_in\" || {{ __coord_rc=$?; rm -f \"$__coord_in\"; exit $__coord_rc; }}\n\
+  exec 0< \"$__coord_in\"; rm -f \"$__coord_in\"\n\
+else\n\
+  echo \"git-coord is not installed here: claims were not checked\" >&2\n\
+fi\n\
+{END}\n"
+    )
+}
+
+/// Where git looks for hooks: `core.hooksPath` (relative to the work tree) or the common
+/// git dir's `hooks/` (shared by all worktrees).
+pub fn hooks_dir(store: &Store) -> PathBuf {
+    match store.config_string("core.hooksPath").filter(|p| !p.is_empty()) {
+        Some(p) => {
+            let p = PathBuf::from(p);
+            if p.is_absolute() {
+                p
+            } else {
+                store.workdir().unwrap_or_else(|| store.git_dir()).join(p)
+            }
+        }
+        None => store.common_dir().join("hooks"),
+    }
+}
+
+fn remove_block(text: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for line in text.lines() {
+        if line.trim() == BEGIN {
+            inside = true;
+            continue;
+        }
+        if line.trim() == END {
+            inside = false;
+            continue;
+        }
+        if !inside {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Install (or refresh) our block in `dir/hook`.
+pub fn install(dir: &Path, hook: &str) -> Result<HookChange, StoreError> {
+    let path = dir.join(hook);
+    let ours = block(hook);
+    let err = |e: std::io::Error| StoreError::write(path.display().to_string(), e);
+    std::fs::create_dir_all(dir).map_err(err)?;
+    let (text, change) = match std::fs::read(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (format!("#!/bin/sh\n{ours}"), HookChange::Created),
+        Err(e) => return Err(err(e)),
+        Ok(bytes) => {
+            let Ok(existing) = String::from_utf8(bytes) else {
+                return Err(StoreError::write(
+                    path.display().to_string(),
+                    "it is not a text script; call `git coord hook` from it yourself",
+                ));
+            };
+            if existing.contains(BEGIN) {
+                let current: String = existing
+                    .lines()
+                    .skip_while(|l| l.trim() != BEGIN)
+                    .take_while(|l| l.trim() != END)
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                if format!("{current}\n{END}\n") == ours {
+                    return Ok(HookChange::Unchanged);
+                }
+                let rest = remove_block(&existing);
+                (insert_after_shebang(&rest, &ours), HookChange::Updated)
+            } else if existing.starts_with("#!") {
+                (insert_after_shebang(&existing, &ours), HookChange::Added)
+            } else {
+                return Err(StoreError::write(
+                    path.display().to_string(),
+                    "it has no #! line; call `git coord hook` from it yourself",
+                ));
+            }
+        }
+    };
+    std::fs::write(&path, text).map_err(err)?;
+    set_executable(&path).map_err(err)?;
+    Ok(change)
+}
+
+/// Remove our block from `dir/hook`; delete the file if nothing else is left.
+pub fn uninstall(dir: &Path, hook: &str) -> Result<HookChange, StoreError> {
+    let path = dir.join(hook);
+    let err = |e: std::io::Error| StoreError::write(path.display().to_string(), e);
+    let existing = match std::fs::read_to_string(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HookChange::Absent),
+        Err(e) => return Err(err(e)),
+        Ok(t) => t,
+    };
+    if !existing.contains(BEGIN) {
+        return Ok(HookChange::Absent);
+    }
+    let rest = remove_block(&existing);
+    let meaningful = rest
+        .lines()
+        .skip(usize::from(rest.starts_with("#!")))
+        .any(|l| !l.trim().is_empty());
+    if meaningful {
+        std::fs::write(&path, rest).map_err(err)?;
+    } else {
+        std::fs::remove_file(&path).map_err(err)?;
+    }
+    Ok(HookChange::Removed)
+}
+
+fn insert_after_shebang(text: &str, ours: &str) -> String {
+    match text.split_once('\n') {
+        Some((first, rest)) if first.starts_with("#!") => format!("{first}\n{ours}{rest}"),
+        _ => format!("#!/bin/sh\n{ours}{text}"),
+    }
+}
+
+fn set_executable(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut p = std::fs::metadata(path)?.permissions();
+        p.set_mode(p.mode() | 0o755);
+        std::fs::set_permissions(path, p)?;
+    }
+    Ok(())
+}
