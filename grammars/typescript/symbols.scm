@@ -20,9 +20,10 @@
 (method_definition name: (_) @name) @symbol.method
 (method_signature name: (_) @name) @symbol.method
 (abstract_method_signature name: (_) @name) @symbol.method
-(public_field_definition
-  name: (_) @name
-  value: [(arrow_function) (function_expression) (generator_function)]) @symbol.method
+
+; Class fields (arrow-function fields included). Matching on the field's value would cost
+; ~11 ms of query compilation per process, so every field is a symbol of kind `field`.
+(public_field_definition name: (_) @name) @symbol.field
 
 ; A const/let bound to a function, a class or an object literal; the object's function
 ; members nest under it: `const api = { get() {} }` gives api::get

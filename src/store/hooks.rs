@@ -21,19 +21,27 @@ pub enum HookChange {
     Absent,
 }
 
-fn block(hook: &str) -> String {
+/// Our block. Alone in the hook it is a one-line `exec` shim; in front of the user's own
+/// lines it saves standard input, runs, and hands the same input on to them.
+fn block(hook: &str, alone: bool) -> String {
     let args = if hook == "pre-push" { " \"$@\"" } else { "" };
+    let body = if alone {
+        format!("command -v git-coord >/dev/null 2>&1 && exec git-coord hook {hook}{args}\n")
+    } else {
+        format!(
+            "if command -v git-coord >/dev/null 2>&1; then\n\
+  __coord_in=$(mktemp \"${{TMPDIR:-/tmp}}/git-coord-hook.XXXXXX\") || exit 1\n\
+  cat > \"$__coord_in\"\n\
+  git-coord hook {hook}{args} < \"$__coord_in\" || {{ __coord_rc=$?; rm -f \"$__coord_in\"; exit $__coord_rc; }}\n\
+  exec 0< \"$__coord_in\"; rm -f \"$__coord_in\"\n\
+fi\n"
+        )
+    };
     format!(
         "{BEGIN}\n\
 # Installed by `git coord init`; `git coord init --uninstall-hooks` removes this block.\n\
-if command -v git-coord >/dev/null 2>&1; then\n\
-  __coord_in=$(mktemp \"${{TMPDIR:-/tmp}}/git-coord-hook.XXXXXX\") || exit 1\n\
-  cat > \"$__coord_in\"\n\
-  git coord hook {hook}{args} < \"$__coord_in\" || {{ __coord_rc=$?; rm -f \"$__coord_in\"; exit $__coord_rc; }}\n\
-  exec 0< \"$__coord_in\"; rm -f \"$__coord_in\"\n\
-else\n\
-  echo \"git-coord is not installed here: claims were not checked\" >&2\n\
-fi\n\
+{body}\
+command -v git-coord >/dev/null 2>&1 || echo \"git-coord is not installed here: claims were not checked\" >&2\n\
 {END}\n"
     )
 }
@@ -77,39 +85,41 @@ fn remove_block(text: &str) -> String {
 /// Install (or refresh) our block in `dir/hook`.
 pub fn install(dir: &Path, hook: &str) -> Result<HookChange, StoreError> {
     let path = dir.join(hook);
-    let ours = block(hook);
     let err = |e: std::io::Error| StoreError::write(path.display().to_string(), e);
     std::fs::create_dir_all(dir).map_err(err)?;
-    let (text, change) = match std::fs::read(&path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (format!("#!/bin/sh\n{ours}"), HookChange::Created),
+    let existing = match std::fs::read(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(err(e)),
-        Ok(bytes) => {
-            let Ok(existing) = String::from_utf8(bytes) else {
-                return Err(StoreError::write(
-                    path.display().to_string(),
-                    "it is not a text script; call `git coord hook` from it yourself",
-                ));
-            };
-            if existing.contains(BEGIN) {
-                let current: String = existing
-                    .lines()
-                    .skip_while(|l| l.trim() != BEGIN)
-                    .take_while(|l| l.trim() != END)
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                if format!("{current}\n{END}\n") == ours {
-                    return Ok(HookChange::Unchanged);
-                }
-                let rest = remove_block(&existing);
-                (insert_after_shebang(&rest, &ours), HookChange::Updated)
-            } else if existing.starts_with("#!") {
-                (insert_after_shebang(&existing, &ours), HookChange::Added)
-            } else {
+        Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| {
+            StoreError::write(
+                path.display().to_string(),
+                "it is not a text script; call `git coord hook` from it yourself",
+            )
+        })?),
+    };
+    let (text, change) = match existing {
+        None => (format!("#!/bin/sh\n{}", block(hook, true)), HookChange::Created),
+        Some(existing) => {
+            let rest = remove_block(&existing);
+            if !rest.starts_with("#!") && !rest.trim().is_empty() {
                 return Err(StoreError::write(
                     path.display().to_string(),
                     "it has no #! line; call `git coord hook` from it yourself",
                 ));
             }
+            let alone = !rest.lines().skip(1).any(|l| !l.trim().is_empty());
+            let text = insert_after_shebang(&rest, &block(hook, alone));
+            if text == existing {
+                return Ok(HookChange::Unchanged);
+            }
+            (
+                text,
+                if existing.contains(BEGIN) {
+                    HookChange::Updated
+                } else {
+                    HookChange::Added
+                },
+            )
         }
     };
     std::fs::write(&path, text).map_err(err)?;
@@ -145,7 +155,8 @@ pub fn uninstall(dir: &Path, hook: &str) -> Result<HookChange, StoreError> {
 fn insert_after_shebang(text: &str, ours: &str) -> String {
     match text.split_once('\n') {
         Some((first, rest)) if first.starts_with("#!") => format!("{first}\n{ours}{rest}"),
-        _ => format!("#!/bin/sh\n{ours}{text}"),
+        None if text.starts_with("#!") => format!("{text}\n{ours}"),
+        _ => format!("#!/bin/sh\n{ours}{}", text.trim_start()),
     }
 }
 

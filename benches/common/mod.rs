@@ -1,0 +1,176 @@
+//! Shared helpers for the whole-process benchmarks: isolated git, temp repositories,
+//! medians, and large boards written in-process through the library.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use git_coord::model::{AgentId, Claim, ClaimId, ClaimsState, Mode, Scope, Timestamp, Urgency};
+use git_coord::store::{refs, Loaded, Store};
+
+pub const NOW: &str = "2026-11-21T10:00:00Z";
+
+pub struct Bench {
+    pub exe: PathBuf,
+    pub home: PathBuf,
+    pub root: PathBuf,
+    pub reps: usize,
+}
+
+pub fn isolated(cmd: &mut Command, home: &Path) {
+    cmd.env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", home)
+        .env("GIT_AUTHOR_NAME", "bench")
+        .env("GIT_AUTHOR_EMAIL", "bench@example.com")
+        .env("GIT_COMMITTER_NAME", "bench")
+        .env("GIT_COMMITTER_EMAIL", "bench@example.com")
+        .env("GIT_COORD_NOW", NOW)
+        .env("GIT_COORD_AGENT", "bench");
+}
+
+impl Bench {
+    pub fn git(&self, dir: &Path, args: &[&str]) {
+        let mut c = Command::new("git");
+        c.current_dir(dir).args(args);
+        isolated(&mut c, &self.home);
+        let out = c.output().expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    pub fn coord(&self, dir: &Path, args: &[&str]) -> Duration {
+        let mut c = Command::new(&self.exe);
+        c.current_dir(dir).args(args);
+        isolated(&mut c, &self.home);
+        let t = Instant::now();
+        let out = c.output().expect("git-coord runs");
+        let d = t.elapsed();
+        // `check` answers 1 for "held by someone": that is a result, not a failure.
+        let ok = out.status.success() || (args[0] == "check" && out.status.code() == Some(1));
+        assert!(ok, "git coord {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        d
+    }
+
+    /// A repository with a few files and, if `remote`, a bare remote it was cloned from.
+    pub fn repo(&self, name: &str, remote: bool) -> PathBuf {
+        let seed = self.root.join(format!("{name}-seed"));
+        self.git(&self.root, &["init", "-q", "-b", "main", seed.to_str().unwrap()]);
+        for i in 0..20 {
+            let p = seed.join(format!("src/mod{i}/file.ts"));
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, format!("export const x{i} = {i};\n")).unwrap();
+        }
+        self.git(&seed, &["add", "-A"]);
+        self.git(&seed, &["commit", "-q", "-m", "seed"]);
+        if !remote {
+            return seed;
+        }
+        let bare = self.root.join(format!("{name}.git"));
+        self.git(
+            &self.root,
+            &["clone", "-q", "--bare", seed.to_str().unwrap(), bare.to_str().unwrap()],
+        );
+        let clone = self.root.join(name);
+        self.git(
+            &self.root,
+            &["clone", "-q", bare.to_str().unwrap(), clone.to_str().unwrap()],
+        );
+        self.coord(&clone, &["init", "--no-hooks"]);
+        clone
+    }
+}
+
+pub fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+pub fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Write a board of `n` active claims at `refs/coord/claims`, on top of `history` commits.
+pub fn big_board(dir: &Path, n: usize, history: usize) {
+    let scopes = (0..n).map(|i| {
+        if i % 2 == 0 {
+            Scope::Glob(format!("src/mod{i}/**"))
+        } else {
+            Scope::Key(format!("db:table{i}"))
+        }
+    });
+    board_with(dir, history, scopes);
+}
+
+/// Write a board with one claim per scope (agents agent0..agent49), on `history` commits.
+pub fn board_with(dir: &Path, history: usize, scopes: impl Iterator<Item = Scope>) {
+    let store = Store::discover(dir).expect("repo opens");
+    let now = Timestamp::parse_rfc3339(NOW).unwrap();
+    let mut state = ClaimsState::default();
+    for (i, scope) in scopes.enumerate() {
+        let c = Claim {
+            id: ClaimId::from_bits((i as u32).wrapping_mul(2_654_435_761)),
+            agent: AgentId::new(format!("agent{}", i % 50)).unwrap(),
+            scope,
+            mode: Mode::Exclusive,
+            created_at: now,
+            expires_at: Timestamp(now.0 + 86_400),
+            note: Some(format!("working on item {i}")),
+            task: None,
+            branch: Some("main".into()),
+            urgency: Urgency::Normal,
+            narrowable: false,
+            narrowed: Vec::new(),
+        };
+        state.claims.insert(c.id.clone(), c);
+    }
+    let mut loaded = Loaded::default();
+    let first = store
+        .commit_claims(&loaded, &state, "bench: the board\n\nCoord-Op: tidy\n", "bench", now)
+        .unwrap();
+    loaded = store.load_claims(refs::CLAIMS, Some(first)).unwrap();
+    let tree = {
+        let out = Command::new("git")
+            .current_dir(dir)
+            .args(["rev-parse", &format!("{first}^{{tree}}")])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let tree = git_coord_oid(&tree);
+    let mut tip = first;
+    for i in 1..history {
+        tip = store
+            .write_commit(
+                tree,
+                Some(tip),
+                &format!("bench op {i}\n\nCoord-Op: tidy\n"),
+                "bench",
+                now,
+            )
+            .unwrap();
+    }
+    let _ = loaded;
+    store
+        .cas(refs::CLAIMS, store.tip(refs::CLAIMS).unwrap(), tip, "bench", now)
+        .unwrap();
+}
+
+pub fn git_coord_oid(hex: &str) -> gix::ObjectId {
+    gix::ObjectId::from_hex(hex.as_bytes()).expect("a hex object id")
+}
+
+pub fn peak_kib(b: &Bench, dir: &Path, args: &[&str]) -> Option<u64> {
+    if !Path::new("/usr/bin/time").exists() {
+        return None;
+    }
+    let mut c = Command::new("/usr/bin/time");
+    c.current_dir(dir).arg("-f").arg("%M").arg(&b.exe).args(args);
+    isolated(&mut c, &b.home);
+    let out = c.output().ok()?;
+    String::from_utf8_lossy(&out.stderr).lines().last()?.trim().parse().ok()
+}
