@@ -60,20 +60,45 @@ fn guarded(ctx: &Context, refname: &str) -> bool {
             .any(|p| Glob::new(p).is_ok_and(|g| g.is_match(branch)))
 }
 
-/// Judge commits `tips --not hidden` for `exempt`.
+/// Judge commits `tips --not hidden` for `exempt`. `fetch`, when given, refreshes the
+/// claims while the commits are walked and diffed; the board is read after it.
 fn run(
     ctx: &Context,
     report: &mut HookReport,
     tips: &[gix::ObjectId],
     hidden: &[gix::ObjectId],
     exempt: Option<&AgentId>,
+    fetch: Option<Remote>,
 ) -> Result<(), Error> {
     if tips.is_empty() {
         return Ok(());
     }
+    let fetching = fetch.map(|r| std::thread::spawn(move || r.fetch()));
     let commits = ctx.store.commits_between(tips, hidden, MAX_COMMITS)?;
     let changes = changes_of(ctx, &commits)?;
+    // Compile the symbol queries of the changed files' languages meanwhile (tens of ms
+    // for some grammars), in case the board asks for symbols.
+    let mut langs: Vec<&'static crate::engine::symbols::lang::Lang> = changes
+        .iter()
+        .filter_map(|(_, c)| crate::engine::symbols::lang::detect(&c.path))
+        .collect();
+    langs.sort_by_key(|l| l.name);
+    langs.dedup_by_key(|l| l.name);
+    let warming = std::thread::spawn(move || {
+        for l in langs {
+            let _ = l.query();
+        }
+    });
+    if let Some(handle) = fetching {
+        match handle.join() {
+            Ok(Ok(Fetch::Fetched)) => {}
+            Ok(Ok(Fetch::Unreachable(e) | Fetch::Diverged(e))) => report.fetch_error = Some(e),
+            Ok(Err(e)) => report.fetch_error = Some(e.to_string()),
+            Err(_) => report.fetch_error = Some("the fetch thread failed".into()),
+        }
+    }
     let state = view(ctx, false)?.state;
+    let _ = warming.join();
     report.commits += commits.len();
     let mut files: Vec<&str> = changes.iter().map(|(_, c)| c.path.as_str()).collect();
     files.sort_unstable();
@@ -114,14 +139,9 @@ pub fn pre_push(ctx: &Context, remote: &str, stdin: &str) -> Result<HookReport, 
             .into_iter()
             .map(|(_, id)| id),
     );
-    if !ctx.offline {
-        let timeout = std::time::Duration::from_secs(ctx.policy.network_timeout.0.clamp(1, 10) as u64);
-        let r = Remote::new(remote, ctx.store.run_dir(), timeout);
-        if let Fetch::Unreachable(e) | Fetch::Diverged(e) = r.fetch()? {
-            report.fetch_error = Some(e);
-        }
-    }
-    run(ctx, &mut report, &tips, &hidden, Some(&ctx.agent))?;
+    let timeout = std::time::Duration::from_secs(ctx.policy.network_timeout.0.clamp(1, 10) as u64);
+    let fetch = (!ctx.offline).then(|| Remote::new(remote, ctx.store.run_dir(), timeout));
+    run(ctx, &mut report, &tips, &hidden, Some(&ctx.agent), fetch)?;
     report.refuse = ctx.policy.hook_mode == HookMode::Enforce && !report.violations.is_empty();
     Ok(report)
 }
@@ -154,7 +174,7 @@ pub fn verify(ctx: &Context, range: &str, exempt: &AgentId, fetch: bool) -> Resu
         ),
     };
     report.judged.push(range.to_owned());
-    run(ctx, &mut report, &tips, &hidden, Some(exempt))?;
+    run(ctx, &mut report, &tips, &hidden, Some(exempt), None)?;
     report.refuse = !report.violations.is_empty();
     Ok(report)
 }
@@ -192,7 +212,7 @@ pub fn pre_receive(ctx: &Context, stdin: &str, pusher: Option<&AgentId>) -> Resu
             .filter(|(name, _)| !name.starts_with(refs::NAMESPACE))
             .map(|(_, id)| id)
             .collect();
-        run(ctx, &mut report, &tips, &hidden, pusher)?;
+        run(ctx, &mut report, &tips, &hidden, pusher, None)?;
     }
     report.refuse = !report.refused_coord.is_empty()
         || (ctx.policy.hook_mode == HookMode::Enforce && !report.violations.is_empty());
