@@ -4,6 +4,7 @@
 mod check;
 mod claim;
 mod doctor;
+mod handoff;
 mod hook;
 mod init;
 mod log;
@@ -13,6 +14,7 @@ mod renew;
 mod status;
 mod symbols;
 mod sync;
+mod task;
 mod verify;
 mod who;
 
@@ -62,6 +64,10 @@ enum Command {
     Log(log::Args),
     Sync(sync::Args),
     Verify(verify::Args),
+    Task(task::Args),
+    Handoff(handoff::Args),
+    Inbox(handoff::InboxArgs),
+    Agents(handoff::AgentsArgs),
     #[command(hide = true)]
     Hook(hook::Args),
 }
@@ -102,6 +108,10 @@ fn run(cli: &Cli, settings: Settings, out: &mut Out) -> Result<Exit, Error> {
         Command::Log(a) => log::run(&ctx, a, out),
         Command::Sync(a) => sync::run(&ctx, a, out),
         Command::Verify(a) => verify::run(&ctx, a, out),
+        Command::Task(a) => task::run(&ctx, a, out),
+        Command::Handoff(a) => handoff::run(&ctx, a, out),
+        Command::Inbox(a) => handoff::inbox(&ctx, a, out),
+        Command::Agents(a) => handoff::agents(&ctx, a, out),
         Command::Hook(a) => hook::run(&ctx, a, out),
     }
 }

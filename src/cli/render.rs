@@ -89,6 +89,8 @@ pub fn error(out: &mut Out, e: &Error) {
         }
         #[derive(Serialize)]
         struct Body<'a> {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            code: Option<&'static str>,
             message: String,
             causes: &'a [String],
             hint: Option<String>,
@@ -96,6 +98,7 @@ pub fn error(out: &mut Out, e: &Error) {
         }
         out.json(&JsonError {
             error: Body {
+                code: e.code(),
                 message: e.to_string(),
                 causes: &causes,
                 hint,

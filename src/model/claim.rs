@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ids::{AgentId, ClaimId, OpId};
 use super::scope::Scope;
+use super::task::{Handoff, HandoffId, Task, TaskId};
 use super::time::{Span, Timestamp};
 
 /// Exclusive claims block others; shared claims only block exclusive ones.
@@ -123,6 +124,8 @@ impl Waiter {
 pub struct ClaimsState {
     pub claims: BTreeMap<ClaimId, Claim>,
     pub queue: Vec<Waiter>,
+    pub tasks: BTreeMap<TaskId, Task>,
+    pub handoffs: BTreeMap<HandoffId, Handoff>,
 }
 
 /// A change to the claims board, as recorded in a commit and replayed by `sync`.
@@ -159,6 +162,26 @@ pub enum Op {
     Dequeue { id: OpId, agent: AgentId, waiter: ClaimId },
     /// Drop what expired and grant what waiters can now have; no other change.
     Tidy { id: OpId, agent: AgentId },
+    /// Put a task (new, or a new version of one). `based_on` is the length of the history
+    /// the change was planned on: a replay onto a task that moved since is refused.
+    Task {
+        id: OpId,
+        agent: AgentId,
+        task: Task,
+        based_on: Option<usize>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        grant: Vec<Claim>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        release: Vec<ClaimId>,
+    },
+    /// Put a handoff (new, with its Markdown document, or a new status of one).
+    Handoff {
+        id: OpId,
+        agent: AgentId,
+        handoff: Handoff,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        doc: Option<String>,
+    },
 }
 
 /// A new expiry (and optionally note) for an existing claim.
@@ -178,7 +201,9 @@ impl Op {
             | Op::Renew { id, .. }
             | Op::Enqueue { id, .. }
             | Op::Dequeue { id, .. }
-            | Op::Tidy { id, .. } => id,
+            | Op::Tidy { id, .. }
+            | Op::Task { id, .. }
+            | Op::Handoff { id, .. } => id,
         }
     }
 
@@ -188,7 +213,9 @@ impl Op {
             | Op::Release { agent, .. }
             | Op::Renew { agent, .. }
             | Op::Dequeue { agent, .. }
-            | Op::Tidy { agent, .. } => agent,
+            | Op::Tidy { agent, .. }
+            | Op::Task { agent, .. }
+            | Op::Handoff { agent, .. } => agent,
             Op::Enqueue { waiter, .. } => &waiter.agent,
         }
     }
@@ -202,6 +229,8 @@ impl Op {
             Op::Enqueue { .. } => "enqueue",
             Op::Dequeue { .. } => "dequeue",
             Op::Tidy { .. } => "tidy",
+            Op::Task { .. } => "task",
+            Op::Handoff { .. } => "handoff",
         }
     }
 
@@ -217,7 +246,12 @@ impl Op {
             Op::Renew { refresh, .. } => refresh.iter().map(|r| r.claim.clone()).collect(),
             Op::Enqueue { waiter, .. } => waiter.claims.iter().map(|c| c.id.clone()).collect(),
             Op::Dequeue { waiter, .. } => vec![waiter.clone()],
-            Op::Tidy { .. } => Vec::new(),
+            Op::Tidy { .. } | Op::Handoff { .. } => Vec::new(),
+            Op::Task { grant, release, .. } => grant
+                .iter()
+                .map(|c| c.id.clone())
+                .chain(release.iter().cloned())
+                .collect(),
         }
     }
 }
@@ -286,6 +320,24 @@ impl ClaimsState {
                 }
             }
             Op::Tidy { .. } => Applied { noop: true },
+            Op::Task {
+                task, grant, release, ..
+            } => {
+                let mut changed = self.tasks.get(&task.id) != Some(task);
+                self.tasks.insert(task.id.clone(), task.clone());
+                for c in grant {
+                    changed |= self.claims.insert(c.id.clone(), c.clone()).as_ref() != Some(c);
+                }
+                for id in release {
+                    changed |= self.claims.remove(id).is_some();
+                }
+                Applied { noop: !changed }
+            }
+            Op::Handoff { handoff, .. } => {
+                let changed = self.handoffs.get(&handoff.id) != Some(handoff);
+                self.handoffs.insert(handoff.id.clone(), handoff.clone());
+                Applied { noop: !changed }
+            }
         }
     }
 

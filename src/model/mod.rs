@@ -6,10 +6,12 @@ pub mod claim;
 pub mod ids;
 pub mod policy;
 pub mod scope;
+pub mod task;
 pub mod time;
 
 pub use claim::{Applied, Claim, ClaimsState, Mode, Narrow, Narrowing, Op, Refresh, Urgency, Waiter};
 pub use ids::{AgentId, ClaimId, IdError, OpId, Rng};
 pub use policy::{HookMode, Policy, PolicyError};
 pub use scope::{Scope, ScopeError, SymbolScope};
+pub use task::{Handoff, HandoffId, HandoffStatus, Lease, Task, TaskEvent, TaskGraph, TaskId, TaskStatus};
 pub use time::{Span, TimeError, Timestamp};

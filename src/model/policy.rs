@@ -30,6 +30,8 @@ pub struct Policy {
     pub hook_mode: HookMode,
     pub hook_branches: Vec<String>,
     pub network_timeout: Span,
+    /// `task done --no-review` is allowed.
+    pub allow_no_review: bool,
 }
 
 /// Why `.coord.toml` could not be used.
@@ -56,6 +58,14 @@ struct RawPolicy {
     hook: RawHook,
     #[serde(default)]
     network: RawNetwork,
+    #[serde(default)]
+    tasks: RawTasks,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawTasks {
+    allow_no_review: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -99,6 +109,7 @@ impl Default for Policy {
             hook_mode: HookMode::Enforce,
             hook_branches: Vec::new(),
             network_timeout: Span(30),
+            allow_no_review: false,
         }
     }
 }
@@ -132,6 +143,10 @@ pub const DEFAULT_POLICY_FILE: &str = r#"# git-coord policy. Every key is option
 [network]
 # How long one fetch or push may take before it counts as unreachable.
 # timeout = "30s"
+
+[tasks]
+# Allow `git coord task done --no-review` (straight to approved).
+# allow_no_review = false
 "#;
 
 /// Below this many tracked files the fraction limit is not applied: in a tiny repository
@@ -199,6 +214,9 @@ impl Policy {
         }
         if let Some(m) = raw.hook.mode {
             p.hook_mode = m;
+        }
+        if let Some(a) = raw.tasks.allow_no_review {
+            p.allow_no_review = a;
         }
         if let Some(b) = raw.hook.branches {
             p.hook_branches = b;

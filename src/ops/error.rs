@@ -33,6 +33,13 @@ pub enum Error {
     Usage(String, Option<String>),
     #[error("{0}")]
     Refused(String, Option<String>),
+    /// A refusal with a machine-readable code (`lease-token-conflict`, …).
+    #[error("{message}")]
+    Conflict {
+        code: &'static str,
+        message: String,
+        hint: Option<String>,
+    },
     #[error("remote '{remote}' {what}")]
     Remote {
         remote: String,
@@ -62,7 +69,7 @@ impl Error {
             | Error::Policy(_)
             | Error::TooBroad { .. }
             | Error::Usage(..) => Exit::Usage,
-            Error::Refused(..) => Exit::Refused,
+            Error::Refused(..) | Error::Conflict { .. } => Exit::Refused,
             Error::Remote { .. } => Exit::Remote,
             Error::Store(e) => match e {
                 StoreError::NotARepo { .. }
@@ -76,7 +83,7 @@ impl Error {
 
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::Usage(_, h) | Error::Refused(_, h) => h.clone(),
+            Error::Usage(_, h) | Error::Refused(_, h) | Error::Conflict { hint: h, .. } => h.clone(),
             Error::TooBroad { .. } => Some("claim a narrower glob, or raise claims.max_files / claims.max_fraction in .coord.toml".into()),
             Error::Policy(_) => Some("fix .coord.toml at the repository root; `git coord init` writes a commented example when none exists".into()),
             Error::Remote { pending, .. } if *pending > 0 => Some(format!(
@@ -84,6 +91,14 @@ impl Error {
             )),
             Error::Remote { .. } => Some("check the remote with `git ls-remote`, or pass --offline to work locally".into()),
             Error::Store(e) => e.hint(),
+            _ => None,
+        }
+    }
+
+    /// A machine-readable code for JSON, when there is one.
+    pub fn code(&self) -> Option<&'static str> {
+        match self {
+            Error::Conflict { code, .. } => Some(code),
             _ => None,
         }
     }

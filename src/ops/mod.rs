@@ -6,6 +6,7 @@ pub mod claim;
 pub mod context;
 pub mod enforce;
 pub mod error;
+pub mod handoff;
 pub mod hook;
 pub mod log;
 pub mod notices;
@@ -16,6 +17,7 @@ pub mod scopes;
 pub mod setup;
 pub mod symbols;
 pub mod sync;
+pub mod task;
 pub mod txn;
 
 pub use context::{Context, Settings};

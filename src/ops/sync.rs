@@ -98,6 +98,16 @@ fn judge_op(ctx: &Context, judge: &Judge, state: &ClaimsState, op: &Op) -> Verdi
             }
         }
         Op::Dequeue { .. } | Op::Tidy { .. } => Verdict::Apply,
+        Op::Task { task, based_on, .. } => match (state.tasks.get(&task.id), based_on) {
+            (Some(now_t), _) if now_t == task => Verdict::Already,
+            (None, None) => Verdict::Apply,
+            (Some(now_t), Some(n)) if now_t.history.len() == *n => Verdict::Apply,
+            _ => Verdict::Conflict("the task changed meanwhile".into(), Vec::new()),
+        },
+        Op::Handoff { handoff, .. } => match state.handoffs.get(&handoff.id) {
+            Some(h) if h == handoff => Verdict::Already,
+            _ => Verdict::Apply,
+        },
     }
 }
 
@@ -165,9 +175,14 @@ pub fn sync(ctx: &Context) -> Result<SyncReport, Error> {
                     let granted = promote_waiters(ctx, &mut next);
                     if next != loaded.state {
                         let msg = describe(&p.op, &loaded.state, &expired, &granted);
-                        let commit = ctx
-                            .store
-                            .commit_claims(&loaded, &next, &msg, p.op.agent().as_str(), ctx.now())?;
+                        let commit = ctx.store.commit_board(
+                            &loaded,
+                            &next,
+                            &super::txn::op_docs(&p.op),
+                            &msg,
+                            p.op.agent().as_str(),
+                            ctx.now(),
+                        )?;
                         loaded = ctx.store.load_claims(refs::CLAIMS, Some(commit))?;
                         head = Some(commit);
                     }

@@ -21,7 +21,9 @@ use crate::store::{refs, Cas, Fetch, Loaded, Pending, Push};
 /// How often a write is tried before giving up with exit 3.
 pub const MAX_ATTEMPTS: u32 = 24;
 
-/// What a plan decided, given the current state.
+/// What a plan decided, given the current state. (Short-lived, one per attempt: the size
+/// difference between variants does not matter.)
+#[allow(clippy::large_enum_variant)]
 pub enum Plan<R> {
     /// Write this operation; report `R` when it lands.
     Write(Op, R),
@@ -110,6 +112,24 @@ pub fn transact<R>(
     ctx: &Context,
     mut plan: impl FnMut(&ClaimsState) -> Result<Plan<R>, Error>,
 ) -> Result<Outcome<R>, Error> {
+    transact_at(ctx, |state, _| plan(state))
+}
+
+/// Documents an operation adds to the tree (`handoff-docs/<id>.md`).
+pub fn op_docs(op: &Op) -> Vec<(String, String)> {
+    match op {
+        Op::Handoff {
+            handoff, doc: Some(d), ..
+        } => vec![(format!("{}.md", handoff.id), d.clone())],
+        _ => Vec::new(),
+    }
+}
+
+/// [`transact`], with the plan also seeing the tip it reads (for `--expected-revision`).
+pub fn transact_at<R>(
+    ctx: &Context,
+    mut plan: impl FnMut(&ClaimsState, Option<ObjectId>) -> Result<Plan<R>, Error>,
+) -> Result<Outcome<R>, Error> {
     let mut fetched = false;
     let mut saved: Option<std::path::PathBuf> = None;
     let mut remote_lacks_ref = false;
@@ -122,7 +142,7 @@ pub fn transact<R>(
     for attempt in 1..=MAX_ATTEMPTS {
         let tip = ctx.store.tip(refs::CLAIMS)?;
         let loaded = ctx.store.load_claims(refs::CLAIMS, tip)?;
-        let planned = match plan(&loaded.state) {
+        let planned = match plan(&loaded.state, tip) {
             // A refusal reads the state: make sure it is not a stale one before reporting it.
             Err(Error::Refused(..)) if !fetched && ctx.online_remote().is_some() => {
                 fetched = true;
@@ -169,7 +189,7 @@ pub fn transact<R>(
         let message = describe(&op, &loaded.state, &expired, &granted);
         let commit = ctx
             .store
-            .commit_claims(&loaded, &next, &message, ctx.agent.as_str(), ctx.now())?;
+            .commit_board(&loaded, &next, &op_docs(&op), &message, ctx.agent.as_str(), ctx.now())?;
         ctx.crash_point("after-commit");
         let Some(remote) = ctx.remote.as_ref() else {
             match ctx
@@ -361,6 +381,19 @@ pub fn describe(op: &Op, before: &ClaimsState, expired: &[ClaimId], granted: &[C
         }
         Op::Dequeue { agent, waiter, .. } => format!("{agent} stops waiting ({waiter})"),
         Op::Tidy { agent, .. } => format!("{agent} tidies the board"),
+        Op::Task {
+            agent, task, based_on, ..
+        } => match (based_on, task.history.last()) {
+            (None, _) => format!("{agent} adds task {}: {}", task.id, task.title),
+            (Some(_), Some(e)) => format!("{agent} {} task {}: {}", e.what, task.id, task.title),
+            (Some(_), None) => format!("{agent} updates task {}", task.id),
+        },
+        Op::Handoff {
+            agent, handoff, doc, ..
+        } => match doc {
+            Some(_) => format!("{agent} hands off {}: {}", handoff.id, handoff.summary),
+            None => format!("{agent} marks handoff {} {:?}", handoff.id, handoff.status).to_lowercase(),
+        },
     };
     let mut body = String::new();
     if !expired.is_empty() {
@@ -379,6 +412,12 @@ pub fn describe(op: &Op, before: &ClaimsState, expired: &[ClaimId], granted: &[C
     );
     if !ids.is_empty() {
         trailers.push_str(&format!("Coord-Claims: {}\n", ids.join(" ")));
+    }
+    if let Op::Task { task, .. } = op {
+        trailers.push_str(&format!("Coord-Task: {}\n", task.id));
+    }
+    if let Op::Handoff { handoff, .. } = op {
+        trailers.push_str(&format!("Coord-Handoff: {}\n", handoff.id));
     }
     if let Op::Release { force: true, .. } = op {
         trailers.push_str(&format!("Coord-Forced-By: {}\n", op.agent()));

@@ -20,17 +20,34 @@ pub const README: &str = "README.md";
 pub const META: &str = "meta.json";
 pub const CLAIMS_DIR: &str = "claims";
 pub const QUEUE: &str = "queue.json";
+pub const TASKS_DIR: &str = "tasks";
+pub const HANDOFFS_DIR: &str = "handoffs";
+pub const DOCS_DIR: &str = "handoff-docs";
 
 pub const README_TEXT: &str = "# git-coord claims board\n\n\
 This tree is the current state of the claims board, written by git-coord.\n\
 Each file under claims/ is a JSON array of active claims whose id starts with\n\
 c-<file name>; queue.json lists claim requests waiting for a holder to let go.\n\
+tasks/ and handoffs/ hold the task board and handoff records the same way, and\n\
+handoff-docs/<id>.md each handoff's document.\n\
 History (`git log refs/coord/claims`) is the audit log: one commit per operation.\n";
 
 #[derive(Serialize, Deserialize)]
 pub struct Meta {
     pub schema: u64,
     pub kind: String,
+}
+
+/// Encode any list one item per line (tasks, handoffs), like a claims bucket.
+pub fn encode_list<T: Serialize>(items: &[&T]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(items.len() * 512);
+    out.extend_from_slice(b"[\n");
+    for (i, c) in items.iter().enumerate() {
+        serde_json::to_writer(&mut out, c).expect("because board items always serialise");
+        out.extend_from_slice(if i + 1 < items.len() { b",\n" } else { b"\n" });
+    }
+    out.extend_from_slice(b"]\n");
+    out
 }
 
 /// Encode the JSON of one bucket: an array with one claim per line, so `git show` reads

@@ -76,6 +76,9 @@ impl StoreError {
                 "something other than git-coord wrote {reference}; inspect it with `git cat-file -t {reference}`"
             )),
             StoreError::Schema { .. } => Some("upgrade git-coord on this machine".into()),
+            StoreError::Write { source, .. } if source.to_string().to_lowercase().contains("lock") => Some(
+                "a stopped process may have left a lock file; `git coord doctor` lists them and how to remove them".into(),
+            ),
             _ => None,
         }
     }

@@ -128,6 +128,8 @@ impl Remote {
     }
 
     /// Fetch `refs/coord/*` into the local `refs/coord/*` (fast-forward only, no pruning).
+    /// Another process of this clone moving a ref during the fetch is a lost race, not an
+    /// unreachable remote: the fetch is tried again.
     pub fn fetch(&self) -> Result<Fetch, StoreError> {
         let args = [
             "-c",
@@ -141,20 +143,34 @@ impl Remote {
             &self.name,
             FETCH_REFSPEC,
         ];
-        let Some(out) = self.git(&args)? else {
-            return Ok(Fetch::Unreachable(format!(
-                "fetch from {} timed out after {}s",
-                self.name,
-                self.timeout.as_secs()
-            )));
-        };
-        if out.code == Some(0) {
-            return Ok(Fetch::Fetched);
+        let mut last = String::new();
+        for _ in 0..5 {
+            let Some(out) = self.git(&args)? else {
+                return Ok(Fetch::Unreachable(format!(
+                    "fetch from {} timed out after {}s",
+                    self.name,
+                    self.timeout.as_secs()
+                )));
+            };
+            if out.code == Some(0) {
+                return Ok(Fetch::Fetched);
+            }
+            let raced = ["cannot lock ref", "unable to update local ref", "but expected"]
+                .iter()
+                .any(|s| out.stderr.contains(s));
+            if raced {
+                last = first_error_line(&out.stderr);
+                std::thread::sleep(Duration::from_millis(5));
+                continue;
+            }
+            if out.stderr.contains("non-fast-forward") || out.stderr.contains("[rejected]") {
+                return Ok(Fetch::Diverged(first_error_line(&out.stderr)));
+            }
+            return Ok(Fetch::Unreachable(first_error_line(&out.stderr)));
         }
-        if out.stderr.contains("non-fast-forward") || out.stderr.contains("[rejected]") {
-            return Ok(Fetch::Diverged(first_error_line(&out.stderr)));
-        }
-        Ok(Fetch::Unreachable(first_error_line(&out.stderr)))
+        Ok(Fetch::Unreachable(format!(
+            "local refs kept changing during the fetch: {last}"
+        )))
     }
 
     /// Push `new` to `refname` only if the remote still has `expected` (a non-forced

@@ -9,9 +9,9 @@ use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 use gix::refs::Target;
 use gix::ObjectId;
 
-use super::codec::{self, CLAIMS_DIR, META, QUEUE, README, SCHEMA};
+use super::codec::{self, CLAIMS_DIR, DOCS_DIR, HANDOFFS_DIR, META, QUEUE, README, SCHEMA, TASKS_DIR};
 use super::error::StoreError;
-use crate::model::{ClaimsState, Timestamp};
+use crate::model::{ClaimsState, Handoff, Task, Timestamp};
 
 /// An open repository.
 pub struct Store {
@@ -27,6 +27,8 @@ pub struct Loaded {
     pub state: ClaimsState,
     /// Bucket name → blob id, so a write can reuse what did not change.
     buckets: BTreeMap<String, ObjectId>,
+    task_buckets: BTreeMap<String, ObjectId>,
+    handoff_buckets: BTreeMap<String, ObjectId>,
     /// Other top-level entries we do not interpret but must keep.
     foreign: Vec<Entry>,
 }
@@ -246,6 +248,21 @@ impl Store {
                     // Bulk-build: buckets come sorted, so this is linear.
                     loaded.state.claims = all.into_iter().collect();
                 }
+                TASKS_DIR if entry.mode.is_tree() => {
+                    for (bucket, oid, items) in self.load_list::<Task>(name, TASKS_DIR, entry.oid)? {
+                        loaded.task_buckets.insert(bucket, oid);
+                        loaded.state.tasks.extend(items.into_iter().map(|t| (t.id.clone(), t)));
+                    }
+                }
+                HANDOFFS_DIR if entry.mode.is_tree() => {
+                    for (bucket, oid, items) in self.load_list::<Handoff>(name, HANDOFFS_DIR, entry.oid)? {
+                        loaded.handoff_buckets.insert(bucket, oid);
+                        loaded
+                            .state
+                            .handoffs
+                            .extend(items.into_iter().map(|h| (h.id.clone(), h)));
+                    }
+                }
                 README => {}
                 _ => loaded.foreign.push(entry),
             }
@@ -256,12 +273,119 @@ impl Store {
         Ok(loaded)
     }
 
+    /// Read every `<dir>/<bucket>.json` list of one kind.
+    fn load_list<T: serde::de::DeserializeOwned>(
+        &self,
+        name: &str,
+        dir: &str,
+        tree: ObjectId,
+    ) -> Result<Vec<(String, ObjectId, Vec<T>)>, StoreError> {
+        let mut out = Vec::new();
+        for b in self.tree_entries(name, tree)? {
+            let bname = b.filename.to_str_lossy().into_owned();
+            let path = format!("{dir}/{bname}");
+            let corrupt = |e: super::error::BoxError| StoreError::Corrupt {
+                reference: name.to_owned(),
+                path: path.clone(),
+                source: e,
+            };
+            let Some(bucket) = bname.strip_suffix(".json") else {
+                return Err(corrupt(format!("unexpected file in {dir}/").into()));
+            };
+            let bytes = self.blob(name, b.oid)?;
+            let items: Vec<T> = serde_json::from_slice(&bytes).map_err(|e| corrupt(Box::new(e)))?;
+            out.push((bucket.to_owned(), b.oid, items));
+        }
+        Ok(out)
+    }
+
+    /// Write one bucketed dir, reusing the blobs of buckets that did not change.
+    fn write_list<T: serde::Serialize + PartialEq>(
+        &self,
+        before: &BTreeMap<String, Vec<&T>>,
+        after: &BTreeMap<String, Vec<&T>>,
+        oids: &BTreeMap<String, ObjectId>,
+    ) -> Result<Option<ObjectId>, StoreError> {
+        let w = |e: gix::Error| StoreError::write("objects", e);
+        let mut entries = Vec::new();
+        for (name, items) in after {
+            let oid = match oids.get(name).filter(|_| before.get(name) == Some(items)) {
+                Some(oid) => *oid,
+                None => self.repo.write_blob(codec::encode_list(items)).map_err(w)?.detach(),
+            };
+            entries.push(Entry {
+                mode: EntryKind::Blob.into(),
+                filename: format!("{name}.json").into(),
+                oid,
+            });
+        }
+        if entries.is_empty() {
+            return Ok(None);
+        }
+        entries.sort();
+        Ok(Some(
+            self.repo
+                .write_object(&gix::objs::Tree { entries })
+                .map_err(w)?
+                .detach(),
+        ))
+    }
+
+    /// Add documents under `handoff-docs/` to a list of top-level entries.
+    fn add_docs(&self, top: &mut Vec<Entry>, docs: &[(String, String)]) -> Result<(), StoreError> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let w = |e: gix::Error| StoreError::write("objects", e);
+        let mut entries = match top.iter().position(|e| e.filename == DOCS_DIR && e.mode.is_tree()) {
+            Some(i) => {
+                let old = top.remove(i);
+                self.tree_entries(DOCS_DIR, old.oid)?
+            }
+            None => Vec::new(),
+        };
+        for (file, text) in docs {
+            entries.retain(|e| e.filename != file.as_str());
+            let oid = self.repo.write_blob(text.as_bytes()).map_err(w)?.detach();
+            entries.push(Entry {
+                mode: EntryKind::Blob.into(),
+                filename: file.as_str().into(),
+                oid,
+            });
+        }
+        entries.sort();
+        let t = self
+            .repo
+            .write_object(&gix::objs::Tree { entries })
+            .map_err(w)?
+            .detach();
+        top.push(Entry {
+            mode: EntryKind::Tree.into(),
+            filename: DOCS_DIR.into(),
+            oid: t,
+        });
+        Ok(())
+    }
+
     /// Write the tree for `state` (reusing unchanged buckets of `base`) and a commit on
     /// `base.tip`. Returns the commit id; no ref moves.
     pub fn commit_claims(
         &self,
         base: &Loaded,
         state: &ClaimsState,
+        message: &str,
+        author: &str,
+        now: Timestamp,
+    ) -> Result<ObjectId, StoreError> {
+        self.commit_board(base, state, &[], message, author, now)
+    }
+
+    /// [`Self::commit_claims`], also adding handoff documents (`handoff-docs/<file>`).
+    pub fn commit_board(
+        &self,
+        base: &Loaded,
+        state: &ClaimsState,
+        docs: &[(String, String)],
         message: &str,
         author: &str,
         now: Timestamp,
@@ -307,6 +431,25 @@ impl Store {
                 oid: t,
             });
         }
+        if let Some(t) = self.write_list(&group_tasks(&base.state), &group_tasks(state), &base.task_buckets)? {
+            top.push(Entry {
+                mode: EntryKind::Tree.into(),
+                filename: TASKS_DIR.into(),
+                oid: t,
+            });
+        }
+        if let Some(t) = self.write_list(
+            &group_handoffs(&base.state),
+            &group_handoffs(state),
+            &base.handoff_buckets,
+        )? {
+            top.push(Entry {
+                mode: EntryKind::Tree.into(),
+                filename: HANDOFFS_DIR.into(),
+                oid: t,
+            });
+        }
+        self.add_docs(&mut top, docs)?;
         if !state.queue.is_empty() {
             let oid = self
                 .repo
@@ -673,6 +816,22 @@ fn quarantine_view(repo: &mut gix::Repository) -> Result<Option<tempfile::TempDi
         gix::odb::at(tmp.path(), gix::hash::Kind::Sha1).map_err(|e| StoreError::read("the push quarantine", e))?;
     repo.objects = handle.into();
     Ok(Some(tmp))
+}
+
+fn group_tasks(st: &ClaimsState) -> BTreeMap<String, Vec<&Task>> {
+    let mut m: BTreeMap<String, Vec<&Task>> = BTreeMap::new();
+    for t in st.tasks.values() {
+        m.entry(t.id.bucket().to_owned()).or_default().push(t);
+    }
+    m
+}
+
+fn group_handoffs(st: &ClaimsState) -> BTreeMap<String, Vec<&Handoff>> {
+    let mut m: BTreeMap<String, Vec<&Handoff>> = BTreeMap::new();
+    for h in st.handoffs.values() {
+        m.entry(h.id.bucket().to_owned()).or_default().push(h);
+    }
+    m
 }
 
 /// Parse bucket blobs, on two threads when there is enough to parse to pay for one.

@@ -264,6 +264,28 @@ fn claims_killed_at_random_moments_leave_a_consistent_board() {
     for c in &clones {
         let fsck = c.git_status(&["fsck", "--no-dangling"]);
         assert_eq!(fsck.code, 0, "{}", fsck.stderr);
+        // A process killed inside a ref transaction leaves a lock file; doctor says how to
+        // finish, and we do exactly that.
+        let d = c.as_("agent0", &["doctor", "--json"]).json();
+        let locks = d["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "locks")
+            .unwrap()
+            .clone();
+        if let Some(fix) = locks["fix"].as_str() {
+            let cmd = fix.split_once(": ").unwrap().1;
+            assert!(
+                std::process::Command::new("sh")
+                    .arg("-c")
+                    .arg(cmd)
+                    .status()
+                    .unwrap()
+                    .success(),
+                "{cmd}"
+            );
+        }
         let r = c.as_("agent0", &["sync", "--json"]);
         assert!([0, 1].contains(&r.code), "{}", r.stderr);
         c.as_("agent0", &["status"]).ok();

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod board;
 mod claims;
 mod concurrency;
 mod enforce;

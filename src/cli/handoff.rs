@@ -1,0 +1,186 @@
+//! `git coord handoff …`, `git coord inbox`, `git coord agents`
+
+use super::render::Out;
+use crate::model::HandoffStatus;
+use crate::ops::handoff::{self, HandoffReport, WriteRequest};
+use crate::ops::{Context, Error, Exit};
+
+/// Handoffs: Markdown documents a reviewer reads with plain git
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Cmd {
+    /// Write a handoff document (Markdown, readable with `git show`)
+    Write {
+        #[arg(long)]
+        task: Option<String>,
+        /// An agent id, reviewers, or reviewers:SPECIALTY
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        summary: String,
+        /// Notes with sections (## Done, ## In progress, ## Decisions, ## Next steps, ## Open questions)
+        #[arg(long, value_name = "NOTES.md")]
+        file: Option<String>,
+    },
+    /// List handoffs
+    List {
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Show a handoff's document and the git command that shows it
+    Show { id: String },
+    /// Take a handoff (ready → claimed)
+    Claim { id: String },
+    /// Acknowledge a handoff (→ acked)
+    Ack { id: String },
+}
+
+fn line(h: &HandoffReport) -> String {
+    let s = serde_json::to_value(h.handoff.status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    format!(
+        "{}  {:<8} from {} to {}{}  {}",
+        h.handoff.id,
+        s,
+        h.handoff.from,
+        h.handoff.to.as_deref().unwrap_or("anyone"),
+        h.handoff
+            .task
+            .as_ref()
+            .map(|t| format!(" (task {t})"))
+            .unwrap_or_default(),
+        h.handoff.summary
+    )
+}
+
+pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
+    let r = match &a.cmd {
+        Cmd::Write {
+            task,
+            to,
+            summary,
+            file,
+        } => {
+            let notes = match file {
+                Some(f) => {
+                    Some(std::fs::read_to_string(f).map_err(|e| Error::usage(format!("cannot read {f}: {e}"), None))?)
+                }
+                None => None,
+            };
+            handoff::write(
+                ctx,
+                &WriteRequest {
+                    task: task.clone(),
+                    to: to.clone(),
+                    summary: summary.clone(),
+                    notes,
+                },
+            )?
+        }
+        Cmd::List { to, status } => {
+            let status = status
+                .as_deref()
+                .map(|s| {
+                    serde_json::from_value::<HandoffStatus>(serde_json::Value::String(s.to_owned()))
+                        .map_err(|_| Error::usage(format!("invalid --status '{s}': ready, claimed or acked"), None))
+                })
+                .transpose()?;
+            let r = handoff::list(ctx, to.as_deref(), status, true)?;
+            if out.json {
+                out.json(&r);
+            } else {
+                for h in &r.handoffs {
+                    out.line(line(h));
+                }
+            }
+            return Ok(Exit::Ok);
+        }
+        Cmd::Show { id } => handoff::show(ctx, id, true)?,
+        Cmd::Claim { id } => handoff::advance(ctx, id, HandoffStatus::Claimed)?,
+        Cmd::Ack { id } => handoff::advance(ctx, id, HandoffStatus::Acked)?,
+    };
+    if out.json {
+        out.json(&r);
+    } else {
+        out.line(line(&r));
+        out.line(format!("  read it with plain git: {}", r.git_show));
+        if let (Cmd::Show { .. }, Some(doc)) = (&a.cmd, &r.document) {
+            out.line("");
+            out.line(doc.trim_end());
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+/// What waits for me: handoffs, reviews, notices, queued claims that were granted
+#[derive(clap::Args, Debug)]
+pub struct InboxArgs {
+    /// Your specialty (also: git config coord.specialty), for reviewers:SPECIALTY and reviews
+    #[arg(long)]
+    specialty: Option<String>,
+}
+
+pub fn inbox(ctx: &Context, a: &InboxArgs, out: &mut Out) -> Result<Exit, Error> {
+    let specialty = a
+        .specialty
+        .clone()
+        .or_else(|| ctx.store.config_string("coord.specialty"));
+    let r = handoff::inbox(ctx, specialty.as_deref(), true)?;
+    if out.json {
+        out.json(&r);
+        return Ok(Exit::Ok);
+    }
+    if r.handoffs.is_empty() && r.reviews.is_empty() && r.notices.is_empty() && r.granted_from_queue.is_empty() {
+        out.line(format!("inbox of {} is empty", r.agent));
+    }
+    for h in &r.handoffs {
+        out.line(format!("handoff  {}", line(h)));
+    }
+    for t in &r.reviews {
+        out.line(format!(
+            "review   {}  p{}  {}  by {}",
+            t.id,
+            t.priority,
+            t.title,
+            t.worker.as_ref().map(|w| w.to_string()).unwrap_or_default()
+        ));
+    }
+    for n in &r.notices {
+        out.line(format!("notice   {n}"));
+    }
+    for c in &r.granted_from_queue {
+        out.line(format!("granted  {} {} (from the queue)", c.id, c.scope));
+    }
+    Ok(Exit::Ok)
+}
+
+/// List agents seen on the board, with their claims and tasks
+#[derive(clap::Args, Debug)]
+pub struct AgentsArgs {}
+
+pub fn agents(ctx: &Context, _a: &AgentsArgs, out: &mut Out) -> Result<Exit, Error> {
+    let list = handoff::agents(ctx, true)?;
+    if out.json {
+        out.json(&serde_json::json!({ "agents": list }));
+        return Ok(Exit::Ok);
+    }
+    for a in &list {
+        out.line(format!(
+            "{:<24} last seen {}  {} claim(s)  tasks {}",
+            a.agent,
+            a.last_seen,
+            a.claims,
+            a.tasks.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(",")
+        ));
+    }
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,260 @@
+//! `git coord task …`: the board.
+
+use super::render::Out;
+use super::span;
+use crate::model::TaskStatus;
+use crate::ops::task::{self, AddRequest, TaskView, TaskWriteReport};
+use crate::ops::{Context, Error, Exit};
+
+/// The task board: add, rank and claim tasks with leases, review, approve
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(subcommand)]
+    cmd: Cmd,
+    /// Refuse the write if the board is no longer at this revision (state-revision-conflict)
+    #[arg(long, global = true, value_name = "REV")]
+    expected_revision: Option<String>,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Cmd {
+    /// Add a task
+    Add {
+        title: String,
+        #[arg(long)]
+        body: Option<String>,
+        /// 1 = most urgent … 9
+        #[arg(long, default_value_t = 5)]
+        priority: u8,
+        /// Tasks that must be approved first
+        #[arg(long = "depends-on", value_name = "TASK")]
+        depends_on: Vec<String>,
+        #[arg(long)]
+        specialty: Option<String>,
+        /// Scopes the task will touch (claimed when the task is claimed)
+        #[arg(long = "scope", value_name = "SCOPE")]
+        scopes: Vec<String>,
+    },
+    /// List tasks
+    List {
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        specialty: Option<String>,
+        #[arg(long)]
+        no_fetch: bool,
+    },
+    /// Show one task with its history
+    Show { id: String },
+    /// The task claim-next would take (writes nothing)
+    Next {
+        #[arg(long)]
+        specialty: Option<String>,
+        #[arg(long)]
+        no_fetch: bool,
+    },
+    /// Claim a task and its scopes; prints the lease token
+    Claim {
+        id: String,
+        #[arg(long, value_name = "DUR")]
+        ttl: Option<String>,
+    },
+    /// Claim the best-ranked task atomically
+    ClaimNext {
+        #[arg(long)]
+        specialty: Option<String>,
+        #[arg(long, value_name = "DUR")]
+        ttl: Option<String>,
+    },
+    /// Extend a task's lease (and its claims)
+    Renew {
+        id: String,
+        #[arg(long)]
+        token: String,
+        #[arg(long, value_name = "DUR")]
+        ttl: Option<String>,
+    },
+    /// Finish work: to review (needs a handoff), or approved with --no-review if policy allows
+    Done {
+        id: String,
+        #[arg(long)]
+        token: String,
+        #[arg(long)]
+        no_review: bool,
+    },
+    /// Take the next task waiting for review (never your own)
+    ReviewNext {
+        #[arg(long)]
+        specialty: Option<String>,
+    },
+    /// Take one task in review
+    Review { id: String },
+    /// Approve a reviewed task (releases its claims)
+    Approve { id: String },
+    /// Send a task back to its worker
+    Reject {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Cancel a task (releases its claims)
+    Cancel {
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+fn status_word(s: TaskStatus) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn line(v: &TaskView) -> String {
+    let t = &v.task;
+    let blocked = if v.blocked_by.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "  blocked by {}",
+            v.blocked_by.iter().map(|b| b.to_string()).collect::<Vec<_>>().join(",")
+        )
+    };
+    let who = t.worker.as_ref().map(|w| format!("  worker {w}")).unwrap_or_default();
+    format!(
+        "{}  p{}  {:<9} {}{who}{blocked}",
+        t.id,
+        t.priority,
+        status_word(t.status),
+        t.title
+    )
+}
+
+fn written(out: &mut Out, r: &TaskWriteReport) -> Exit {
+    if out.json {
+        out.json(r);
+        return Exit::Ok;
+    }
+    out.line(line(&r.task));
+    if let Some(l) = &r.lease {
+        out.line(format!(
+            "  lease token {} until {}{}",
+            l.token,
+            l.expires_at,
+            if r.takeover {
+                " (taken over: the previous lease had expired)"
+            } else {
+                ""
+            }
+        ));
+    }
+    for c in &r.claims {
+        out.line(format!("  claimed {} {}", c.id, c.scope));
+    }
+    if let Some(rev) = &r.revision {
+        out.line(format!("  revision {rev}"));
+    }
+    Exit::Ok
+}
+
+pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
+    let exp = &a.expected_revision;
+    let r = match &a.cmd {
+        Cmd::Add {
+            title,
+            body,
+            priority,
+            depends_on,
+            specialty,
+            scopes,
+        } => {
+            let req = AddRequest {
+                title: title.clone(),
+                body: body.clone(),
+                priority: *priority,
+                depends_on: depends_on.clone(),
+                specialty: specialty.clone(),
+                scopes: scopes.clone(),
+            };
+            task::add(ctx, &req, exp)?
+        }
+        Cmd::List {
+            status,
+            specialty,
+            no_fetch,
+        } => {
+            let status = status
+                .as_deref()
+                .map(|s| {
+                    serde_json::from_value::<TaskStatus>(serde_json::Value::String(s.to_owned())).map_err(|_| {
+                        Error::usage(
+                            format!("invalid --status '{s}': open, claimed, review, approved or cancelled"),
+                            None,
+                        )
+                    })
+                })
+                .transpose()?;
+            let r = task::list(ctx, status, specialty.as_deref(), !no_fetch)?;
+            if out.json {
+                out.json(&r);
+            } else {
+                out.line(format!("board {}", r.revision.as_deref().unwrap_or("none")));
+                for v in &r.tasks {
+                    out.line(line(v));
+                }
+            }
+            return Ok(Exit::Ok);
+        }
+        Cmd::Show { id } => {
+            let r = task::show(ctx, id, true)?;
+            if out.json {
+                out.json(&r);
+            } else {
+                let v = &r.tasks[0];
+                out.line(line(v));
+                if !v.task.scopes.is_empty() {
+                    out.line(format!("  scopes: {}", task::scope_list(&v.task.scopes)));
+                }
+                for e in &v.task.history {
+                    out.line(format!(
+                        "  {}  {} {}{}",
+                        e.at,
+                        e.agent,
+                        e.what,
+                        e.reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()
+                    ));
+                }
+                out.line(format!("  revision {}", r.revision.as_deref().unwrap_or("none")));
+            }
+            return Ok(Exit::Ok);
+        }
+        Cmd::Next { specialty, no_fetch } => {
+            let r = task::next(ctx, specialty.as_deref(), !no_fetch)?;
+            if out.json {
+                out.json(&r);
+            } else {
+                match &r.task {
+                    Some(v) => out.line(format!("next: {}", line(v))),
+                    None => out.line("no task to take"),
+                }
+                for s in &r.skipped {
+                    out.line(format!("  skipped {}: {}", s.task, s.reason));
+                }
+                out.line(format!("  revision {}", r.revision.as_deref().unwrap_or("none")));
+            }
+            return Ok(Exit::Ok);
+        }
+        Cmd::Claim { id, ttl } => task::claim(ctx, Some(id), None, span("--ttl", ttl)?, exp)?,
+        Cmd::ClaimNext { specialty, ttl } => task::claim(ctx, None, specialty.as_deref(), span("--ttl", ttl)?, exp)?,
+        Cmd::Renew { id, token, ttl } => task::renew(ctx, id, token, span("--ttl", ttl)?, exp)?,
+        Cmd::Done { id, token, no_review } => task::done(ctx, id, token, *no_review, exp)?,
+        Cmd::ReviewNext { specialty } => task::review_claim(ctx, None, specialty.as_deref(), exp)?,
+        Cmd::Review { id } => task::review_claim(ctx, Some(id), None, exp)?,
+        Cmd::Approve { id } => task::decide(ctx, id, "approve", None, exp)?,
+        Cmd::Reject { id, reason } => task::decide(ctx, id, "reject", Some(reason.clone()), exp)?,
+        Cmd::Cancel { id, reason } => task::decide(ctx, id, "cancel", reason.clone(), exp)?,
+    };
+    Ok(written(out, &r))
+}
