@@ -64,6 +64,24 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
             );
         }
     }
+    let t = &r.tasks;
+    if t.open + t.claimed + t.review > 0 || r.handoffs > 0 {
+        out.line(format!(
+            "tasks: {} open, {} claimed, {} in review{} · handoffs waiting: {}",
+            t.open,
+            t.claimed,
+            t.review,
+            if t.mine.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (yours: {})",
+                    t.mine.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+                )
+            },
+            r.handoffs
+        ));
+    }
     if !r.pending.is_empty() {
         out.line(format!("pending ({}) — run `git coord sync`", r.pending.len()));
         for p in &r.pending {

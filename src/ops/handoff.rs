@@ -489,15 +489,3 @@ pub fn agents(ctx: &Context, fetch: bool) -> Result<Vec<AgentView>, Error> {
     out.sort_by(|a, b| b.last_seen.cmp(&a.last_seen).then(a.agent.cmp(&b.agent)));
     Ok(out)
 }
-
-/// For `status`: counts of the board's tasks and handoffs.
-pub fn board_counts(state: &ClaimsState) -> (usize, usize) {
-    (
-        state.tasks.values().filter(|t| !t.status.is_final()).count(),
-        state
-            .handoffs
-            .values()
-            .filter(|h| h.status != HandoffStatus::Acked)
-            .count(),
-    )
-}

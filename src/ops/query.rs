@@ -107,6 +107,19 @@ pub struct StatusReport {
     pub fetch_error: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notices: Vec<String>,
+    /// Tasks not yet final, by status.
+    pub tasks: TaskCounts,
+    /// Handoffs not yet acknowledged.
+    pub handoffs: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TaskCounts {
+    pub open: usize,
+    pub claimed: usize,
+    pub review: usize,
+    /// Tasks this agent works on.
+    pub mine: Vec<crate::model::TaskId>,
 }
 
 pub fn status(ctx: &Context, fetch: bool) -> Result<StatusReport, Error> {
@@ -128,6 +141,30 @@ pub fn status(ctx: &Context, fetch: bool) -> Result<StatusReport, Error> {
             .map(|p| PendingView::of(&p.op, p.recorded_at))
             .collect(),
         notices: super::notices::take(ctx, &v.state),
+        tasks: task_counts(ctx, &v.state),
+        handoffs: v
+            .state
+            .handoffs
+            .values()
+            .filter(|h| h.status != crate::model::HandoffStatus::Acked)
+            .count(),
         fetch_error: v.fetch_error,
     })
+}
+
+fn task_counts(ctx: &Context, state: &crate::model::ClaimsState) -> TaskCounts {
+    use crate::model::TaskStatus;
+    let mut c = TaskCounts::default();
+    for t in state.tasks.values() {
+        match t.status {
+            TaskStatus::Open => c.open += 1,
+            TaskStatus::Claimed => c.claimed += 1,
+            TaskStatus::Review => c.review += 1,
+            _ => {}
+        }
+        if t.worker.as_ref() == Some(&ctx.agent) && !t.status.is_final() {
+            c.mine.push(t.id.clone());
+        }
+    }
+    c
 }
