@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod engine;
+pub mod mcp;
 pub mod model;
 pub mod ops;
 pub mod store;

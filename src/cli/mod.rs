@@ -9,7 +9,7 @@ mod hook;
 mod init;
 mod log;
 mod release;
-mod render;
+pub mod render;
 mod renew;
 mod status;
 mod symbols;
@@ -68,6 +68,8 @@ enum Command {
     Handoff(handoff::Args),
     Inbox(handoff::InboxArgs),
     Agents(handoff::AgentsArgs),
+    /// Serve the git-coord tools to coding agents over MCP (stdio)
+    Mcp,
     #[command(hide = true)]
     Hook(hook::Args),
 }
@@ -94,6 +96,9 @@ pub fn main() -> i32 {
 }
 
 fn run(cli: &Cli, settings: Settings, out: &mut Out) -> Result<Exit, Error> {
+    if let Command::Mcp = cli.command {
+        return crate::mcp::serve(cli.dir.clone(), cli.agent.clone(), cli.remote.clone(), cli.offline);
+    }
     let ctx = Context::open(settings)?;
     match &cli.command {
         Command::Init(a) => init::run(&ctx, a, out),
@@ -112,12 +117,23 @@ fn run(cli: &Cli, settings: Settings, out: &mut Out) -> Result<Exit, Error> {
         Command::Handoff(a) => handoff::run(&ctx, a, out),
         Command::Inbox(a) => handoff::inbox(&ctx, a, out),
         Command::Agents(a) => handoff::agents(&ctx, a, out),
+        Command::Mcp => unreachable!("handled before the context is opened"),
         Command::Hook(a) => hook::run(&ctx, a, out),
     }
 }
 
 /// Everything read from the environment, in one place: the clock, identity, fault injection.
 fn settings(cli: &Cli) -> Result<Settings, Error> {
+    env_settings(cli.dir.clone(), cli.agent.clone(), cli.remote.clone(), cli.offline)
+}
+
+/// Settings from the environment and the given global options (also used per MCP call).
+pub fn env_settings(
+    dir: Option<PathBuf>,
+    agent: Option<String>,
+    remote: Option<String>,
+    offline: bool,
+) -> Result<Settings, Error> {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let now = match env("GIT_COORD_NOW") {
         Some(t) => Timestamp::parse_rfc3339(&t).map_err(|_| {
@@ -150,17 +166,17 @@ fn settings(cli: &Cli) -> Result<Settings, Error> {
         .map(|h| h.trim().to_owned())
         .filter(|h| !h.is_empty())
         .or_else(|| env("HOSTNAME"));
-    let cwd = match &cli.dir {
+    let cwd = match &dir {
         Some(d) => d.clone(),
         None => std::env::current_dir()
             .map_err(|e| Error::usage(format!("cannot read the current directory: {e}"), None))?,
     };
     Ok(Settings {
         cwd,
-        agent_flag: cli.agent.clone(),
+        agent_flag: agent,
         agent_env: env("GIT_COORD_AGENT"),
-        remote_flag: cli.remote.clone(),
-        offline: cli.offline,
+        remote_flag: remote,
+        offline,
         now,
         seed,
         user_env: env("USER").or_else(|| env("USERNAME")),

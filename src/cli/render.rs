@@ -58,9 +58,8 @@ fn quiet_on_broken_pipe(e: std::io::Error) {
     }
 }
 
-/// `error: …`, then `caused by: …` lines, then `hint: …`; in JSON mode also one object on
-/// stdout with the same content.
-pub fn error(out: &mut Out, e: &Error) {
+/// An error as its parts: message, causes (outermost first), hint.
+pub fn error_parts(e: &Error) -> (String, Vec<String>, Option<String>) {
     let mut causes = Vec::new();
     if let Some(d) = e.detail() {
         causes.push(d.to_owned());
@@ -73,38 +72,30 @@ pub fn error(out: &mut Out, e: &Error) {
         }
         src = s.source();
     }
-    let hint = e.hint();
-    let mut text = format!("error: {e}\n");
+    (e.to_string(), causes, e.hint())
+}
+
+/// `error: …`, then `caused by: …` lines, then `hint: …`.
+pub fn error_text(e: &Error) -> String {
+    let (message, causes, hint) = error_parts(e);
+    let mut text = format!("error: {message}\n");
     for c in &causes {
         text.push_str(&format!("caused by: {c}\n"));
     }
     if let Some(h) = &hint {
         text.push_str(&format!("hint: {h}\n"));
     }
-    let _ = std::io::stderr().write_all(text.as_bytes());
+    text
+}
+
+/// The error on stderr; in JSON mode also one object on stdout with the same content.
+pub fn error(out: &mut Out, e: &Error) {
+    let _ = std::io::stderr().write_all(error_text(e).as_bytes());
     if out.json {
-        #[derive(Serialize)]
-        struct JsonError<'a> {
-            error: Body<'a>,
-        }
-        #[derive(Serialize)]
-        struct Body<'a> {
-            #[serde(skip_serializing_if = "Option::is_none")]
-            code: Option<&'static str>,
-            message: String,
-            causes: &'a [String],
-            hint: Option<String>,
-            exit: i32,
-        }
-        out.json(&JsonError {
-            error: Body {
-                code: e.code(),
-                message: e.to_string(),
-                causes: &causes,
-                hint,
-                exit: e.exit() as i32,
-            },
-        });
+        let (message, causes, hint) = error_parts(e);
+        out.json(&serde_json::json!({
+            "error": { "code": e.code(), "message": message, "causes": causes, "hint": hint, "exit": e.exit() as i32 }
+        }));
     }
 }
 

@@ -8,5 +8,6 @@ mod concurrency;
 mod enforce;
 mod errors;
 mod globs_baseline;
+mod mcp;
 mod remote;
 mod symbols;
