@@ -15,6 +15,12 @@ pub struct Args {
     which: Which,
 }
 
+impl Args {
+    pub fn is_pre_edit(&self) -> bool {
+        matches!(self.which, Which::PreEdit)
+    }
+}
+
 #[derive(clap::Subcommand, Debug)]
 enum Which {
     /// Judge a push (git's pre-push stdin) against other agents' claims
@@ -28,6 +34,55 @@ enum Which {
     },
     /// Judge a push on the server (git's pre-receive stdin); --no-verify cannot skip it
     PreReceive,
+    /// Judge an editor's pending edit (Claude Code PreToolUse JSON on stdin); exit 2 blocks
+    PreEdit,
+}
+
+/// The editor hook must never block by accident: any failure lets the edit through, with a
+/// visible warning.
+pub fn pre_edit_fail_open(settings: crate::ops::Settings, out: &mut Out) -> Exit {
+    let input = match stdin() {
+        Ok(i) => i,
+        Err(e) => {
+            warn(&format!("git-coord pre-edit: {e}; edit allowed without a claim check"));
+            return Exit::Ok;
+        }
+    };
+    let payload: serde_json::Value = serde_json::from_str(&input).unwrap_or(serde_json::Value::Null);
+    let mut settings = settings;
+    if let Some(cwd) = payload["cwd"].as_str() {
+        settings.cwd = cwd.into();
+    }
+    let decided = Context::open(settings).and_then(|ctx| crate::ops::hook::pre_edit(&ctx, &payload));
+    match decided {
+        Ok(r) => {
+            if out.json {
+                out.json(&r);
+            }
+            if let Some(c) = &r.claimed {
+                warn(&format!(
+                    "git-coord: claimed {} for this edit ({c})",
+                    r.file.as_deref().unwrap_or("")
+                ));
+            }
+            if r.allowed {
+                Exit::Ok
+            } else {
+                warn(&format!(
+                    "git-coord: {}",
+                    r.reason.as_deref().unwrap_or("held by another agent")
+                ));
+                Exit::Usage // 2: the blocking exit code of editor hooks
+            }
+        }
+        Err(e) => {
+            warn(&format!(
+                "git-coord pre-edit: not checked ({}); the edit is allowed. Run `git coord doctor` to set this repository up.",
+                super::render::error_text(&e).trim().replace('\n', "; ")
+            ));
+            Exit::Ok
+        }
+    }
 }
 
 fn stdin() -> Result<String, Error> {
@@ -60,6 +115,7 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
     let report = match &a.which {
         Which::PrePush { push_remote, .. } => pre_push(ctx, push_remote, &input)?,
         Which::PreReceive => pre_receive(ctx, &input, push_option_agent()?.as_ref())?,
+        Which::PreEdit => unreachable!("pre-edit fails open and is handled before the context opens"),
     };
     if out.json {
         out.json(&report);

@@ -13,14 +13,30 @@ pub struct Args {
     /// Remove the git-coord block from the hooks (and nothing else), then stop
     #[arg(long, conflicts_with = "no_hooks")]
     uninstall_hooks: bool,
+    /// Wire coding agents: MCP registrations (Claude Code, Codex CLI, Cursor, Gemini CLI), the
+    /// Claude Code pre-edit hook, and a protocol block in AGENTS.md and CLAUDE.md
+    #[arg(long)]
+    agents: bool,
+    /// With --agents: take exactly that wiring back out
+    #[arg(long, requires = "agents")]
+    uninstall: bool,
 }
 
 pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
+    if a.agents && a.uninstall {
+        let r = crate::ops::agents_setup::agents(ctx, false)?;
+        return Ok(render_steps(out, &r));
+    }
     if a.uninstall_hooks {
         let r = crate::ops::setup::uninstall_hooks(ctx)?;
         return Ok(render_steps(out, &r));
     }
-    let r = init(ctx, !a.no_hooks)?;
+    let mut r = init(ctx, !a.no_hooks)?;
+    if a.agents {
+        let more = crate::ops::agents_setup::agents(ctx, true)?;
+        r.ok &= more.ok;
+        r.steps.extend(more.steps);
+    }
     Ok(render_steps(out, &r))
 }
 

@@ -85,6 +85,17 @@ pub fn main() -> i32 {
         }
     };
     let mut out = Out::new(cli.json);
+    if let Command::Hook(h) = &cli.command {
+        if h.is_pre_edit() {
+            return match settings(&cli) {
+                Ok(s) => hook::pre_edit_fail_open(s, &mut out) as i32,
+                Err(e) => {
+                    warn(&format!("git-coord pre-edit: not checked ({e}); the edit is allowed"));
+                    0
+                }
+            };
+        }
+    }
     let result = settings(&cli).and_then(|s| run(&cli, s, &mut out));
     match result {
         Ok(exit) => exit as i32,

@@ -32,6 +32,8 @@ pub struct Policy {
     pub network_timeout: Span,
     /// `task done --no-review` is allowed.
     pub allow_no_review: bool,
+    /// The pre-edit hook claims a free file for the agent instead of only checking.
+    pub auto_claim: bool,
 }
 
 /// Why `.coord.toml` could not be used.
@@ -60,6 +62,14 @@ struct RawPolicy {
     network: RawNetwork,
     #[serde(default)]
     tasks: RawTasks,
+    #[serde(default)]
+    agents: RawAgents,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawAgents {
+    auto_claim: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -110,6 +120,7 @@ impl Default for Policy {
             hook_branches: Vec::new(),
             network_timeout: Span(30),
             allow_no_review: false,
+            auto_claim: false,
         }
     }
 }
@@ -147,6 +158,10 @@ pub const DEFAULT_POLICY_FILE: &str = r#"# git-coord policy. Every key is option
 [tasks]
 # Allow `git coord task done --no-review` (straight to approved).
 # allow_no_review = false
+
+[agents]
+# The editor pre-edit hook claims a free file for the agent instead of only checking.
+# auto_claim = false
 "#;
 
 /// Below this many tracked files the fraction limit is not applied: in a tiny repository
@@ -214,6 +229,9 @@ impl Policy {
         }
         if let Some(m) = raw.hook.mode {
             p.hook_mode = m;
+        }
+        if let Some(a) = raw.agents.auto_claim {
+            p.auto_claim = a;
         }
         if let Some(a) = raw.tasks.allow_no_review {
             p.allow_no_review = a;

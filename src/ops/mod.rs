@@ -2,6 +2,7 @@
 //!
 //! Each returns a report struct; none prints or exits.
 
+pub mod agents_setup;
 pub mod claim;
 pub mod context;
 pub mod enforce;

@@ -32,7 +32,7 @@ pub struct Step {
 }
 
 impl Step {
-    fn new(name: &'static str, status: Status, detail: impl Into<String>) -> Step {
+    pub fn new(name: &'static str, status: Status, detail: impl Into<String>) -> Step {
         Step {
             name,
             status,
@@ -55,6 +55,10 @@ pub struct SetupReport {
 }
 
 impl SetupReport {
+    pub fn for_steps(ctx: &Context, steps: Vec<Step>) -> SetupReport {
+        Self::new(ctx, steps)
+    }
+
     fn new(ctx: &Context, steps: Vec<Step>) -> SetupReport {
         let ok = steps.iter().all(|s| s.status != Status::Fail);
         SetupReport {

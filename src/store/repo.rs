@@ -754,6 +754,15 @@ impl Store {
         Ok(())
     }
 
+    /// Write a blob (for judging an edit that is not committed yet).
+    pub fn write_blob(&self, bytes: &[u8]) -> Result<ObjectId, StoreError> {
+        Ok(self
+            .repo
+            .write_blob(bytes)
+            .map_err(|e| StoreError::write("blob", e))?
+            .detach())
+    }
+
     /// A blob's bytes.
     pub fn blob_bytes(&self, id: ObjectId) -> Result<Vec<u8>, StoreError> {
         self.blob(&id.to_string(), id)

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod agents;
 mod board;
 mod claims;
 mod concurrency;

@@ -1,0 +1,249 @@
+//! `init --agents`: wire coding agents to git-coord in the work tree, and take exactly
+//! that back out with `--uninstall`. Nothing here holds a secret (there are none).
+//!
+//! - `.mcp.json` (Claude Code), `.cursor/mcp.json` (Cursor), `.gemini/settings.json`
+//!   (Gemini CLI): an `mcpServers."git-coord"` entry, merged into what is there;
+//! - `.codex/config.toml` (Codex CLI): a marker-delimited `[mcp_servers.git-coord]` table;
+//! - `.claude/settings.json`: a PreToolUse hook for Edit/Write/MultiEdit running
+//!   `git-coord hook pre-edit`;
+//! - `AGENTS.md`, `CLAUDE.md`: a marker-delimited protocol block.
+
+use std::path::Path;
+
+use serde_json::{json, Map, Value};
+
+use super::context::Context;
+use super::error::Error;
+use super::setup::{SetupReport, Status, Step};
+
+const MD_BEGIN: &str = "<!-- >>> git-coord >>> -->";
+const MD_END: &str = "<!-- <<< git-coord <<< -->";
+const TOML_BEGIN: &str = "# >>> git-coord >>>";
+const TOML_END: &str = "# <<< git-coord <<<";
+const HOOK_COMMAND: &str = "git-coord hook pre-edit";
+
+const PROTOCOL: &str = "## Coordinating with other agents (git-coord)\n\n\
+This repository is shared with other agents through git-coord (`git coord`, or its MCP tools).\n\n\
+1. **Claim before editing.** Claim the files or symbols you will change: `git coord claim src/x.ts::Class::method --note \"what\"`\n   (MCP: `claim`). If the answer is a conflict, do not edit them: pick other work or `--wait`.\n\
+2. **Check before pushing.** `git coord check <scopes>`; the pre-push hook refuses changes to what others hold.\n\
+3. **Release when done** (`git coord release --all`), and **write a handoff when you stop**:\n   `git coord handoff write --summary \"…\" [--task ID]` (MCP: `handoff_write`).\n\
+4. Start by reading your inbox: `git coord inbox` (MCP: `inbox`).\n";
+
+fn server_entry() -> Value {
+    json!({"command": "git-coord", "args": ["mcp"]})
+}
+
+fn read_json(path: &Path) -> Result<Option<Map<String, Value>>, Error> {
+    match std::fs::read_to_string(path) {
+        Ok(t) if t.trim().is_empty() => Ok(Some(Map::new())),
+        Ok(t) => match serde_json::from_str::<Value>(&t) {
+            Ok(Value::Object(m)) => Ok(Some(m)),
+            _ => Err(Error::usage(
+                format!(
+                    "{} is not a JSON object; fix or move it, then run init --agents again",
+                    path.display()
+                ),
+                None,
+            )),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::usage(format!("cannot read {}: {e}", path.display()), None)),
+    }
+}
+
+fn write_text(path: &Path, text: &str) -> Result<(), Error> {
+    if let Some(p) = path.parent() {
+        std::fs::create_dir_all(p).map_err(|e| Error::usage(format!("cannot create {}: {e}", p.display()), None))?;
+    }
+    std::fs::write(path, text).map_err(|e| Error::usage(format!("cannot write {}: {e}", path.display()), None))
+}
+
+fn write_json(path: &Path, m: Map<String, Value>) -> Result<(), Error> {
+    if m.is_empty() {
+        let _ = std::fs::remove_file(path);
+        return Ok(());
+    }
+    let mut text = serde_json::to_string_pretty(&Value::Object(m)).expect("because JSON serialises");
+    text.push('\n');
+    write_text(path, &text)
+}
+
+/// Add or remove `mcpServers."git-coord"`.
+fn mcp_json(path: &Path, install: bool) -> Result<Status, Error> {
+    let existing = read_json(path)?;
+    if !install && existing.is_none() {
+        return Ok(Status::Already);
+    }
+    let mut m = existing.unwrap_or_default();
+    let servers = m.entry("mcpServers").or_insert_with(|| json!({}));
+    let Some(servers) = servers.as_object_mut() else {
+        return Err(Error::usage(
+            format!("mcpServers in {} is not an object", path.display()),
+            None,
+        ));
+    };
+    let status = if install {
+        if servers.get("git-coord") == Some(&server_entry()) {
+            return Ok(Status::Already);
+        }
+        servers.insert("git-coord".into(), server_entry());
+        Status::Done
+    } else {
+        if servers.remove("git-coord").is_none() {
+            return Ok(Status::Already);
+        }
+        Status::Done
+    };
+    if servers.is_empty() {
+        m.remove("mcpServers");
+    }
+    write_json(path, m)?;
+    Ok(status)
+}
+
+/// Add or remove our PreToolUse hook in `.claude/settings.json`.
+fn claude_hook(path: &Path, install: bool) -> Result<Status, Error> {
+    let existing = read_json(path)?;
+    if !install && existing.is_none() {
+        return Ok(Status::Already);
+    }
+    let mut m = existing.unwrap_or_default();
+    let hooks = m.entry("hooks").or_insert_with(|| json!({}));
+    let pre = hooks
+        .as_object_mut()
+        .map(|h| h.entry("PreToolUse").or_insert_with(|| json!([])));
+    let Some(Value::Array(list)) = pre else {
+        return Err(Error::usage(
+            format!("hooks.PreToolUse in {} is not a list", path.display()),
+            None,
+        ));
+    };
+    let ours = |v: &Value| {
+        v["hooks"]
+            .as_array()
+            .is_some_and(|h| h.iter().any(|x| x["command"] == HOOK_COMMAND))
+    };
+    let had = list.iter().any(ours);
+    let status = match (install, had) {
+        (true, true) | (false, false) => Status::Already,
+        (true, false) => {
+            list.push(
+                json!({"matcher": "Edit|Write|MultiEdit", "hooks": [{"type": "command", "command": HOOK_COMMAND}]}),
+            );
+            Status::Done
+        }
+        (false, true) => {
+            list.retain(|v| !ours(v));
+            Status::Done
+        }
+    };
+    if status == Status::Already {
+        return Ok(status);
+    }
+    if list.is_empty() {
+        if let Some(h) = m.get_mut("hooks").and_then(Value::as_object_mut) {
+            h.remove("PreToolUse");
+            if h.is_empty() {
+                m.remove("hooks");
+            }
+        }
+    }
+    write_json(path, m)?;
+    Ok(status)
+}
+
+/// Add or remove a marker-delimited block in a text file.
+fn block(path: &Path, begin: &str, end: &str, body: &str, install: bool) -> Result<Status, Error> {
+    let existing = match std::fs::read_to_string(path) {
+        Ok(t) => Some(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::usage(format!("cannot read {}: {e}", path.display()), None)),
+    };
+    let text = existing.clone().unwrap_or_default();
+    let rest: String = {
+        let mut out = String::new();
+        let mut inside = false;
+        for l in text.lines() {
+            if l.trim() == begin {
+                inside = true;
+                continue;
+            }
+            if l.trim() == end {
+                inside = false;
+                continue;
+            }
+            if !inside {
+                out.push_str(l);
+                out.push('\n');
+            }
+        }
+        out
+    };
+    let ours = format!("{begin}\n{body}{end}\n");
+    if install {
+        let new = if rest.trim().is_empty() {
+            ours
+        } else {
+            format!("{}\n\n{ours}", rest.trim_end())
+        };
+        if existing.as_deref() == Some(new.as_str()) {
+            return Ok(Status::Already);
+        }
+        write_text(path, &new)?;
+        Ok(Status::Done)
+    } else {
+        if existing.is_none() || !text.contains(begin) {
+            return Ok(Status::Already);
+        }
+        if rest.trim().is_empty() {
+            let _ = std::fs::remove_file(path);
+        } else {
+            write_text(path, &format!("{}\n", rest.trim_end()))?;
+        }
+        Ok(Status::Done)
+    }
+}
+
+pub fn agents(ctx: &Context, install: bool) -> Result<SetupReport, Error> {
+    let Some(root) = ctx.store.workdir() else {
+        return Err(Error::usage("init --agents needs a work tree", None));
+    };
+    let mut steps = Vec::new();
+    let word = if install { "registered" } else { "removed" };
+    for (name, rel) in [
+        ("claude-code", ".mcp.json"),
+        ("cursor", ".cursor/mcp.json"),
+        ("gemini", ".gemini/settings.json"),
+    ] {
+        let st = mcp_json(&root.join(rel), install)?;
+        steps.push(Step::new(name, st, format!("{rel}: MCP server git-coord {word}")));
+    }
+    let toml_body = "[mcp_servers.git-coord]\ncommand = \"git-coord\"\nargs = [\"mcp\"]\n";
+    let st = block(
+        &root.join(".codex/config.toml"),
+        TOML_BEGIN,
+        TOML_END,
+        toml_body,
+        install,
+    )?;
+    steps.push(Step::new(
+        "codex",
+        st,
+        format!(".codex/config.toml: MCP server git-coord {word}"),
+    ));
+    let st = claude_hook(&root.join(".claude/settings.json"), install)?;
+    steps.push(Step::new(
+        "pre-edit",
+        st,
+        format!(".claude/settings.json: PreToolUse hook `{HOOK_COMMAND}` {word}"),
+    ));
+    for f in ["AGENTS.md", "CLAUDE.md"] {
+        let st = block(&root.join(f), MD_BEGIN, MD_END, PROTOCOL, install)?;
+        steps.push(Step::new(
+            "protocol",
+            st,
+            format!("{f}: coordination protocol block {word}"),
+        ));
+    }
+    Ok(SetupReport::for_steps(ctx, steps))
+}
