@@ -21,7 +21,9 @@ impl Args {
     }
 }
 
+/// Named after the git hooks they serve.
 #[derive(clap::Subcommand, Debug)]
+#[allow(clippy::enum_variant_names)]
 enum Which {
     /// Judge a push (git's pre-push stdin) against other agents' claims
     PrePush {

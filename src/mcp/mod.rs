@@ -132,6 +132,24 @@ fn span(args: &Value, key: &str) -> Result<Option<Span>, Error> {
         .transpose()
 }
 
+/// At most 10 items, then how many more: an agent pays for every byte.
+fn capped(items: Vec<String>, sep: &str) -> String {
+    let n = items.len();
+    let mut shown: Vec<String> = items.into_iter().take(10).collect();
+    if n > 10 {
+        shown.push(format!("… and {} more (verbose: true lists all)", n - 10));
+    }
+    shown.join(sep)
+}
+
+fn short(text: &str) -> String {
+    if text.chars().count() <= 120 {
+        text.to_owned()
+    } else {
+        format!("{}…", text.chars().take(119).collect::<String>())
+    }
+}
+
 fn full<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("because reports serialise")
 }
@@ -209,11 +227,10 @@ fn call(ctx: &Context, name: &str, args: &Value) -> Result<String, Error> {
                     if r.released.is_empty() {
                         "nothing".into()
                     } else {
-                        r.released
-                            .iter()
-                            .map(|c| format!("{} {}", c.id, c.scope))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        capped(
+                            r.released.iter().map(|c| format!("{} {}", c.id, c.scope)).collect(),
+                            ", ",
+                        )
                     }
                 )
             }
@@ -230,10 +247,7 @@ fn call(ctx: &Context, name: &str, args: &Value) -> Result<String, Error> {
             if verbose {
                 full(&r)
             } else {
-                format!(
-                    "renewed {}",
-                    r.renewed.iter().map(claim_line).collect::<Vec<_>>().join("; ")
-                )
+                format!("renewed {}", capped(r.renewed.iter().map(claim_line).collect(), "; "))
             }
         }
         "check" => {
@@ -300,10 +314,15 @@ fn call(ctx: &Context, name: &str, args: &Value) -> Result<String, Error> {
                     .filter(|c| c.agent == ctx.agent)
                     .map(claim_line)
                     .collect();
+                let mine = if mine.is_empty() {
+                    "none".to_owned()
+                } else {
+                    capped(mine, "; ")
+                };
                 format!(
                     "you: {}\nyour claims: {}\nothers hold {} claim(s); tasks: {} open, {} claimed, {} in review; pending ops: {}",
                     ctx.agent,
-                    if mine.is_empty() { "none".into() } else { mine.join("; ") },
+                    mine,
                     r.claims.iter().filter(|c| c.agent != ctx.agent).count(),
                     r.tasks.open, r.tasks.claimed, r.tasks.review, r.pending.len()
                 )
@@ -455,7 +474,7 @@ fn call(ctx: &Context, name: &str, args: &Value) -> Result<String, Error> {
             } else {
                 r.events
                     .iter()
-                    .map(|e| format!("{} {}", e.time, e.subject))
+                    .map(|e| short(&format!("{} {}", e.time, e.subject)))
                     .collect::<Vec<_>>()
                     .join("\n")
             }
