@@ -161,7 +161,7 @@ fn main() {
                     let mut c = Command::new(&exe);
                     c.current_dir(&dir)
                         .args(["task", "claim-next", "--json"])
-                        .stderr(Stdio::null());
+                        .stderr(Stdio::piped());
                     isolated(&mut c, &home);
                     c.env("GIT_COORD_AGENT", format!("worker{w}"));
                     let out = c.output().unwrap();
@@ -172,7 +172,7 @@ fn main() {
                             retries += v["attempts"].as_u64().unwrap_or(1).saturating_sub(1);
                         }
                         Some(1) => return (got, retries),
-                        other => panic!("claim-next exited {other:?}"),
+                        other => panic!("claim-next exited {other:?}: {}", String::from_utf8_lossy(&out.stderr)),
                     }
                 }
             })

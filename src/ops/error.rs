@@ -86,6 +86,9 @@ impl Error {
             Error::Usage(_, h) | Error::Refused(_, h) | Error::Conflict { hint: h, .. } => h.clone(),
             Error::TooBroad { .. } => Some("claim a narrower glob, or raise claims.max_files / claims.max_fraction in .coord.toml".into()),
             Error::Policy(_) => Some("fix .coord.toml at the repository root; `git coord init` writes a commented example when none exists".into()),
+            Error::Remote { detail, .. } if detail == "too many concurrent writers" => Some(
+                "the board is busy with concurrent writers: run the command again (`git coord sync` confirms anything left pending)".into(),
+            ),
             Error::Remote { pending, .. } if *pending > 0 => Some(format!(
                 "{pending} operation(s) kept as pending; run `git coord sync` when the remote is back, or pass --offline to work locally"
             )),

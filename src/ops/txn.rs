@@ -19,7 +19,7 @@ use crate::model::{ClaimId, ClaimsState, Op, Scope, Timestamp, Waiter};
 use crate::store::{refs, Cas, Fetch, Loaded, Pending, Push};
 
 /// How often a write is tried before giving up with exit 3.
-pub const MAX_ATTEMPTS: u32 = 24;
+pub const MAX_ATTEMPTS: u32 = 64;
 
 /// What a plan decided, given the current state. (Short-lived, one per attempt: the size
 /// difference between variants does not matter.)
@@ -272,7 +272,7 @@ fn pending_outcome<R>(result: R, attempts: u32, err: String) -> Outcome<R> {
 
 /// Sleep a random time that grows with the attempt number (full jitter, capped).
 fn backoff(ctx: &Context, attempt: u32) {
-    let cap_ms = (5u64 << attempt.min(7)).min(400);
+    let cap_ms = (5u64 << attempt.min(8)).min(800);
     let ms = ctx.random() % cap_ms.max(1);
     std::thread::sleep(Duration::from_millis(ms));
 }
