@@ -7,6 +7,7 @@ pub mod ids;
 pub mod policy;
 pub mod scope;
 pub mod task;
+pub mod text;
 pub mod time;
 
 pub use claim::{Applied, Claim, ClaimsState, Mode, Narrow, Narrowing, Op, Refresh, Urgency, Waiter};

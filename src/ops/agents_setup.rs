@@ -160,25 +160,7 @@ fn block(path: &Path, begin: &str, end: &str, body: &str, install: bool) -> Resu
         Err(e) => return Err(Error::usage(format!("cannot read {}: {e}", path.display()), None)),
     };
     let text = existing.clone().unwrap_or_default();
-    let rest: String = {
-        let mut out = String::new();
-        let mut inside = false;
-        for l in text.lines() {
-            if l.trim() == begin {
-                inside = true;
-                continue;
-            }
-            if l.trim() == end {
-                inside = false;
-                continue;
-            }
-            if !inside {
-                out.push_str(l);
-                out.push('\n');
-            }
-        }
-        out
-    };
+    let (rest, _) = crate::model::text::remove_block(&text, begin, end);
     let ours = format!("{begin}\n{body}{end}\n");
     if install {
         let new = if rest.trim().is_empty() {

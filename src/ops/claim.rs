@@ -211,20 +211,7 @@ fn plan(
                 shown.push(shown_claim);
             }
             None => {
-                let c = Claim {
-                    id: id.clone(),
-                    agent: ctx.agent.clone(),
-                    scope: scope.clone(),
-                    mode,
-                    created_at: now,
-                    expires_at: now.plus(ttl),
-                    note: req.note.clone(),
-                    task: req.task.clone(),
-                    branch: branch.clone(),
-                    urgency: req.urgency,
-                    narrowable: req.narrowable,
-                    narrowed: Vec::new(),
-                };
+                let c = new_claim(ctx, req, id, scope, mode, now, ttl, &branch);
                 shown.push(c.clone());
                 new.push(c);
             }
@@ -290,20 +277,7 @@ fn wait(
     let claims: Vec<Claim> = all_scopes
         .iter()
         .zip(&ids)
-        .map(|(s, id)| Claim {
-            id: id.clone(),
-            agent: ctx.agent.clone(),
-            scope: s.clone(),
-            mode,
-            created_at: start_now,
-            expires_at: start_now.plus(ttl),
-            note: req.note.clone(),
-            task: req.task.clone(),
-            branch: branch.clone(),
-            urgency: req.urgency,
-            narrowable: req.narrowable,
-            narrowed: Vec::new(),
-        })
+        .map(|(s, id)| new_claim(ctx, req, id, s, mode, start_now, ttl, &branch))
         .collect();
     let waiter = Waiter {
         claims: claims.clone(),
@@ -402,6 +376,34 @@ fn wait(
         let jitter = Duration::from_millis(ctx.random() % 100);
         std::thread::sleep(nap + jitter);
         nap = (nap * 3 / 2).min(Duration::from_secs(2));
+    }
+}
+
+/// A claim of `scope` by this agent from `now` for `ttl`, as the request describes it.
+#[allow(clippy::too_many_arguments)]
+fn new_claim(
+    ctx: &Context,
+    req: &ClaimRequest,
+    id: &ClaimId,
+    scope: &Scope,
+    mode: Mode,
+    now: crate::model::Timestamp,
+    ttl: Span,
+    branch: &Option<String>,
+) -> Claim {
+    Claim {
+        id: id.clone(),
+        agent: ctx.agent.clone(),
+        scope: scope.clone(),
+        mode,
+        created_at: now,
+        expires_at: now.plus(ttl),
+        note: req.note.clone(),
+        task: req.task.clone(),
+        branch: branch.clone(),
+        urgency: req.urgency,
+        narrowable: req.narrowable,
+        narrowed: Vec::new(),
     }
 }
 

@@ -397,12 +397,7 @@ pub fn claim(
         };
         let now = ctx.now();
         let mut task = t.clone();
-        let release: Vec<ClaimId> = task
-            .claims
-            .iter()
-            .filter(|c| state.claims.contains_key(*c))
-            .cloned()
-            .collect();
+        let release: Vec<ClaimId> = live_claims(&task, state);
         let grant: Vec<Claim> = task
             .scopes
             .iter()
@@ -443,6 +438,15 @@ pub fn claim(
         task.history.push(event(ctx, &what, None));
         Ok((task, grant, release, Some(lease), takeover))
     })
+}
+
+/// The task's claims that are still on the board (to release with it).
+fn live_claims(t: &Task, state: &ClaimsState) -> Vec<ClaimId> {
+    t.claims
+        .iter()
+        .filter(|c| state.claims.contains_key(*c))
+        .cloned()
+        .collect()
 }
 
 fn token_ok(t: &Task, token: &str) -> Result<(), Error> {
@@ -520,12 +524,7 @@ pub fn done(
         let mut release = Vec::new();
         if no_review {
             t.status = TaskStatus::Approved;
-            release = t
-                .claims
-                .iter()
-                .filter(|c| state.claims.contains_key(*c))
-                .cloned()
-                .collect();
+            release = live_claims(&t, state);
             t.history.push(event(ctx, "finishes (no review)", None));
         } else {
             let handoff = state
@@ -618,12 +617,7 @@ pub fn decide(
                 t.reviewer = Some(ctx.agent.clone());
                 if action == "approve" {
                     t.status = TaskStatus::Approved;
-                    release = t
-                        .claims
-                        .iter()
-                        .filter(|c| state.claims.contains_key(*c))
-                        .cloned()
-                        .collect();
+                    release = live_claims(&t, state);
                     t.history.push(event(ctx, "approves", None));
                 } else {
                     t.status = TaskStatus::Claimed;
@@ -637,12 +631,7 @@ pub fn decide(
                 }
                 t.status = TaskStatus::Cancelled;
                 t.lease = None;
-                release = t
-                    .claims
-                    .iter()
-                    .filter(|c| state.claims.contains_key(*c))
-                    .cloned()
-                    .collect();
+                release = live_claims(&t, state);
                 t.history.push(event(ctx, "cancels", reason.clone()));
             }
         }

@@ -63,23 +63,7 @@ pub fn hooks_dir(store: &Store) -> PathBuf {
 }
 
 fn remove_block(text: &str) -> String {
-    let mut out = String::new();
-    let mut inside = false;
-    for line in text.lines() {
-        if line.trim() == BEGIN {
-            inside = true;
-            continue;
-        }
-        if line.trim() == END {
-            inside = false;
-            continue;
-        }
-        if !inside {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
+    crate::model::text::remove_block(text, BEGIN, END).0
 }
 
 /// Install (or refresh) our block in `dir/hook`.

@@ -827,20 +827,21 @@ fn quarantine_view(repo: &mut gix::Repository) -> Result<Option<tempfile::TempDi
     Ok(Some(tmp))
 }
 
-fn group_tasks(st: &ClaimsState) -> BTreeMap<String, Vec<&Task>> {
-    let mut m: BTreeMap<String, Vec<&Task>> = BTreeMap::new();
-    for t in st.tasks.values() {
-        m.entry(t.id.bucket().to_owned()).or_default().push(t);
+/// Group items by their id's bucket.
+fn group<'a, T: 'a>(items: impl Iterator<Item = &'a T>, bucket: impl Fn(&T) -> &str) -> BTreeMap<String, Vec<&'a T>> {
+    let mut m: BTreeMap<String, Vec<&T>> = BTreeMap::new();
+    for t in items {
+        m.entry(bucket(t).to_owned()).or_default().push(t);
     }
     m
 }
 
+fn group_tasks(st: &ClaimsState) -> BTreeMap<String, Vec<&Task>> {
+    group(st.tasks.values(), |t| t.id.bucket())
+}
+
 fn group_handoffs(st: &ClaimsState) -> BTreeMap<String, Vec<&Handoff>> {
-    let mut m: BTreeMap<String, Vec<&Handoff>> = BTreeMap::new();
-    for h in st.handoffs.values() {
-        m.entry(h.id.bucket().to_owned()).or_default().push(h);
-    }
-    m
+    group(st.handoffs.values(), |h| h.id.bucket())
 }
 
 /// Parse bucket blobs, on two threads when there is enough to parse to pay for one.
