@@ -123,6 +123,7 @@ pub fn board_with(dir: &Path, history: usize, scopes: impl Iterator<Item = Scope
             task: None,
             branch: Some("main".into()),
             urgency: Urgency::Normal,
+            host: None,
             narrowable: false,
             narrowed: Vec::new(),
         };

@@ -5,7 +5,7 @@ use super::warn;
 use crate::ops::query::status;
 use crate::ops::{Context, Error, Exit};
 
-/// Show active claims, the queue and pending operations at a glance
+/// Show active claims, the queue, tasks, handoffs and pending operations at a glance
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Answer from the local copy without fetching first

@@ -208,6 +208,7 @@ mod tests {
             task: None,
             branch: None,
             urgency: Urgency::Normal,
+            host: None,
             narrowable: false,
             narrowed: vec![],
         }

@@ -60,6 +60,9 @@ pub struct Claim {
     pub branch: Option<String>,
     #[serde(default)]
     pub urgency: Urgency,
+    /// The machine the claim was made on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
     /// A whole-file claim others may narrow by claiming symbols inside it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub narrowable: bool,
@@ -413,6 +416,7 @@ mod tests {
             task: None,
             branch: None,
             urgency: Urgency::Normal,
+            host: None,
             narrowable: false,
             narrowed: vec![],
         }

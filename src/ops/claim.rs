@@ -402,6 +402,7 @@ fn new_claim(
         task: req.task.clone(),
         branch: branch.clone(),
         urgency: req.urgency,
+        host: ctx.host.clone(),
         narrowable: req.narrowable,
         narrowed: Vec::new(),
     }

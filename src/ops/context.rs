@@ -42,6 +42,8 @@ pub struct Context {
     pub agent_source: AgentSource,
     pub remote: Option<Remote>,
     pub offline: bool,
+    /// This machine's name (recorded on claims, shown by `agents`).
+    pub host: Option<String>,
     now: std::cell::Cell<Timestamp>,
     pub policy: Policy,
     pub pending: PendingDir,
@@ -79,6 +81,7 @@ impl Context {
             agent_source,
             remote,
             offline: s.offline,
+            host: s.hostname.clone(),
             now: std::cell::Cell::new(s.now),
             policy,
             pending,

@@ -443,6 +443,9 @@ fn was_queued(ctx: &Context, id: &crate::model::ClaimId) -> bool {
 #[derive(Debug, Clone, Serialize)]
 pub struct AgentView {
     pub agent: String,
+    /// The machine of its latest claim, when it holds one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
     pub claims: usize,
     pub tasks: Vec<TaskId>,
     pub last_seen: Timestamp,
@@ -456,6 +459,7 @@ pub fn agents(ctx: &Context, fetch: bool) -> Result<Vec<AgentView>, Error> {
     let mut touch = |a: &AgentId, at: Timestamp| {
         let e = map.entry(a.to_string()).or_insert(AgentView {
             agent: a.to_string(),
+            host: None,
             claims: 0,
             tasks: vec![],
             last_seen: at,
@@ -473,9 +477,15 @@ pub fn agents(ctx: &Context, fetch: bool) -> Result<Vec<AgentView>, Error> {
     for h in v.state.handoffs.values() {
         touch(&h.from, h.created_at);
     }
+    let mut latest: BTreeMap<String, Timestamp> = BTreeMap::new();
     for c in v.state.active(ctx.now(), ctx.skew()) {
         if let Some(a) = map.get_mut(c.agent.as_str()) {
             a.claims += 1;
+            let seen = latest.entry(a.agent.clone()).or_insert(Timestamp(i64::MIN));
+            if c.host.is_some() && c.created_at >= *seen {
+                *seen = c.created_at;
+                a.host = c.host.clone();
+            }
         }
     }
     for t in v.state.tasks.values().filter(|t| t.status == TaskStatus::Claimed) {

@@ -413,6 +413,7 @@ pub fn claim(
                 task: Some(task.id.to_string()),
                 branch: branch.clone(),
                 urgency: Urgency::Normal,
+                host: ctx.host.clone(),
                 narrowable: false,
                 narrowed: Vec::new(),
             })

@@ -58,6 +58,17 @@ fn the_whole_life_of_a_task_across_clones() {
         "{msg}"
     );
     c.as_("carol", &["check", "src/auth/login.ts"]).code(1);
+    let agents = c.as_("carol", &["agents", "--json"]).json();
+    let bob = agents["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["agent"] == "bob")
+        .unwrap()
+        .clone();
+    assert_eq!(bob["claims"], 1);
+    assert_eq!(bob["tasks"][0], schema.as_str());
+    assert!(bob["host"].as_str().is_some_and(|h| !h.is_empty()), "{bob}");
     // Done needs a handoff; the worker cannot review its own work.
     let r = b.as_("bob", &["task", "done", &schema, "--token", &token]);
     r.code(1);
