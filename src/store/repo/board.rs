@@ -1,0 +1,350 @@
+//! The board as a tree: load every bucket of claims, tasks and handoffs; write only the
+//! buckets that changed; add handoff documents.
+
+use std::collections::BTreeMap;
+
+use gix::bstr::ByteSlice;
+use gix::objs::tree::{Entry, EntryKind};
+use gix::ObjectId;
+
+use super::Store;
+use crate::model::{ClaimsState, Handoff, Task, Timestamp};
+use crate::store::codec::{self, CLAIMS_DIR, DOCS_DIR, HANDOFFS_DIR, META, QUEUE, README, SCHEMA, TASKS_DIR};
+use crate::store::error::StoreError;
+
+/// The claims board as read from one commit.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    pub tip: Option<ObjectId>,
+    pub state: ClaimsState,
+    /// Bucket name → blob id, so a write can reuse what did not change.
+    buckets: BTreeMap<String, ObjectId>,
+    task_buckets: BTreeMap<String, ObjectId>,
+    handoff_buckets: BTreeMap<String, ObjectId>,
+    /// Other top-level entries we do not interpret but must keep.
+    foreign: Vec<Entry>,
+}
+
+impl Store {
+    /// Read the claims board at `tip` (the empty board when there is none yet).
+    pub fn load_claims(&self, name: &str, tip: Option<ObjectId>) -> Result<Loaded, StoreError> {
+        let Some(id) = tip else {
+            return Ok(Loaded::default());
+        };
+        let tree = self.commit_tree(name, id)?;
+        let corrupt = |path: &str, e: crate::store::error::BoxError| StoreError::Corrupt {
+            reference: name.to_owned(),
+            path: path.to_owned(),
+            source: e,
+        };
+        let mut loaded = Loaded {
+            tip: Some(id),
+            ..Loaded::default()
+        };
+        let mut saw_meta = false;
+        for entry in self.tree_entries(name, tree)? {
+            let fname = entry.filename.to_str_lossy().into_owned();
+            match fname.as_str() {
+                META => {
+                    let bytes = self.blob(name, entry.oid)?;
+                    let meta: codec::Meta = serde_json::from_slice(&bytes).map_err(|e| corrupt(META, Box::new(e)))?;
+                    if meta.schema != SCHEMA {
+                        return Err(StoreError::Schema {
+                            reference: name.to_owned(),
+                            found: meta.schema,
+                            supported: SCHEMA,
+                        });
+                    }
+                    saw_meta = true;
+                }
+                QUEUE => {
+                    let bytes = self.blob(name, entry.oid)?;
+                    loaded.state.queue = codec::decode_queue(&bytes).map_err(|e| corrupt(QUEUE, Box::new(e)))?;
+                }
+                CLAIMS_DIR if entry.mode.is_tree() => {
+                    let mut blobs = Vec::new();
+                    for b in self.tree_entries(name, entry.oid)? {
+                        let bname = b.filename.to_str_lossy().into_owned();
+                        let Some(bucket) = bname.strip_suffix(".json") else {
+                            return Err(corrupt(
+                                &format!("{CLAIMS_DIR}/{bname}"),
+                                "unexpected file in claims/".into(),
+                            ));
+                        };
+                        loaded.buckets.insert(bucket.to_owned(), b.oid);
+                        blobs.push((bucket.to_owned(), self.blob(name, b.oid)?));
+                    }
+                    let mut all = Vec::new();
+                    for (bucket, parsed) in decode_buckets(&blobs) {
+                        let path = format!("{CLAIMS_DIR}/{bucket}.json");
+                        for c in parsed.map_err(|e| corrupt(&path, Box::new(e)))? {
+                            if c.id.bucket() != bucket {
+                                return Err(corrupt(&path, format!("claim {} is in the wrong bucket", c.id).into()));
+                            }
+                            all.push((c.id.clone(), c));
+                        }
+                    }
+                    // Bulk-build: buckets come sorted, so this is linear.
+                    loaded.state.claims = all.into_iter().collect();
+                }
+                TASKS_DIR if entry.mode.is_tree() => {
+                    for (bucket, oid, items) in self.load_list::<Task>(name, TASKS_DIR, entry.oid)? {
+                        loaded.task_buckets.insert(bucket, oid);
+                        loaded.state.tasks.extend(items.into_iter().map(|t| (t.id.clone(), t)));
+                    }
+                }
+                HANDOFFS_DIR if entry.mode.is_tree() => {
+                    for (bucket, oid, items) in self.load_list::<Handoff>(name, HANDOFFS_DIR, entry.oid)? {
+                        loaded.handoff_buckets.insert(bucket, oid);
+                        loaded
+                            .state
+                            .handoffs
+                            .extend(items.into_iter().map(|h| (h.id.clone(), h)));
+                    }
+                }
+                README => {}
+                _ => loaded.foreign.push(entry),
+            }
+        }
+        if !saw_meta {
+            return Err(corrupt(META, "missing: this ref was not written by git-coord".into()));
+        }
+        Ok(loaded)
+    }
+
+    /// Read every `<dir>/<bucket>.json` list of one kind.
+    fn load_list<T: serde::de::DeserializeOwned>(
+        &self,
+        name: &str,
+        dir: &str,
+        tree: ObjectId,
+    ) -> Result<Vec<(String, ObjectId, Vec<T>)>, StoreError> {
+        let mut out = Vec::new();
+        for b in self.tree_entries(name, tree)? {
+            let bname = b.filename.to_str_lossy().into_owned();
+            let path = format!("{dir}/{bname}");
+            let corrupt = |e: crate::store::error::BoxError| StoreError::Corrupt {
+                reference: name.to_owned(),
+                path: path.clone(),
+                source: e,
+            };
+            let Some(bucket) = bname.strip_suffix(".json") else {
+                return Err(corrupt(format!("unexpected file in {dir}/").into()));
+            };
+            let bytes = self.blob(name, b.oid)?;
+            let items: Vec<T> = serde_json::from_slice(&bytes).map_err(|e| corrupt(Box::new(e)))?;
+            out.push((bucket.to_owned(), b.oid, items));
+        }
+        Ok(out)
+    }
+
+    /// Write one bucketed dir, reusing the blobs of buckets that did not change.
+    fn write_list<T: serde::Serialize + PartialEq>(
+        &self,
+        before: &BTreeMap<String, Vec<&T>>,
+        after: &BTreeMap<String, Vec<&T>>,
+        oids: &BTreeMap<String, ObjectId>,
+    ) -> Result<Option<ObjectId>, StoreError> {
+        let w = |e: gix::Error| StoreError::write("objects", e);
+        let mut entries = Vec::new();
+        for (name, items) in after {
+            let oid = match oids.get(name).filter(|_| before.get(name) == Some(items)) {
+                Some(oid) => *oid,
+                None => self.repo.write_blob(codec::encode_list(items)).map_err(w)?.detach(),
+            };
+            entries.push(Entry {
+                mode: EntryKind::Blob.into(),
+                filename: format!("{name}.json").into(),
+                oid,
+            });
+        }
+        if entries.is_empty() {
+            return Ok(None);
+        }
+        entries.sort();
+        Ok(Some(
+            self.repo
+                .write_object(&gix::objs::Tree { entries })
+                .map_err(w)?
+                .detach(),
+        ))
+    }
+
+    /// Add documents under `handoff-docs/` to a list of top-level entries.
+    fn add_docs(&self, top: &mut Vec<Entry>, docs: &[(String, String)]) -> Result<(), StoreError> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let w = |e: gix::Error| StoreError::write("objects", e);
+        let mut entries = match top.iter().position(|e| e.filename == DOCS_DIR && e.mode.is_tree()) {
+            Some(i) => {
+                let old = top.remove(i);
+                self.tree_entries(DOCS_DIR, old.oid)?
+            }
+            None => Vec::new(),
+        };
+        for (file, text) in docs {
+            entries.retain(|e| e.filename != file.as_str());
+            let oid = self.repo.write_blob(text.as_bytes()).map_err(w)?.detach();
+            entries.push(Entry {
+                mode: EntryKind::Blob.into(),
+                filename: file.as_str().into(),
+                oid,
+            });
+        }
+        entries.sort();
+        let t = self
+            .repo
+            .write_object(&gix::objs::Tree { entries })
+            .map_err(w)?
+            .detach();
+        top.push(Entry {
+            mode: EntryKind::Tree.into(),
+            filename: DOCS_DIR.into(),
+            oid: t,
+        });
+        Ok(())
+    }
+
+    /// Write the tree for `state` (reusing unchanged buckets of `base`) and a commit on
+    /// `base.tip`. Returns the commit id; no ref moves.
+    pub fn commit_claims(
+        &self,
+        base: &Loaded,
+        state: &ClaimsState,
+        message: &str,
+        author: &str,
+        now: Timestamp,
+    ) -> Result<ObjectId, StoreError> {
+        self.commit_board(base, state, &[], message, author, now)
+    }
+
+    /// [`Self::commit_claims`], also adding handoff documents (`handoff-docs/<file>`).
+    pub fn commit_board(
+        &self,
+        base: &Loaded,
+        state: &ClaimsState,
+        docs: &[(String, String)],
+        message: &str,
+        author: &str,
+        now: Timestamp,
+    ) -> Result<ObjectId, StoreError> {
+        let w = |e: gix::Error| StoreError::write("objects", e);
+        let mut bucket_entries = Vec::new();
+        let before = codec::buckets(&base.state);
+        for (name, claims) in codec::buckets(state) {
+            let unchanged = base.buckets.get(&name).filter(|_| before.get(&name) == Some(&claims));
+            let oid = match unchanged {
+                Some(oid) => *oid,
+                None => self.repo.write_blob(codec::encode_bucket(&claims)).map_err(w)?.detach(),
+            };
+            bucket_entries.push(Entry {
+                mode: EntryKind::Blob.into(),
+                filename: format!("{name}.json").into(),
+                oid,
+            });
+        }
+        let mut top = base.foreign.clone();
+        top.push(Entry {
+            mode: EntryKind::Blob.into(),
+            filename: README.into(),
+            oid: self.repo.write_blob(codec::README_TEXT).map_err(w)?.detach(),
+        });
+        top.push(Entry {
+            mode: EntryKind::Blob.into(),
+            filename: META.into(),
+            oid: self.repo.write_blob(codec::encode_meta()).map_err(w)?.detach(),
+        });
+        if !bucket_entries.is_empty() {
+            bucket_entries.sort();
+            let t = self
+                .repo
+                .write_object(&gix::objs::Tree {
+                    entries: bucket_entries,
+                })
+                .map_err(w)?
+                .detach();
+            top.push(Entry {
+                mode: EntryKind::Tree.into(),
+                filename: CLAIMS_DIR.into(),
+                oid: t,
+            });
+        }
+        if let Some(t) = self.write_list(&group_tasks(&base.state), &group_tasks(state), &base.task_buckets)? {
+            top.push(Entry {
+                mode: EntryKind::Tree.into(),
+                filename: TASKS_DIR.into(),
+                oid: t,
+            });
+        }
+        if let Some(t) = self.write_list(
+            &group_handoffs(&base.state),
+            &group_handoffs(state),
+            &base.handoff_buckets,
+        )? {
+            top.push(Entry {
+                mode: EntryKind::Tree.into(),
+                filename: HANDOFFS_DIR.into(),
+                oid: t,
+            });
+        }
+        self.add_docs(&mut top, docs)?;
+        if !state.queue.is_empty() {
+            let oid = self
+                .repo
+                .write_blob(codec::encode_queue(&state.queue))
+                .map_err(w)?
+                .detach();
+            top.push(Entry {
+                mode: EntryKind::Blob.into(),
+                filename: QUEUE.into(),
+                oid,
+            });
+        }
+        top.sort();
+        let tree = self
+            .repo
+            .write_object(&gix::objs::Tree { entries: top })
+            .map_err(w)?
+            .detach();
+        self.write_commit(tree, base.tip, message, author, now)
+    }
+}
+
+/// Group items by their id's bucket.
+fn group<'a, T: 'a>(items: impl Iterator<Item = &'a T>, bucket: impl Fn(&T) -> &str) -> BTreeMap<String, Vec<&'a T>> {
+    let mut m: BTreeMap<String, Vec<&T>> = BTreeMap::new();
+    for t in items {
+        m.entry(bucket(t).to_owned()).or_default().push(t);
+    }
+    m
+}
+
+fn group_tasks(st: &ClaimsState) -> BTreeMap<String, Vec<&Task>> {
+    group(st.tasks.values(), |t| t.id.bucket())
+}
+
+fn group_handoffs(st: &ClaimsState) -> BTreeMap<String, Vec<&Handoff>> {
+    group(st.handoffs.values(), |h| h.id.bucket())
+}
+
+/// Parse bucket blobs, on two threads when there is enough to parse to pay for one.
+fn decode_buckets(blobs: &[(String, Vec<u8>)]) -> Vec<(&str, Result<Vec<crate::model::Claim>, serde_json::Error>)> {
+    let total: usize = blobs.iter().map(|(_, b)| b.len()).sum();
+    fn parse(chunk: &[(String, Vec<u8>)]) -> Vec<(&str, Result<Vec<crate::model::Claim>, serde_json::Error>)> {
+        chunk
+            .iter()
+            .map(|(name, bytes)| (name.as_str(), codec::decode_bucket(bytes)))
+            .collect()
+    }
+    if total < 512 * 1024 || blobs.len() < 2 {
+        return parse(blobs);
+    }
+    let (left, right) = blobs.split_at(blobs.len() / 2);
+    std::thread::scope(|s| {
+        let other = s.spawn(|| parse(right));
+        let mut out = parse(left);
+        out.extend(other.join().expect("because parsing does not panic"));
+        out
+    })
+}
