@@ -69,18 +69,6 @@ fn task_board(dir: &Path, n: usize, chains: bool) {
         .unwrap();
 }
 
-fn coord_json(b: &Bench, dir: &Path, agent: &str, args: &[&str]) -> (i32, serde_json::Value, Duration) {
-    let mut c = Command::new(&b.exe);
-    c.current_dir(dir).args(args).arg("--json");
-    isolated(&mut c, &b.home);
-    c.env("GIT_COORD_AGENT", agent);
-    let t = Instant::now();
-    let out = c.output().unwrap();
-    let d = t.elapsed();
-    let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
-    (out.status.code().unwrap_or(-1), v, d)
-}
-
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let exe = std::path::PathBuf::from(env!("CARGO_BIN_EXE_git-coord"));
@@ -101,11 +89,11 @@ fn main() {
     let solo = b.repo("tasks", false);
     task_board(&solo, 5_000, true);
     let next: Vec<Duration> = (0..b.reps)
-        .map(|_| coord_json(&b, &solo, "x", &["task", "next"]).2)
+        .map(|_| b.coord_json(&solo, "x", &["task", "next"]).2)
         .collect();
     let claim: Vec<Duration> = (0..b.reps)
         .map(|i| {
-            let (code, _, d) = coord_json(&b, &solo, &format!("agent{i}"), &["task", "claim-next"]);
+            let (code, _, d) = b.coord_json(&solo, &format!("agent{i}"), &["task", "claim-next"]);
             assert_eq!(code, 0);
             d
         })

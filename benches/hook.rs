@@ -15,29 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{board_with, isolated, median, ms, Bench};
+use common::{board_with, median, ms, Bench};
 use git_coord::model::{Scope, SymbolScope};
-
-fn with_path(cmd: &mut Command, b: &Bench) {
-    isolated(cmd, &b.home);
-    let dir = b.exe.parent().expect("binary dir").to_path_buf();
-    let mut dirs = vec![dir];
-    dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
-    cmd.env("PATH", std::env::join_paths(dirs).expect("PATH"));
-}
-
-fn git_out(b: &Bench, dir: &Path, args: &[&str]) -> String {
-    let mut c = Command::new("git");
-    c.current_dir(dir).args(args);
-    with_path(&mut c, b);
-    let out = c.output().expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
 
 /// A clone of a bare remote with `files` TypeScript files, hooks installed.
 fn setup(b: &Bench, name: &str, files: usize) -> PathBuf {
@@ -78,8 +57,7 @@ fn board(b: &Bench, clone: &Path, claims: usize, symbols: usize) {
         }
     });
     board_with(clone, 1, scopes);
-    git_out(
-        b,
+    b.git(
         clone,
         &[
             "push",
@@ -118,15 +96,15 @@ fn change(b: &Bench, clone: &Path, n: usize, round: usize) {
 
 /// Time `git coord hook pre-push origin URL` fed the line git would feed it.
 fn hook_once(b: &Bench, clone: &Path) -> Duration {
-    let head = git_out(b, clone, &["rev-parse", "HEAD"]);
-    let base = git_out(b, clone, &["rev-parse", "origin/main"]);
+    let head = b.git(clone, &["rev-parse", "HEAD"]);
+    let base = b.git(clone, &["rev-parse", "origin/main"]);
     let mut c = Command::new(&b.exe);
     c.current_dir(clone)
         .args(["hook", "pre-push", "origin", "unused-url"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    with_path(&mut c, b);
+    b.isolate(&mut c);
     let t = Instant::now();
     let mut child = c.spawn().unwrap();
     child
@@ -195,7 +173,7 @@ fn main() {
             if !verify {
                 c.arg("--no-verify");
             }
-            with_path(&mut c, &b);
+            b.isolate(&mut c);
             if let Some(t) = std::env::var_os("GIT_COORD_BENCH_TRACE") {
                 c.env("GIT_TRACE2_PERF", t);
             }

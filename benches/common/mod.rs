@@ -31,16 +31,40 @@ pub fn isolated(cmd: &mut Command, home: &Path) {
 }
 
 impl Bench {
-    pub fn git(&self, dir: &Path, args: &[&str]) {
+    /// Isolate a command like every other here, with this build's binary first on PATH
+    /// (hooks call `git-coord`).
+    pub fn isolate(&self, cmd: &mut Command) {
+        isolated(cmd, &self.home);
+        let mut dirs = vec![self.exe.parent().expect("binary dir").to_path_buf()];
+        dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+        cmd.env("PATH", std::env::join_paths(dirs).expect("PATH"));
+    }
+
+    /// Run git in `dir`; its stdout, trimmed.
+    pub fn git(&self, dir: &Path, args: &[&str]) -> String {
         let mut c = Command::new("git");
         c.current_dir(dir).args(args);
-        isolated(&mut c, &self.home);
+        self.isolate(&mut c);
         let out = c.output().expect("git runs");
         assert!(
             out.status.success(),
             "git {args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// `git coord ARGS --json` as `agent`: exit code, the JSON, and the time it took.
+    pub fn coord_json(&self, dir: &Path, agent: &str, args: &[&str]) -> (i32, serde_json::Value, Duration) {
+        let mut c = Command::new(&self.exe);
+        c.current_dir(dir).args(args).arg("--json");
+        self.isolate(&mut c);
+        c.env("GIT_COORD_AGENT", agent);
+        let t = Instant::now();
+        let out = c.output().expect("git-coord runs");
+        let d = t.elapsed();
+        let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+        (out.status.code().unwrap_or(-1), v, d)
     }
 
     pub fn coord(&self, dir: &Path, args: &[&str]) -> Duration {

@@ -86,13 +86,12 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
     };
     let report = claim(ctx, &req, &mut progress)?;
     super::notices(&report.notices);
-    let exit = if report.pending && !ctx.offline {
-        Exit::Remote
-    } else if report.decision == Decision::Conflict {
+    let decided = if report.decision == Decision::Conflict {
         Exit::Refused
     } else {
         Exit::Ok
     };
+    let exit = super::pending_exit(ctx, report.pending, decided);
     if out.json {
         out.json(&report);
         return Ok(exit);
@@ -124,15 +123,7 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         }
     }
     if report.pending {
-        let why = report.error.as_deref().unwrap_or("offline");
-        warn(&format!(
-            "{}: recorded locally as pending ({why}); run `git coord sync` to confirm it with the remote",
-            if ctx.offline {
-                "offline"
-            } else {
-                "warning: remote unreachable"
-            }
-        ));
+        super::pending_warning(ctx, report.error.as_deref());
     }
     Ok(exit)
 }

@@ -213,6 +213,29 @@ fn notices(list: &[String]) {
     }
 }
 
+/// Exit 3 when a write stayed pending because the remote was not reached (not when the
+/// user asked to work offline).
+fn pending_exit(ctx: &Context, pending: bool, otherwise: Exit) -> Exit {
+    if pending && !ctx.offline {
+        Exit::Remote
+    } else {
+        otherwise
+    }
+}
+
+/// Say that a write is only recorded locally, and why.
+fn pending_warning(ctx: &Context, error: Option<&str>) {
+    let why = error.unwrap_or("offline");
+    let lead = if ctx.offline {
+        "offline"
+    } else {
+        "warning: remote unreachable"
+    };
+    warn(&format!(
+        "{lead}: recorded locally as pending ({why}); run `git coord sync` to confirm it with the remote"
+    ));
+}
+
 /// Write a line to stderr (progress and warnings; never part of the JSON contract).
 fn warn(msg: &str) {
     let _ = writeln!(std::io::stderr(), "{msg}");

@@ -1,7 +1,6 @@
 //! `git coord release`
 
 use super::render::{self, Out};
-use super::warn;
 use crate::ops::release::{release, ReleaseRequest};
 use crate::ops::{Context, Error, Exit};
 
@@ -30,11 +29,7 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         force: a.force,
     };
     let report = release(ctx, &req)?;
-    let exit = if report.pending && !ctx.offline {
-        Exit::Remote
-    } else {
-        Exit::Ok
-    };
+    let exit = super::pending_exit(ctx, report.pending, Exit::Ok);
     if out.json {
         out.json(&report);
         return Ok(exit);
@@ -52,10 +47,7 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         }
     }
     if report.pending {
-        warn(&format!(
-            "recorded locally as pending ({}); run `git coord sync`",
-            report.error.as_deref().unwrap_or("offline")
-        ));
+        super::pending_warning(ctx, report.error.as_deref());
     }
     Ok(exit)
 }

@@ -1,7 +1,7 @@
 //! `git coord renew`
 
 use super::render::{self, Out};
-use super::{span, warn};
+use super::span;
 use crate::ops::release::{renew, RenewRequest};
 use crate::ops::{Context, Error, Exit};
 
@@ -28,11 +28,7 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
             ttl: span("--ttl", &a.ttl)?,
         },
     )?;
-    let exit = if report.pending && !ctx.offline {
-        Exit::Remote
-    } else {
-        Exit::Ok
-    };
+    let exit = super::pending_exit(ctx, report.pending, Exit::Ok);
     if out.json {
         out.json(&report);
         return Ok(exit);
@@ -44,10 +40,7 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         out.line(format!("renewed {}", render::claim_line(c, ctx.now())));
     }
     if report.pending {
-        warn(&format!(
-            "recorded locally as pending ({}); run `git coord sync`",
-            report.error.as_deref().unwrap_or("offline")
-        ));
+        super::pending_warning(ctx, report.error.as_deref());
     }
     Ok(exit)
 }

@@ -15,7 +15,7 @@ use gix::ObjectId;
 use super::context::Context;
 use super::error::Error;
 use crate::engine::conflict::Judge;
-use crate::model::{ClaimId, ClaimsState, Op, Scope, Timestamp, Waiter};
+use crate::model::{ClaimId, ClaimsState, Op, Scope, Waiter};
 use crate::store::{refs, Cas, Fetch, Loaded, Pending, Push};
 
 /// How often a write is tried before giving up with exit 3.
@@ -171,7 +171,7 @@ pub fn transact_at<R>(
             }
         };
         if ctx.offline && ctx.remote.is_some() {
-            ctx.pending.save(&op, ctx.now())?;
+            ctx.pending.save(&op, ctx.now(), None)?;
             let mut o = Outcome::new(result, attempt);
             o.pending = true;
             return Ok(o);
@@ -207,7 +207,7 @@ pub fn transact_at<R>(
                 }
             }
         };
-        saved = Some(ctx.pending.save(&op, ctx.now())?);
+        saved = Some(ctx.pending.save(&op, ctx.now(), saved.as_deref())?);
         ctx.crash_point("before-push");
         let lease = if remote_lacks_ref { None } else { tip };
         match remote.push(refs::CLAIMS, commit, lease)? {
@@ -448,9 +448,4 @@ pub fn trailers(message: &str) -> Vec<(&str, &str)> {
         .filter_map(|l| l.split_once(": "))
         .filter(|(k, _)| k.starts_with("Coord-"))
         .collect()
-}
-
-/// The instant a waiter or claim decision refers to, for reports.
-pub fn expiry_of(state: &ClaimsState, id: &ClaimId) -> Option<Timestamp> {
-    state.claims.get(id).map(|c| c.expires_at)
 }

@@ -33,20 +33,14 @@ impl PendingDir {
         self.dir.join(format!("{:012}-{}.json", now.0.max(0), op.id().0))
     }
 
-    /// Record `op` (replacing an earlier record of the same operation).
-    pub fn save(&self, op: &Op, now: Timestamp) -> Result<PathBuf, StoreError> {
-        std::fs::create_dir_all(&self.dir).map_err(|e| StoreError::write(self.dir.display().to_string(), e))?;
-        for old in self.list_paths()? {
-            if old
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with(&format!("-{}.json", op.id().0)))
-            {
-                return self.write(&old, op);
-            }
+    /// Record `op`: into `at` when the caller already wrote this operation there (a retry),
+    /// else into a new file. Returns the file.
+    pub fn save(&self, op: &Op, now: Timestamp, at: Option<&Path>) -> Result<PathBuf, StoreError> {
+        if let Some(path) = at {
+            return self.write(path, op);
         }
-        let path = self.file_for(op, now);
-        self.write(&path, op)
+        std::fs::create_dir_all(&self.dir).map_err(|e| StoreError::write(self.dir.display().to_string(), e))?;
+        self.write(&self.file_for(op, now), op)
     }
 
     fn write(&self, path: &Path, op: &Op) -> Result<PathBuf, StoreError> {

@@ -34,10 +34,6 @@ pub struct Symbol {
 }
 
 impl Symbol {
-    pub fn segments(&self) -> Vec<&str> {
-        self.path.split("::").collect()
-    }
-
     pub fn depth(&self) -> usize {
         self.path.matches("::").count() + 1
     }

@@ -244,25 +244,6 @@ impl Store {
         }
     }
 
-    /// Delete a local ref if it still has `expected`.
-    pub fn delete_ref(&self, name: &str, expected: ObjectId) -> Result<(), StoreError> {
-        let full: gix::refs::FullName = name
-            .try_into()
-            .map_err(|e| StoreError::write(name, Box::new(e) as crate::store::error::BoxError))?;
-        let edit = RefEdit {
-            change: Change::Delete {
-                expected: PreviousValue::MustExistAndMatch(Target::Object(expected)),
-                log: RefLog::AndReference,
-            },
-            name: full,
-            deref: false,
-        };
-        self.repo
-            .edit_references_as(Some(edit), None)
-            .map_err(|e| StoreError::write(name, e))?;
-        Ok(())
-    }
-
     /// Tracked paths from the index, sorted bytewise (the index order).
     pub fn tracked_files(&self) -> Result<Vec<String>, StoreError> {
         if self.is_bare() {
@@ -318,11 +299,6 @@ impl Store {
             .map_err(|e| StoreError::read(rev, e))?;
         let commit = obj.peel_to_commit().map_err(|e| StoreError::read(rev, e))?;
         Ok(commit.id)
-    }
-
-    /// Does the object exist here?
-    pub fn has_object(&self, id: ObjectId) -> bool {
-        self.repo.has_object(id)
     }
 
     /// Write a blob (for judging an edit that is not committed yet).
