@@ -238,5 +238,5 @@ fn pending_warning(ctx: &Context, error: Option<&str>) {
 
 /// Write a line to stderr (progress and warnings; never part of the JSON contract).
 fn warn(msg: &str) {
-    let _ = writeln!(std::io::stderr(), "{msg}");
+    let _ = writeln!(std::io::stderr(), "{}", render::printable(msg));
 }

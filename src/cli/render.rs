@@ -23,10 +23,11 @@ impl Out {
         }
     }
 
-    /// Print one line of human output.
+    /// Print one line of human output (control characters escaped: much of what is shown
+    /// was written by other agents).
     pub fn line(&mut self, text: impl AsRef<str>) {
         let mut lock = self.stdout.lock();
-        if let Err(e) = writeln!(lock, "{}", text.as_ref()) {
+        if let Err(e) = writeln!(lock, "{}", printable(text.as_ref())) {
             quiet_on_broken_pipe(e);
         }
     }
@@ -50,6 +51,27 @@ impl Out {
             quiet_on_broken_pipe(e);
         }
     }
+}
+
+/// Text safe to put on a terminal: every control character but newline and tab, and the
+/// bidirectional overrides that make text read differently than it is, shown escaped
+/// (`\u{1b}`), so another agent's note, title or scope can never drive the reader's terminal.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn quiet_on_broken_pipe(e: std::io::Error) {
@@ -90,7 +112,7 @@ pub fn error_text(e: &Error) -> String {
 
 /// The error on stderr; in JSON mode also one object on stdout with the same content.
 pub fn error(out: &mut Out, e: &Error) {
-    let _ = std::io::stderr().write_all(error_text(e).as_bytes());
+    let _ = std::io::stderr().write_all(printable(&error_text(e)).as_bytes());
     if out.json {
         let (message, causes, hint) = error_parts(e);
         out.json(&serde_json::json!({
@@ -135,6 +157,8 @@ pub fn conflicts(out: &mut Out, conflicts: &[ConflictReport], now: Timestamp) {
             out.line(format!("    files:   {}", c.files.join(", ")));
         } else if let Some(w) = &c.witness {
             out.line(format!("    no file yet; both would cover e.g. {w}"));
+        } else if c.undecided {
+            out.line("    the two patterns are too complex to compare exactly, so they count as overlapping; claim a simpler pattern");
         }
     }
 }

@@ -26,6 +26,19 @@ pub struct GlobError {
     pub reason: String,
 }
 
+/// The longest glob a claim may name, in bytes.
+pub const MAX_GLOB_LEN: usize = 512;
+/// The most wildcards (`*`, `?`, `[`, `{`) a claimed glob may hold.
+pub const MAX_WILDCARDS: usize = 24;
+/// Automaton size limits: past them a glob is "too complex" (refused when claimed; when two
+/// stored globs meet, the pair is judged overlapping).
+const DFA_BYTES: usize = 8 << 20;
+const PRODUCT_STATES: usize = 200_000;
+
+/// Two globs' overlap could not be decided within the automaton limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Undecided;
+
 /// A compiled glob with what the overlap test needs.
 pub struct Glob {
     text: String,
@@ -54,11 +67,36 @@ pub fn build(text: &str) -> Result<globset::Glob, GlobError> {
 }
 
 impl Glob {
-    /// Compile and validate a glob (for what a user asks for).
+    /// Compile and validate a glob (for what a user asks for): it must compile, stay within
+    /// [`MAX_GLOB_LEN`] and [`MAX_WILDCARDS`], and its automaton must fit the limits, so that
+    /// every overlap judgement involving it can be decided.
     pub fn new(text: &str) -> Result<Glob, GlobError> {
+        let too_complex = |why: String| GlobError {
+            text: text.to_owned(),
+            reason: format!(
+                "{why}; claim a simpler pattern (a directory like src/auth/**, or the files you will edit)"
+            ),
+        };
+        if text.len() > MAX_GLOB_LEN {
+            return Err(too_complex(format!(
+                "it is {} bytes long, over the limit of {MAX_GLOB_LEN}",
+                text.len()
+            )));
+        }
+        let wildcards = text.matches(['*', '?', '[', '{']).count();
+        if wildcards > MAX_WILDCARDS {
+            return Err(too_complex(format!(
+                "it has {wildcards} wildcards, over the limit of {MAX_WILDCARDS}"
+            )));
+        }
         let g = build(text)?;
         let glob = Glob::lazy(text);
         let _ = glob.compiled.set(Some((g.compile_matcher(), g.regex().to_owned())));
+        if !glob.literal && glob.dfa().is_none() {
+            return Err(too_complex(
+                "it is too complex to compare with other claims exactly".into(),
+            ));
+        }
         Ok(glob)
     }
 
@@ -112,19 +150,27 @@ impl Glob {
             .as_ref()
     }
 
-    /// A path both globs match (and `excluded` does not), if there is one.
-    pub fn overlap(&self, other: &Glob, excluded: Option<&Excluded>) -> Option<String> {
+    /// A path both globs match (and `excluded` does not), if there is one. When that
+    /// cannot be decided within the limits (a stored glob too complex or invalid, a product
+    /// automaton too large) the answer is [`Undecided`]: callers treat it as an overlap,
+    /// never as "free".
+    pub fn overlap(&self, other: &Glob, excluded: Option<&Excluded>) -> Result<Option<String>, Undecided> {
         if !may_overlap(&self.text, &other.text) {
-            return None;
+            return Ok(None);
         }
         for (lit, pat) in [(self, other), (other, self)] {
             if lit.literal {
+                if !pat.literal && pat.compiled().is_none() {
+                    return Err(Undecided);
+                }
                 let hit = pat.is_match(&lit.text) && !excluded.is_some_and(|e| e.is_match(&lit.text));
-                return hit.then(|| lit.text.clone());
+                return Ok(hit.then(|| lit.text.clone()));
             }
         }
-        let mut machines: Vec<(&dense::DFA<Vec<u32>>, bool)> =
-            vec![(self.dfa()?, true), (other.dfa()?, true), (valid_path_dfa(), true)];
+        let (Some(a), Some(b)) = (self.dfa(), other.dfa()) else {
+            return Err(Undecided);
+        };
+        let mut machines: Vec<(&dense::DFA<Vec<u32>>, bool)> = vec![(a, true), (b, true), (valid_path_dfa(), true)];
         if let Some(e) = excluded {
             machines.push((&e.dfa, false));
         }
@@ -190,8 +236,8 @@ fn build_dfa(regexes: &[&str]) -> Option<dense::DFA<Vec<u32>>> {
             dense::Config::new()
                 .match_kind(MatchKind::All)
                 .start_kind(regex_automata::dfa::StartKind::Anchored)
-                .dfa_size_limit(Some(8 << 20))
-                .determinize_size_limit(Some(8 << 20)),
+                .dfa_size_limit(Some(DFA_BYTES))
+                .determinize_size_limit(Some(DFA_BYTES)),
         )
         .build_many(regexes)
         .ok()
@@ -203,13 +249,15 @@ fn valid_path_dfa() -> &'static dense::DFA<Vec<u32>> {
 }
 
 /// Breadth-first search of the product automaton; `want` says whether each machine must
-/// accept (true) or must not accept (false). Returns the shortest accepted string.
-fn intersect(machines: &[(&dense::DFA<Vec<u32>>, bool)]) -> Option<String> {
+/// accept (true) or must not accept (false). Returns the shortest accepted string, `None`
+/// when the product accepts nothing, and [`Undecided`] when it grows past the limit.
+fn intersect(machines: &[(&dense::DFA<Vec<u32>>, bool)]) -> Result<Option<String>, Undecided> {
     let cfg = start::Config::new().anchored(Anchored::Yes);
     let starts: Vec<StateID> = machines
         .iter()
         .map(|(d, _)| d.start_state(&cfg).ok())
-        .collect::<Option<_>>()?;
+        .collect::<Option<_>>()
+        .ok_or(Undecided)?;
     // Readable bytes first so witnesses look like paths.
     let order: Vec<u8> = (b'a'..=b'z')
         .chain(b'0'..=b'9')
@@ -222,8 +270,8 @@ fn intersect(machines: &[(&dense::DFA<Vec<u32>>, bool)]) -> Option<String> {
     seen.insert(starts, (usize::MAX, 0));
     let mut head = 0;
     while head < nodes.len() {
-        if nodes.len() > 200_000 {
-            return None;
+        if nodes.len() > PRODUCT_STATES {
+            return Err(Undecided);
         }
         let cur = nodes[head].clone();
         head += 1;
@@ -257,11 +305,11 @@ fn intersect(machines: &[(&dense::DFA<Vec<u32>>, bool)]) -> Option<String> {
                     at = nodes[parent].clone();
                 }
                 bytes.reverse();
-                return Some(String::from_utf8_lossy(&bytes).into_owned());
+                return Ok(Some(String::from_utf8_lossy(&bytes).into_owned()));
             }
         }
     }
-    None
+    Ok(None)
 }
 
 /// The tracked paths (sorted) that `glob` matches, using the literal prefix to narrow the
@@ -280,7 +328,7 @@ mod tests {
     use super::*;
 
     fn ov(a: &str, b: &str) -> Option<String> {
-        Glob::new(a).unwrap().overlap(&Glob::new(b).unwrap(), None)
+        Glob::new(a).unwrap().overlap(&Glob::new(b).unwrap(), None).unwrap()
     }
 
     #[test]
@@ -323,11 +371,14 @@ mod tests {
             .unwrap()
             .unwrap();
         let a = Glob::new("Cargo.lock").unwrap();
-        assert_eq!(a.overlap(&Glob::new("*.lock").unwrap(), Some(&ex)), None);
+        assert_eq!(a.overlap(&Glob::new("*.lock").unwrap(), Some(&ex)), Ok(None));
         let web = Glob::new("web/**").unwrap();
         let lock = Glob::new("web/package-lock.json").unwrap();
-        assert_eq!(web.overlap(&lock, Some(&ex)), None);
-        let w = web.overlap(&Glob::new("web/*.json").unwrap(), Some(&ex)).unwrap();
+        assert_eq!(web.overlap(&lock, Some(&ex)), Ok(None));
+        let w = web
+            .overlap(&Glob::new("web/*.json").unwrap(), Some(&ex))
+            .unwrap()
+            .unwrap();
         assert_ne!(w, "web/package-lock.json");
     }
 

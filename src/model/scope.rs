@@ -52,6 +52,10 @@ pub enum ScopeError {
     Key(String),
     #[error("invalid glob '{text}': {reason}")]
     Glob { text: String, reason: String },
+    #[error(
+        "scope '{0}' contains a control character: scopes are printed to other agents, so they must be plain text"
+    )]
+    Control(String),
 }
 
 /// Characters that make a path a pattern.
@@ -66,6 +70,9 @@ impl Scope {
         let t = text.trim();
         if t.is_empty() {
             return Err(ScopeError::Empty);
+        }
+        if t.chars().any(char::is_control) {
+            return Err(ScopeError::Control(t.escape_debug().to_string()));
         }
         if t.starts_with('!') {
             return Err(ScopeError::Negated(t.to_owned()));

@@ -107,19 +107,15 @@ pub fn claim(ctx: &Context, req: &ClaimRequest, observer: &mut dyn WaitObserver)
             branch.clone(),
         )
     };
-    let mut seen_state = None;
+    // Notices are computed on every attempt but marked as told only once the write is over
+    // (a lost race re-runs this closure).
+    let mut notes = super::notices::Notices::default();
     let outcome = transact(ctx, |s| {
-        seen_state = Some(s.narrowings_of(&ctx.agent, ctx.now(), ctx.skew()).is_empty());
-        let mut plan = build(s);
-        if seen_state == Some(false) {
-            let notes = super::notices::take(ctx, s);
-            match &mut plan {
-                Plan::Write(_, r) | Plan::Done(r) | Plan::Refused(r) => r.notices = notes,
-            }
-        }
-        Ok(plan)
+        notes = super::notices::collect(ctx, s);
+        Ok(build(s))
     })?;
     let mut report = outcome.result;
+    report.notices = notes.mark(ctx);
     report.synced = outcome.synced;
     report.pending = outcome.pending;
     report.error = outcome.remote_error;
@@ -143,7 +139,7 @@ fn plan(
     branch: Option<String>,
 ) -> Plan<ClaimReport> {
     let now = ctx.now();
-    let active: Vec<&Claim> = state.active(now, ctx.skew()).collect();
+    let active: Vec<&Claim> = state.active(ctx.expiry_now(), ctx.skew()).collect();
     let conflicts: Vec<ConflictReport> = judge
         .conflicts(&ctx.agent, scopes, mode, active.iter().copied())
         .into_iter()
@@ -348,7 +344,12 @@ fn wait(
                 return Ok(report);
             }
             let conflicts: Vec<ConflictReport> = judge
-                .conflicts(&ctx.agent, &all_scopes, mode, state.active(now, ctx.skew()))
+                .conflicts(
+                    &ctx.agent,
+                    &all_scopes,
+                    mode,
+                    state.active(ctx.expiry_now(), ctx.skew()),
+                )
                 .into_iter()
                 .map(ConflictReport::from)
                 .collect();
@@ -362,7 +363,12 @@ fn wait(
             return Ok(latest);
         }
         let blocked = !judge
-            .conflicts(&ctx.agent, &all_scopes, mode, state.active(now, ctx.skew()))
+            .conflicts(
+                &ctx.agent,
+                &all_scopes,
+                mode,
+                state.active(ctx.expiry_now(), ctx.skew()),
+            )
             .is_empty();
         if !blocked {
             // The blockers are gone (released or expired): a tidy write grants the queue.

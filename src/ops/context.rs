@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use super::error::Error;
 use crate::model::{AgentId, Policy, Rng, Span, Timestamp};
-use crate::store::{PendingDir, Remote, Store};
+use crate::store::{refs, ClockFile, PendingDir, Remote, Store};
+
+/// How far back the board's history is searched for another agent's write.
+const FOREIGN_DEPTH: usize = 64;
 
 /// What the front end knows before the repository is opened.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +39,9 @@ pub enum AgentSource {
     Default,
 }
 
+/// The newest write by another agent on the board, and when this clone first saw it.
+type Horizon = Option<(Timestamp, Timestamp)>;
+
 pub struct Context {
     pub store: Store,
     pub agent: AgentId,
@@ -49,6 +55,8 @@ pub struct Context {
     pub pending: PendingDir,
     rng: RefCell<Rng>,
     crash_at: Option<String>,
+    /// Board tip → (newest write by another agent, when this clone first saw it).
+    horizon: RefCell<Option<(Option<gix::ObjectId>, Horizon)>>,
 }
 
 impl Context {
@@ -87,6 +95,7 @@ impl Context {
             pending,
             rng: RefCell::new(Rng::new(s.seed)),
             crash_at: s.crash_at,
+            horizon: RefCell::new(None),
         })
     }
 
@@ -106,6 +115,44 @@ impl Context {
 
     pub fn skew(&self) -> Span {
         self.policy.clock_skew
+    }
+
+    /// The instant at which claims and leases are judged expired: this machine's clock, but
+    /// never further ahead than the board can vouch for. The board vouches for the newest
+    /// write by another agent (`B`, that agent's clock), plus the time this clone has itself
+    /// watched pass since it first saw `B` (a difference of two readings of one clock, so an
+    /// offset cancels out). A clock running hours ahead therefore cannot expire another
+    /// agent's live claim; on an honest clock in a busy team this is just "now", and on a
+    /// quiet board a claim that looks expired is held until the clone has watched its
+    /// remaining lifetime pass (or someone force-releases it).
+    pub fn expiry_now(&self) -> Timestamp {
+        let now = self.now();
+        let tip = self.store.tip(refs::CLAIMS).ok().flatten();
+        let cached = self
+            .horizon
+            .borrow()
+            .as_ref()
+            .filter(|(t, _)| *t == tip)
+            .map(|(_, h)| *h);
+        let horizon = cached.unwrap_or_else(|| {
+            let h = tip.and_then(|t| {
+                let board = self
+                    .store
+                    .newest_foreign_write(refs::CLAIMS, t, self.agent.as_str(), FOREIGN_DEPTH)
+                    .ok()??;
+                let seen = ClockFile::new(self.store.common_dir()).first_seen(board, now).ok()?;
+                Some((board, seen))
+            });
+            *self.horizon.borrow_mut() = Some((tip, h));
+            h
+        });
+        match horizon {
+            Some((board, seen)) => {
+                let watched = (now.0 - seen.0).max(0);
+                Timestamp(now.0.min(board.0 + watched.max(self.skew().0)))
+            }
+            None => now,
+        }
     }
 
     /// The remote to talk to now (none when offline).

@@ -40,7 +40,7 @@ pub fn judge(
     exempt: Option<&AgentId>,
     changes: &[(String, FileChange)],
 ) -> Result<Vec<Violation>, Error> {
-    let now = ctx.now();
+    let now = ctx.expiry_now();
     let active: Vec<&Claim> = state.active(now, ctx.skew()).collect();
     let active_ids: HashSet<_> = active.iter().map(|c| &c.id).collect();
     let held: Vec<&Claim> = active

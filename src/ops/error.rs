@@ -33,6 +33,10 @@ pub enum Error {
     Usage(String, Option<String>),
     #[error("{0}")]
     Refused(String, Option<String>),
+    /// A named thing (a claim id, a task) is not on the board: bad input, exit 2, but like a
+    /// refusal it is confirmed against a fresh fetch before it is reported.
+    #[error("{0}")]
+    NotFound(String, Option<String>),
     /// A refusal with a machine-readable code (`lease-token-conflict`, …).
     #[error("{message}")]
     Conflict {
@@ -60,6 +64,10 @@ impl Error {
         Error::Refused(msg.into(), hint.into())
     }
 
+    pub fn not_found(msg: impl Into<String>, hint: impl Into<Option<String>>) -> Error {
+        Error::NotFound(msg.into(), hint.into())
+    }
+
     pub fn exit(&self) -> Exit {
         match self {
             Error::Scope(_)
@@ -68,6 +76,7 @@ impl Error {
             | Error::Glob(_)
             | Error::Policy(_)
             | Error::TooBroad { .. }
+            | Error::NotFound(..)
             | Error::Usage(..) => Exit::Usage,
             Error::Refused(..) | Error::Conflict { .. } => Exit::Refused,
             Error::Remote { .. } => Exit::Remote,
@@ -75,6 +84,7 @@ impl Error {
                 StoreError::NotARepo { .. }
                 | StoreError::Corrupt { .. }
                 | StoreError::Schema { .. }
+                | StoreError::Revision { .. }
                 | StoreError::NotACommit { .. } => Exit::Usage,
                 _ => Exit::Internal,
             },
@@ -83,7 +93,9 @@ impl Error {
 
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::Usage(_, h) | Error::Refused(_, h) | Error::Conflict { hint: h, .. } => h.clone(),
+            Error::Usage(_, h) | Error::Refused(_, h) | Error::NotFound(_, h) | Error::Conflict { hint: h, .. } => {
+                h.clone()
+            }
             Error::TooBroad { .. } => Some("claim a narrower glob, or raise claims.max_files / claims.max_fraction in .coord.toml".into()),
             Error::Policy(_) => Some("fix .coord.toml at the repository root; `git coord init` writes a commented example when none exists".into()),
             Error::Remote { detail, .. } if detail == "too many concurrent writers" => Some(

@@ -120,7 +120,7 @@ fn git_facts(ctx: &Context, state: &ClaimsState, task: Option<&Task>) -> Result<
         commit_list.push_str(&format!("- `{}` {msg}\n", &c.to_string()[..10]));
     }
     let claims: Vec<&Claim> = state
-        .active(ctx.now(), ctx.skew())
+        .active(ctx.expiry_now(), ctx.skew())
         .filter(|c| c.agent == ctx.agent)
         .collect();
     let mut held = String::new();
@@ -406,7 +406,7 @@ pub fn inbox(ctx: &Context, specialty: Option<&str>, fetch: bool) -> Result<Inbo
         .collect();
     let granted_from_queue = v
         .state
-        .active(ctx.now(), ctx.skew())
+        .active(ctx.expiry_now(), ctx.skew())
         .filter(|c| {
             c.agent == ctx.agent && c.created_at > Timestamp(0) && v.state.queue.iter().all(|w| w.id() != &c.id)
         })
@@ -466,7 +466,7 @@ pub fn agents(ctx: &Context, fetch: bool) -> Result<Vec<AgentView>, Error> {
         });
         e.last_seen = e.last_seen.max(at);
     };
-    for c in v.state.active(ctx.now(), ctx.skew()) {
+    for c in v.state.active(ctx.expiry_now(), ctx.skew()) {
         touch(&c.agent, c.created_at);
     }
     for t in v.state.tasks.values() {
@@ -478,7 +478,7 @@ pub fn agents(ctx: &Context, fetch: bool) -> Result<Vec<AgentView>, Error> {
         touch(&h.from, h.created_at);
     }
     let mut latest: BTreeMap<String, Timestamp> = BTreeMap::new();
-    for c in v.state.active(ctx.now(), ctx.skew()) {
+    for c in v.state.active(ctx.expiry_now(), ctx.skew()) {
         if let Some(a) = map.get_mut(c.agent.as_str()) {
             a.claims += 1;
             let seen = latest.entry(a.agent.clone()).or_insert(Timestamp(i64::MIN));

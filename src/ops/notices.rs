@@ -5,31 +5,83 @@
 use super::context::Context;
 use crate::model::ClaimsState;
 
-/// Notices not shown before in this clone; marks them as shown.
+/// Notices not shown before in this clone; marks them as shown. Also, every time it
+/// applies, that this clock runs ahead of the board and which claims it keeps for that.
 pub fn take(ctx: &Context, state: &ClaimsState) -> Vec<String> {
-    let list = state.narrowings_of(&ctx.agent, ctx.now(), ctx.skew());
+    collect(ctx, state).mark(ctx)
+}
+
+/// What an agent is to be told, not yet marked as told.
+#[derive(Debug, Default)]
+pub struct Notices {
+    lines: Vec<String>,
+    /// Lines for the `seen` file, written by [`Notices::mark`].
+    keys: String,
+    seen: String,
+}
+
+/// Compute the notices for `state` without marking anything: safe inside a write's plan,
+/// which re-runs on every lost race. Mark once the write has won.
+pub fn collect(ctx: &Context, state: &ClaimsState) -> Notices {
+    let mut n = Notices {
+        lines: clock_note(ctx, state).into_iter().collect(),
+        ..Notices::default()
+    };
+    let list = state.narrowings_of(&ctx.agent, ctx.expiry_now(), ctx.skew());
     if list.is_empty() {
-        return Vec::new();
+        return n;
     }
-    let path = ctx.store.common_dir().join("coord").join("seen");
-    let seen = std::fs::read_to_string(&path).unwrap_or_default();
-    let mut fresh = Vec::new();
-    let mut lines = String::new();
-    for (held, n) in list {
-        let key = format!("{} {} {} {}", ctx.agent, held.id, n.claim, n.symbol);
-        if seen.lines().any(|l| l == key) {
+    n.seen = std::fs::read_to_string(seen_path(ctx)).unwrap_or_default();
+    for (held, nar) in list {
+        let key = format!("{} {} {} {}", ctx.agent, held.id, nar.claim, nar.symbol);
+        if n.seen.lines().any(|l| l == key) {
             continue;
         }
-        lines.push_str(&key);
-        lines.push('\n');
-        fresh.push(format!(
+        n.keys.push_str(&key);
+        n.keys.push('\n');
+        n.lines.push(format!(
             "your claim {} on {} was narrowed: {} holds {}::{} ({}) since {}",
-            held.id, held.scope, n.by, held.scope, n.symbol, n.claim, n.at
+            held.id, held.scope, nar.by, held.scope, nar.symbol, nar.claim, nar.at
         ));
     }
-    if !lines.is_empty() {
-        let _ = std::fs::create_dir_all(path.parent().expect("because it is under the git dir"));
-        let _ = std::fs::write(&path, format!("{seen}{lines}"));
+    n
+}
+
+impl Notices {
+    /// Record these notices as told (once) and hand back their text.
+    pub fn mark(self, ctx: &Context) -> Vec<String> {
+        if !self.keys.is_empty() {
+            let path = seen_path(ctx);
+            let _ = std::fs::create_dir_all(path.parent().expect("because it is under the git dir"));
+            let _ = std::fs::write(&path, format!("{}{}", self.seen, self.keys));
+        }
+        self.lines
     }
-    fresh
+}
+
+fn seen_path(ctx: &Context) -> std::path::PathBuf {
+    ctx.store.common_dir().join("coord").join("seen")
+}
+
+/// Claims of other agents that this clock alone would call expired but the board cannot
+/// vouch for yet (see [`Context::expiry_now`]).
+fn clock_note(ctx: &Context, state: &ClaimsState) -> Option<String> {
+    let (now, judged) = (ctx.now(), ctx.expiry_now());
+    if now.0 - judged.0 <= ctx.skew().0 {
+        return None;
+    }
+    let kept: Vec<String> = state
+        .active(judged, ctx.skew())
+        .filter(|c| c.agent != ctx.agent && !c.is_active(now, ctx.skew()))
+        .map(|c| format!("{} ({})", c.id, c.agent))
+        .collect();
+    if kept.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "this machine's clock reads {} ahead of what the board can confirm, so {} still count{} as held though they look expired here; if the clock is right the holder went quiet: check with them or `git coord release --force ID`",
+        judged.until(now).human(),
+        kept.join(", "),
+        if kept.len() == 1 { "s" } else { "" }
+    ))
 }

@@ -32,7 +32,7 @@ pub fn check(ctx: &Context, raw: &[String], shared: bool, fetch: bool) -> Result
     let v = view(ctx, fetch)?;
     let mode = if shared { Mode::Shared } else { Mode::Exclusive };
     let conflicts: Vec<ConflictReport> = judge
-        .conflicts(&ctx.agent, &scopes, mode, v.state.active(ctx.now(), ctx.skew()))
+        .conflicts(&ctx.agent, &scopes, mode, v.state.active(ctx.expiry_now(), ctx.skew()))
         .into_iter()
         .map(ConflictReport::from)
         .collect();
@@ -62,7 +62,7 @@ pub fn who(ctx: &Context, target: &str, fetch: bool) -> Result<WhoReport, Error>
     let v = view(ctx, fetch)?;
     let claims = v
         .state
-        .active(ctx.now(), ctx.skew())
+        .active(ctx.expiry_now(), ctx.skew())
         .filter(|c| judge.covers(&c.scope, &scope))
         .cloned()
         .collect();
@@ -125,7 +125,7 @@ pub struct TaskCounts {
 pub fn status(ctx: &Context, fetch: bool) -> Result<StatusReport, Error> {
     let v = view(ctx, fetch)?;
     let now = ctx.now();
-    let mut claims: Vec<Claim> = v.state.active(now, ctx.skew()).cloned().collect();
+    let mut claims: Vec<Claim> = v.state.active(ctx.expiry_now(), ctx.skew()).cloned().collect();
     claims.sort_by(|a, b| (&a.agent, a.created_at, &a.id).cmp(&(&b.agent, b.created_at, &b.id)));
     let queue = v.state.queue.iter().filter(|w| w.deadline >= now).cloned().collect();
     Ok(StatusReport {

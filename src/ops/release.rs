@@ -96,7 +96,7 @@ fn select(
         match state.claims.get(id) {
             Some(c) => push(c),
             None => {
-                return Err(Error::refused(
+                return Err(Error::not_found(
                     format!("no claim {id} on the board"),
                     Some(
                         "it may have been released or expired; `git coord status` lists the active claims".to_string(),
@@ -167,7 +167,7 @@ pub fn renew(ctx: &Context, req: &RenewRequest) -> Result<RenewReport, Error> {
         let mut targets: Vec<Claim> = Vec::new();
         for id in &ids {
             let Some(c) = state.claims.get(id) else {
-                return Err(Error::refused(
+                return Err(Error::not_found(
                     format!("no claim {id} on the board"),
                     Some("claim the scope again".to_string()),
                 ));

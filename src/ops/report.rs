@@ -14,6 +14,9 @@ pub struct ConflictReport {
     pub symbols: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub witness: Option<String>,
+    /// Too complex to compare exactly: judged overlapping (fail closed).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub undecided: bool,
 }
 
 impl From<Conflict> for ConflictReport {
@@ -24,6 +27,7 @@ impl From<Conflict> for ConflictReport {
             files: c.overlap.files,
             symbols: c.overlap.symbols,
             witness: c.overlap.witness,
+            undecided: c.overlap.undecided,
         }
     }
 }

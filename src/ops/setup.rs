@@ -406,7 +406,7 @@ pub fn doctor(ctx: &Context) -> Result<SetupReport, Error> {
     let tip = ctx.store.tip(refs::CLAIMS)?;
     steps.push(match ctx.store.load_claims(refs::CLAIMS, tip) {
         Ok(l) => {
-            let active = l.state.active(ctx.now(), ctx.skew()).count();
+            let active = l.state.active(ctx.expiry_now(), ctx.skew()).count();
             Step::new(
                 "board",
                 Status::Ok,

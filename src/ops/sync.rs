@@ -42,7 +42,7 @@ enum Verdict {
 }
 
 fn judge_op(ctx: &Context, judge: &Judge, state: &ClaimsState, op: &Op) -> Verdict {
-    let now = ctx.now();
+    let now = ctx.expiry_now();
     match op {
         Op::Claim {
             agent, new, refresh, ..
@@ -170,7 +170,7 @@ pub fn sync(ctx: &Context) -> Result<SyncReport, Error> {
                 }),
                 Verdict::Apply => {
                     let mut next = loaded.state.clone();
-                    let expired = next.drop_expired(ctx.now(), ctx.skew());
+                    let expired = next.drop_expired(ctx.expiry_now(), ctx.skew());
                     next.apply(&p.op);
                     let granted = promote_waiters(ctx, &mut next);
                     if next != loaded.state {

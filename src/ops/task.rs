@@ -261,7 +261,7 @@ pub fn show(ctx: &Context, id: &str, fetch: bool) -> Result<TaskListReport, Erro
 fn lease_expired(ctx: &Context, t: &Task) -> bool {
     t.lease
         .as_ref()
-        .is_none_or(|l| ctx.now() > l.expires_at.plus(ctx.skew()))
+        .is_none_or(|l| ctx.expiry_now() > l.expires_at.plus(ctx.skew()))
 }
 
 /// Can `ctx.agent` take `t` now? Err(reason) when not.
@@ -295,7 +295,9 @@ fn takeable(ctx: &Context, state: &ClaimsState, judge: &Judge, t: &Task) -> Resu
         ));
     }
     let mine: Vec<&ClaimId> = t.claims.iter().collect();
-    let others = state.active(ctx.now(), ctx.skew()).filter(|c| !mine.contains(&&c.id));
+    let others = state
+        .active(ctx.expiry_now(), ctx.skew())
+        .filter(|c| !mine.contains(&&c.id));
     let conflicts = judge.conflicts(&ctx.agent, &t.scopes, Mode::Exclusive, others);
     if let Some(c) = conflicts.first() {
         return Err(format!("{} is held by {} ({})", c.requested, c.claim.agent, c.claim.id));

@@ -144,7 +144,7 @@ pub fn transact_at<R>(
         let loaded = ctx.store.load_claims(refs::CLAIMS, tip)?;
         let planned = match plan(&loaded.state, tip) {
             // A refusal reads the state: make sure it is not a stale one before reporting it.
-            Err(Error::Refused(..)) if !fetched && ctx.online_remote().is_some() => {
+            Err(Error::Refused(..) | Error::NotFound(..)) if !fetched && ctx.online_remote().is_some() => {
                 fetched = true;
                 if let Some(remote) = ctx.online_remote() {
                     remote.fetch()?;
@@ -177,7 +177,7 @@ pub fn transact_at<R>(
             return Ok(o);
         }
         let mut next = loaded.state.clone();
-        let expired = next.drop_expired(ctx.now(), ctx.skew());
+        let expired = next.drop_expired(ctx.expiry_now(), ctx.skew());
         next.apply(&op);
         let granted = promote_waiters(ctx, &mut next);
         if next == loaded.state {
@@ -294,7 +294,7 @@ pub fn promote_waiters(ctx: &Context, state: &mut ClaimsState) -> Vec<ClaimId> {
         let scopes: Vec<Scope> = w.claims.iter().map(|c| c.scope.clone()).collect();
         let mode = w.claims[0].mode;
         let held = !judge
-            .conflicts(&w.agent, &scopes, mode, state.active(ctx.now(), ctx.skew()))
+            .conflicts(&w.agent, &scopes, mode, state.active(ctx.expiry_now(), ctx.skew()))
             .is_empty();
         let behind = blocked.iter().any(|b| {
             b.agent != w.agent
@@ -395,6 +395,7 @@ pub fn describe(op: &Op, before: &ClaimsState, expired: &[ClaimId], granted: &[C
             None => format!("{agent} marks handoff {} {:?}", handoff.id, handoff.status).to_lowercase(),
         },
     };
+    let subject = one_line(&subject, 120);
     let mut body = String::new();
     if !expired.is_empty() {
         body.push_str(&format!("Dropped expired: {}\n", scopes_of(expired)));
@@ -439,6 +440,24 @@ pub fn describe(op: &Op, before: &ClaimsState, expired: &[ClaimId], granted: &[C
     } else {
         format!("{subject}\n\n{body}\n{trailers}")
     }
+}
+
+/// A commit subject from text that may hold user input: one line (control characters
+/// escaped, so no user text can start a trailer or a second paragraph), at most `max` chars.
+fn one_line(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (n, c) in text.chars().enumerate() {
+        if n >= max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Read the trailers of a commit message.

@@ -40,6 +40,8 @@ pub enum StoreError {
         found: u64,
         supported: u64,
     },
+    #[error("unknown revision '{rev}': {reason}")]
+    Revision { rev: String, reason: &'static str },
     #[error("cannot run git {args}")]
     Spawn {
         args: String,
@@ -76,6 +78,9 @@ impl StoreError {
                 "something other than git-coord wrote {reference}; inspect it with `git cat-file -t {reference}`"
             )),
             StoreError::Schema { .. } => Some("upgrade git-coord on this machine".into()),
+            StoreError::Revision { rev, .. } => Some(format!(
+                "check it with `git rev-parse --verify '{rev}^{{commit}}'`; a range is BASE..HEAD, and BASE~N needs N commits of history"
+            )),
             StoreError::Write { source, .. } if source.to_string().to_lowercase().contains("lock") => Some(
                 "a stopped process may have left a lock file; `git coord doctor` lists them and how to remove them".into(),
             ),

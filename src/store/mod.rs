@@ -3,6 +3,7 @@
 //!
 //! Knows nothing of globs or conflicts: it stores and moves what it is given.
 
+pub mod clock;
 pub mod codec;
 pub mod error;
 pub mod hooks;
@@ -11,6 +12,7 @@ pub mod refs;
 pub mod remote;
 pub mod repo;
 
+pub use clock::ClockFile;
 pub use error::StoreError;
 pub use pending::{Pending, PendingDir};
 pub use remote::{Fetch, Push, Remote};

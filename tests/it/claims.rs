@@ -180,6 +180,9 @@ fn expired_claims_are_ignored_and_dropped_by_the_next_write() {
         .as_("alice", &["claim", "src/main.ts", "--ttl", "10m", "--json"])
         .json();
     let id = j["claims"][0]["id"].as_str().unwrap().to_owned();
+    // Bob's clone watches the board from just after the claim, so it has seen its whole
+    // lifetime pass on its own clock (see clocks_running_ahead_never_expire_a_live_claim).
+    b.at("bob", "2026-11-21T10:00:30Z", &["check", "src/main.ts"]).code(1);
     b.at("bob", "2026-11-21T10:09:00Z", &["check", "src/main.ts"]).code(1);
     let later = "2026-11-21T10:11:00Z";
     b.at("bob", later, &["check", "src/main.ts"]).ok();
@@ -366,4 +369,39 @@ fn wait_gives_up_at_its_deadline() {
         s["queue"].as_array().unwrap().is_empty(),
         "the waiter left the queue: {s}"
     );
+}
+
+#[test]
+fn clocks_running_ahead_never_expire_a_live_claim() {
+    let w = World::new();
+    let a = w.clone("a");
+    let b = w.clone("b");
+    let id = a.as_("alice", &["claim", "src/main.ts", "--json"]).json()["claims"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Bob's clock reads three hours ahead: alice's 2h claim looks expired to it alone.
+    let ahead = "2026-11-21T13:00:00Z";
+    let r = b.at("bob", ahead, &["claim", "src/main.ts", "--json"]);
+    r.code(1);
+    assert_eq!(r.json()["decision"], "conflict");
+    assert!(
+        r.stderr.contains("clock reads") && r.stderr.contains(&id),
+        "{}",
+        r.stderr
+    );
+    let r = b.at("bob", ahead, &["check", "src/**"]);
+    r.code(1);
+    // Writes by bob's fast clock do not drop alice's claim from the board either.
+    b.at("bob", ahead, &["claim", "docs/**"]).ok();
+    b.at("bob", ahead, &["claim", "src/main.ts"]).code(1);
+    let board = w.git_in(&w.remote(), &["log", "-1", "--format=%B", "refs/coord/claims"]);
+    assert!(!board.contains("Coord-Expired"), "{board}");
+    assert!(a.claim_ids().contains(&id));
+    // A write by another agent vouches for the time: once carol writes at 12:05 (her clock),
+    // alice's claim (expired at 12:00) is expired for everyone.
+    let c = w.clone("c");
+    c.at("carol", "2026-11-21T12:05:00Z", &["claim", "db:x"]).ok();
+    let r = b.at("bob", ahead, &["claim", "src/main.ts", "--json"]);
+    assert_eq!(r.json()["decision"], "granted", "{}", r.stderr);
 }

@@ -93,7 +93,7 @@ fn claims_over_the_policy_limits_are_refused() {
 }
 
 /// Put a raw tree under refs/coord/claims in the remote and fetch it.
-fn plant(w: &World, files: &[(&str, &str)]) {
+pub fn plant(w: &World, files: &[(&str, &str)]) {
     let work = w.root().join("plant");
     std::fs::create_dir_all(&work).unwrap();
     w.git_in(&work, &["init", "-q"]);

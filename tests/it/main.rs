@@ -9,6 +9,7 @@ mod concurrency;
 mod enforce;
 mod errors;
 mod globs_baseline;
+mod hostile;
 mod mcp;
 mod remote;
 mod symbols;

@@ -1,13 +1,81 @@
-//! The MCP server driven by a real MCP client (the official Python SDK), against real
-//! repositories: two servers in two clones of one bare remote.
+//! The MCP server driven by an MCP client over stdio, against real repositories: two
+//! servers in two clones of one bare remote.
+//!
+//! The client is written here in Rust (newline-delimited JSON-RPC, the stdio transport), so
+//! `cargo test` needs nothing but cargo and git. With `GIT_COORD_MCP_CLIENT=python` the same
+//! tests drive the server with the official Python SDK instead (`tests/interop.sh`, run by
+//! `.ci/run`).
 
-use std::process::Command;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
 
 use crate::support::{isolate, Repo, World, BIN, NOW};
 
 fn mcp(repo: &Repo, agent: &str, calls: Value) -> Value {
+    if std::env::var("GIT_COORD_MCP_CLIENT").as_deref() == Ok("python") {
+        return python_client(repo, agent, calls);
+    }
+    let mut cmd = Command::new(BIN);
+    cmd.arg("mcp").current_dir(&repo.dir);
+    isolate(&mut cmd, &repo.home);
+    cmd.env("GIT_COORD_NOW", NOW).env("GIT_COORD_AGENT", agent);
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the server starts");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next_id = 0;
+    let mut request = |method: &str, params: Value| -> Value {
+        next_id += 1;
+        let msg = json!({"jsonrpc": "2.0", "id": next_id, "method": method, "params": params});
+        writeln!(stdin, "{msg}").unwrap();
+        stdin.flush().unwrap();
+        let line = lines.next().expect("the server answers").unwrap();
+        let answer: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert_eq!(answer["id"], next_id, "{answer}");
+        assert!(answer.get("error").is_none(), "{method}: {answer}");
+        answer["result"].clone()
+    };
+    let init = request(
+        "initialize",
+        json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "it", "version": "1"}}),
+    );
+    let listed = request("tools/list", json!({}));
+    let mut results = Vec::new();
+    for call in calls.as_array().unwrap() {
+        let r = request("tools/call", json!({"name": call[0], "arguments": call[1]}));
+        let text: String = r["content"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["text"].as_str())
+            .collect();
+        results.push(json!({"tool": call[0], "text": text, "is_error": r["isError"] == true}));
+    }
+    let _ = request;
+    drop(stdin);
+    child.wait().unwrap();
+    let tools: Vec<Value> = listed["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            json!({
+                "name": t["name"],
+                "described": t["description"].as_str().is_some_and(|d| !d.is_empty()),
+                "schema": t["inputSchema"],
+            })
+        })
+        .collect();
+    json!({"server": init["serverInfo"]["name"], "tools": tools, "results": results})
+}
+
+fn python_client(repo: &Repo, agent: &str, calls: Value) -> Value {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/client.py");
     let mut cmd = Command::new("python3");
     cmd.arg(&script)
@@ -20,7 +88,7 @@ fn mcp(repo: &Repo, agent: &str, calls: Value) -> Value {
     let out = cmd.output().expect("python3 runs");
     assert!(
         out.status.success(),
-        "the MCP client failed (is the `mcp` package installed? .ci/run installs it):\n{}",
+        "the Python MCP client failed (is the `mcp` package installed? tests/interop.sh installs it):\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))

@@ -44,6 +44,23 @@ impl Store {
         let mut saw_meta = false;
         for entry in self.tree_entries(name, tree)? {
             let fname = entry.filename.to_str_lossy().into_owned();
+            // A known name of the wrong kind (a blob where a folder belongs, or the other way
+            // round) is corrupt data, never an empty board.
+            let want_tree = match fname.as_str() {
+                CLAIMS_DIR | TASKS_DIR | HANDOFFS_DIR | DOCS_DIR => Some(true),
+                META | QUEUE | README => Some(false),
+                _ => None,
+            };
+            if let Some(want_tree) = want_tree {
+                if entry.mode.is_tree() != want_tree {
+                    let (want, found) = if want_tree {
+                        ("folder", "file")
+                    } else {
+                        ("file", "folder")
+                    };
+                    return Err(corrupt(&fname, format!("should be a {want}, found a {found}").into()));
+                }
+            }
             match fname.as_str() {
                 META => {
                     let bytes = self.blob(name, entry.oid)?;
@@ -61,7 +78,7 @@ impl Store {
                     let bytes = self.blob(name, entry.oid)?;
                     loaded.state.queue = codec::decode_queue(&bytes).map_err(|e| corrupt(QUEUE, Box::new(e)))?;
                 }
-                CLAIMS_DIR if entry.mode.is_tree() => {
+                CLAIMS_DIR => {
                     let mut blobs = Vec::new();
                     for b in self.tree_entries(name, entry.oid)? {
                         let bname = b.filename.to_str_lossy().into_owned();
@@ -87,13 +104,13 @@ impl Store {
                     // Bulk-build: buckets come sorted, so this is linear.
                     loaded.state.claims = all.into_iter().collect();
                 }
-                TASKS_DIR if entry.mode.is_tree() => {
+                TASKS_DIR => {
                     for (bucket, oid, items) in self.load_list::<Task>(name, TASKS_DIR, entry.oid)? {
                         loaded.task_buckets.insert(bucket, oid);
                         loaded.state.tasks.extend(items.into_iter().map(|t| (t.id.clone(), t)));
                     }
                 }
-                HANDOFFS_DIR if entry.mode.is_tree() => {
+                HANDOFFS_DIR => {
                     for (bucket, oid, items) in self.load_list::<Handoff>(name, HANDOFFS_DIR, entry.oid)? {
                         loaded.handoff_buckets.insert(bucket, oid);
                         loaded
@@ -302,6 +319,14 @@ impl Store {
             });
         }
         top.sort();
+        if let Some(pair) = top.windows(2).find(|p| p[0].filename == p[1].filename) {
+            // Never write a tree `git fsck` rejects: load_claims keeps only names it does not
+            // interpret as foreign, so this means a bug, reported instead of written.
+            return Err(StoreError::write(
+                "the board tree",
+                format!("two entries named {}", pair[0].filename),
+            ));
+        }
         let tree = self
             .repo
             .write_object(&gix::objs::Tree { entries: top })

@@ -63,6 +63,29 @@ impl Store {
         Ok(out)
     }
 
+    /// The committer time of the newest commit on `tip`'s first-parent line not written by
+    /// `me` (looking at most `depth` commits back).
+    pub fn newest_foreign_write(
+        &self,
+        name: &str,
+        tip: ObjectId,
+        me: &str,
+        depth: usize,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let mut next = Some(tip);
+        for _ in 0..depth {
+            let Some(id) = next else { break };
+            let read = |e: &dyn std::fmt::Display| StoreError::read(format!("{name} history ({id})"), e.to_string());
+            let c = self.repo.find_commit(id).map_err(|e| read(&e))?;
+            let author = c.author().map_err(|e| read(&e))?;
+            if author.name != me.as_bytes() {
+                return Ok(Some(Timestamp(c.time().map_err(|e| read(&e))?.seconds)));
+            }
+            next = c.parent_ids().next().map(|p| p.detach());
+        }
+        Ok(None)
+    }
+
     /// Commits reachable from `tips` but not from `hidden`, newest first, at most `limit`.
     pub fn commits_between(
         &self,

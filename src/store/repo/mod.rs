@@ -288,16 +288,22 @@ impl Store {
     }
 
     /// Resolve a revision to a commit id.
+    /// A revision that does not name a commit is bad input (exit 2), told in git's words,
+    /// never with the parser's internals.
     pub fn resolve(&self, rev: &str) -> Result<ObjectId, StoreError> {
+        let bad = |reason| StoreError::Revision {
+            rev: rev.to_owned(),
+            reason,
+        };
         let id = self
             .repo
             .rev_parse_single(rev)
-            .map_err(|e| StoreError::read(format!("revision {rev}"), e))?;
+            .map_err(|_| bad("no such commit in this repository"))?;
         let obj = self
             .repo
             .find_object(id.detach())
-            .map_err(|e| StoreError::read(rev, e))?;
-        let commit = obj.peel_to_commit().map_err(|e| StoreError::read(rev, e))?;
+            .map_err(|_| bad("its object is missing from this repository"))?;
+        let commit = obj.peel_to_commit().map_err(|_| bad("it does not name a commit"))?;
         Ok(commit.id)
     }
 
