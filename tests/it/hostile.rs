@@ -21,7 +21,7 @@ fn too_complex_globs_are_refused_in_either_order() {
     let r = a.as_("agent1", &["check", &long]);
     r.code(2);
     assert!(r.stderr.contains("over the limit"), "{}", r.stderr);
-    assert_eq!(a.claim_ids().len(), 1, "only agent2's claim is on the board");
+    assert_eq!(b.claim_ids().len(), 1, "only agent2's claim is on the board");
 }
 
 #[test]
@@ -43,7 +43,8 @@ fn a_board_entry_of_the_wrong_kind_is_an_error_not_an_empty_board() {
         let r = a.as_("alice", &["status"]);
         r.code(2);
         assert!(
-            r.stderr.contains(&format!("refs/coord/claims:{path} is not valid git-coord data")),
+            r.stderr
+                .contains(&format!("refs/coord/claims:{path} is not valid git-coord data")),
             "{entry}: {}",
             r.stderr
         );

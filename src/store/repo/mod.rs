@@ -323,15 +323,8 @@ impl Store {
 
     /// A file's content at a revision (`None` when the path is absent there).
     pub fn file_at(&self, rev: &str, rel: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let id = self
-            .repo
-            .rev_parse_single(rev)
-            .map_err(|e| StoreError::read(format!("revision {rev}"), e))?;
-        let commit = self
-            .repo
-            .find_object(id.detach())
-            .map_err(|e| StoreError::read(rev, e))?;
-        let commit = commit.peel_to_commit().map_err(|e| StoreError::read(rev, e))?;
+        let id = self.resolve(rev)?;
+        let commit = self.repo.find_commit(id).map_err(|e| StoreError::read(rev, e))?;
         let tree = commit.tree().map_err(|e| StoreError::read(rev, e))?;
         let entry = tree.lookup_entry_by_path(rel).map_err(|e| StoreError::read(rel, e))?;
         match entry {
