@@ -113,6 +113,12 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
                 Decision::Narrowed => "granted (carved out of a narrowable whole-file claim; its holder is told)",
                 _ => "granted",
             };
+            // Not confirmed by the remote: say so first, never a bare "granted".
+            let word = if report.pending {
+                format!("pending ({word} on this clone's copy; not yet confirmed by the remote)")
+            } else {
+                word.to_owned()
+            };
             out.line(format!("{word}: {} for {}", scopes_text(&report), ctx.agent));
             for c in &report.claims {
                 out.line(format!("  {}", render::claim_line(c, now)));

@@ -312,6 +312,7 @@ fn wait(
         let now = start_now.plus(Span(started.elapsed().as_secs() as i64));
         ctx.advance_to(now);
         if let Some(remote) = ctx.online_remote() {
+            remote.renew_budget();
             if let Fetch::Unreachable(e) = remote.fetch()? {
                 latest.error = Some(e);
             }

@@ -101,6 +101,9 @@ impl Error {
             Error::Remote { detail, .. } if detail == "too many concurrent writers" => Some(
                 "the board is busy with concurrent writers: run the command again (`git coord sync` confirms anything left pending)".into(),
             ),
+            Error::Remote { what, pending, .. } if what.starts_with("refused") => Some(format!(
+                "the remote is up and its hook refused this write for the reason above; {pending} operation(s) kept as pending: fix what it names, then `git coord sync`, or `git coord release` to drop it"
+            )),
             Error::Remote { pending, .. } if *pending > 0 => Some(format!(
                 "{pending} operation(s) kept as pending; run `git coord sync` when the remote is back, or pass --offline to work locally"
             )),

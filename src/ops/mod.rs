@@ -15,6 +15,7 @@ pub mod query;
 pub mod release;
 pub mod report;
 pub mod scopes;
+pub mod server;
 pub mod setup;
 pub mod symbols;
 pub mod sync;

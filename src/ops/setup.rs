@@ -41,7 +41,7 @@ impl Step {
         }
     }
 
-    fn fix(mut self, fix: impl Into<String>) -> Step {
+    pub fn fix(mut self, fix: impl Into<String>) -> Step {
         self.fix = Some(fix.into());
         self
     }
@@ -153,6 +153,7 @@ pub fn init(ctx: &Context, hooks: bool) -> Result<SetupReport, Error> {
             steps.push(publish(ctx, remote)?);
         }
     }
+    steps.extend(super::server::push_options(ctx, true)?);
     if hooks {
         steps.push(install_hooks(ctx)?);
     } else {
@@ -320,6 +321,7 @@ pub fn doctor(ctx: &Context) -> Result<SetupReport, Error> {
         }
         _ => Step::new("git", Status::Fail, "cannot run git").fix("install git and put it on PATH"),
     });
+    steps.extend(super::server::push_options(ctx, false)?);
     steps.push(Step::new(
         "agent",
         Status::Ok,

@@ -15,8 +15,11 @@ use super::refs::FETCH_REFSPEC;
 #[derive(Debug, Clone)]
 pub struct Remote {
     pub name: String,
+    /// `[network] timeout`: the network time one command may spend in all.
     pub timeout: Duration,
     dir: PathBuf,
+    /// When this command first talked to the remote (its budget runs from there).
+    started: std::cell::Cell<Option<std::time::Instant>>,
 }
 
 /// What one push of one ref came to.
@@ -46,34 +49,41 @@ pub struct Output {
     pub stderr: String,
 }
 
-/// Run `git args…` in `dir`, killing it after `timeout`. `Ok(None)` means it timed out.
+/// Run `git args…` in `dir`, ending it after `timeout`. `Ok(None)` means it timed out.
+///
+/// git runs in a process group of its own, and a timeout ends the whole group: git's
+/// helpers (`git-remote-http`, `ssh`, `git-upload-pack` on a local path) would otherwise
+/// keep the pipes open after git itself is gone and hold the command hostage. Its output is
+/// read by threads that are given up on, never waited for, once the group is ended.
 pub fn run_git(dir: &Path, args: &[&str], timeout: Duration) -> Result<Option<Output>, StoreError> {
+    use std::os::unix::process::CommandExt;
     let mut child = Command::new("git")
         .arg("-C")
         .arg(dir)
         .args(args)
+        .env("GIT_TERMINAL_PROMPT", "0")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        .process_group(0)
         .spawn()
         .map_err(|e| StoreError::Spawn {
             args: args.join(" "),
             source: e,
         })?;
-    let mut out = child.stdout.take().expect("because stdout is piped");
-    let mut err = child.stderr.take().expect("because stderr is piped");
-    let t_out = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    // Wait on a thread so the exit is seen at once (no polling latency on the hot path);
-    // on timeout, kill by pid.
+    let started = std::time::Instant::now();
+    let reader = |mut pipe: Box<dyn Read + Send>| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = pipe.read_to_string(&mut s);
+            let _ = tx.send(s);
+        });
+        rx
+    };
+    let out = reader(Box::new(child.stdout.take().expect("because stdout is piped")));
+    let err = reader(Box::new(child.stderr.take().expect("because stderr is piped")));
+    // Wait on a thread so the exit is seen at once (no polling latency on the hot path).
     let pid = child.id();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -88,18 +98,47 @@ pub fn run_git(dir: &Path, args: &[&str], timeout: Duration) -> Result<Option<Ou
             })
         }
         Err(_) => {
-            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
-            let _ = rx.recv_timeout(Duration::from_secs(5));
+            kill_group(pid);
+            let _ = rx.recv_timeout(Duration::from_millis(500));
             None
         }
     };
-    let stdout = t_out.join().unwrap_or_default();
-    let stderr = t_err.join().unwrap_or_default();
+    // git has exited; a helper it left behind in its group must not keep us waiting.
+    let left = timeout
+        .saturating_sub(started.elapsed())
+        .max(Duration::from_millis(200));
+    let stdout = out.recv_timeout(left).unwrap_or_else(|_| {
+        kill_group(pid);
+        out.recv_timeout(Duration::from_millis(200)).unwrap_or_default()
+    });
+    let stderr = err.recv_timeout(Duration::from_millis(200)).unwrap_or_default();
     Ok(status.map(|s| Output {
         code: s.code(),
         stdout,
         stderr,
     }))
+}
+
+/// End every process of the group git leads (git and the helpers it started).
+fn kill_group(pid: u32) {
+    let Ok(pgid) = i32::try_from(pid) else { return };
+    // SAFETY: kill(2) with a negative pid signals the process group we created for this
+    // child (process_group(0) above); it touches no memory of ours.
+    unsafe {
+        libc::kill(-pgid, libc::SIGKILL);
+    }
+}
+
+/// What the remote's hooks said (`remote: …` lines), joined, when they said anything.
+fn remote_says(stderr: &str) -> Option<String> {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("remote:"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(12)
+        .collect();
+    (!lines.is_empty()).then(|| lines.join(" / "))
 }
 
 fn first_error_line(stderr: &str) -> String {
@@ -120,11 +159,27 @@ impl Remote {
             name: name.to_owned(),
             timeout,
             dir,
+            started: std::cell::Cell::new(None),
         }
     }
 
+    /// Start a fresh network budget (each round of a long `--wait` is a command of its own).
+    pub fn renew_budget(&self) {
+        self.started.set(None);
+    }
+
+    /// Run git within what is left of this command's budget; `Ok(None)` when it ran out.
     fn git(&self, args: &[&str]) -> Result<Option<Output>, StoreError> {
-        run_git(&self.dir, args, self.timeout)
+        let started = self.started.get().unwrap_or_else(|| {
+            let now = std::time::Instant::now();
+            self.started.set(Some(now));
+            now
+        });
+        let left = self.timeout.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            return Ok(None);
+        }
+        run_git(&self.dir, args, left)
     }
 
     /// Fetch `refs/coord/*` into the local `refs/coord/*` (fast-forward only, no pruning).
@@ -135,7 +190,6 @@ impl Remote {
             "-c",
             "fetch.writeCommitGraph=false",
             "fetch",
-            "--quiet",
             "--no-tags",
             "--no-write-fetch-head",
             "--no-auto-maintenance",
@@ -147,7 +201,7 @@ impl Remote {
         for _ in 0..5 {
             let Some(out) = self.git(&args)? else {
                 return Ok(Fetch::Unreachable(format!(
-                    "fetch from {} timed out after {}s",
+                    "fetch from {} timed out ([network] timeout is {}s)",
                     self.name,
                     self.timeout.as_secs()
                 )));
@@ -196,7 +250,7 @@ impl Remote {
         args.extend_from_slice(extra);
         let Some(out) = self.git(&args)? else {
             return Ok(Push::Unreachable(format!(
-                "push to {} timed out after {}s",
+                "push to {} timed out ([network] timeout is {}s)",
                 self.name,
                 self.timeout.as_secs()
             )));
@@ -221,7 +275,7 @@ impl Remote {
                 if stale.iter().any(|s| summary.contains(s)) {
                     return Ok(Push::Stale);
                 }
-                let detail = first_error_line(&out.stderr);
+                let detail = remote_says(&out.stderr).unwrap_or_else(|| first_error_line(&out.stderr));
                 return Ok(Push::Rejected(format!(
                     "{summary}{}",
                     if detail == "no output" {

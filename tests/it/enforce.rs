@@ -305,10 +305,12 @@ fn server_with_pre_receive(w: &World) -> Repo {
         dir: w.remote(),
         home: w.home(),
     };
-    server.git(&["config", "receive.advertisePushOptions", "true"]);
     let r = server.run(&["init"]);
     r.ok();
     assert!(w.remote().join("hooks/pre-receive").exists(), "{}", r.stdout);
+    // init sets what the hook needs for holders to say who they are.
+    assert_eq!(server.git(&["config", "receive.advertisePushOptions"]).trim(), "true");
+    assert!(r.stdout.contains("push-options"), "{}", r.stdout);
     server
 }
 

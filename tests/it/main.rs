@@ -8,6 +8,7 @@ mod claims;
 mod concurrency;
 mod enforce;
 mod errors;
+mod frozen;
 mod globs_baseline;
 mod hostile;
 mod mcp;
