@@ -111,6 +111,12 @@ fn run(cli: &Cli, settings: Settings, out: &mut Out) -> Result<Exit, Error> {
         return crate::mcp::serve(cli.dir.clone(), cli.agent.clone(), cli.remote.clone(), cli.offline);
     }
     let ctx = Context::open(settings)?;
+    for lock in &ctx.cleared_locks {
+        warn(&format!(
+            "warning: removed {}, a lock file left by a stopped process",
+            lock.display()
+        ));
+    }
     match &cli.command {
         Command::Init(a) => init::run(&ctx, a, out),
         Command::Doctor(a) => doctor::run(&ctx, a, out),

@@ -55,6 +55,8 @@ pub struct Context {
     pub pending: PendingDir,
     rng: RefCell<Rng>,
     crash_at: Option<String>,
+    /// Ref lock files left by stopped processes that opening this context cleared.
+    pub cleared_locks: Vec<PathBuf>,
     /// Board tip → (newest write by another agent, when this clone first saw it).
     horizon: RefCell<Option<(Option<gix::ObjectId>, Horizon)>>,
 }
@@ -62,6 +64,9 @@ pub struct Context {
 impl Context {
     pub fn open(s: Settings) -> Result<Context, Error> {
         let store = Store::discover(&s.cwd)?;
+        // A lock left by a killed process would wedge every write (and look like an outage):
+        // clear the ones old enough to be certainly stale, before anything else.
+        let cleared_locks = crate::store::locks::clear_stale(store.common_dir())?;
         let (agent, agent_source) = resolve_agent(&store, &s)?;
         let policy = load_policy(&store)?;
         let remote_name = match &s.remote_flag {
@@ -96,6 +101,7 @@ impl Context {
             rng: RefCell::new(Rng::new(s.seed)),
             crash_at: s.crash_at,
             horizon: RefCell::new(None),
+            cleared_locks,
         })
     }
 

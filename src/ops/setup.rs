@@ -162,30 +162,6 @@ pub fn init(ctx: &Context, hooks: bool) -> Result<SetupReport, Error> {
     Ok(SetupReport::new(ctx, steps))
 }
 
-/// Lock files of the refs git-coord writes (a process killed inside a ref transaction
-/// leaves them; git never removes another process's lock by itself).
-fn stale_locks(ctx: &Context) -> Vec<std::path::PathBuf> {
-    let common = ctx.store.common_dir();
-    let mut out = Vec::new();
-    let packed = common.join("packed-refs.lock");
-    if packed.exists() {
-        out.push(packed);
-    }
-    let mut dirs = vec![common.join("refs").join("coord")];
-    while let Some(d) = dirs.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                dirs.push(p);
-            } else if p.extension().is_some_and(|x| x == "lock") {
-                out.push(p);
-            }
-        }
-    }
-    out
-}
-
 /// The hooks this kind of repository gets: pre-push in a clone, pre-receive on a server.
 fn hook_names(ctx: &Context) -> &'static [&'static str] {
     if ctx.store.is_bare() {
@@ -390,11 +366,11 @@ pub fn doctor(ctx: &Context) -> Result<SetupReport, Error> {
             .fix("git coord init")
         });
     }
-    let locks = stale_locks(ctx);
+    let locks = crate::store::locks::ref_locks(ctx.store.common_dir());
     steps.push(if locks.is_empty() {
         Step::new("locks", Status::Ok, "no lock files left behind")
     } else {
-        let list: Vec<String> = locks.iter().map(|p| p.display().to_string()).collect();
+        let list: Vec<String> = locks.iter().map(|(p, _)| p.display().to_string()).collect();
         Step::new(
             "locks",
             Status::Warn,

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod codec;
 pub mod error;
 pub mod hooks;
+pub mod locks;
 pub mod pending;
 pub mod refs;
 pub mod remote;

@@ -198,7 +198,7 @@ impl Remote {
             FETCH_REFSPEC,
         ];
         let mut last = String::new();
-        for _ in 0..5 {
+        for attempt in 0..6u32 {
             let Some(out) = self.git(&args)? else {
                 return Ok(Fetch::Unreachable(format!(
                     "fetch from {} timed out ([network] timeout is {}s)",
@@ -214,7 +214,7 @@ impl Remote {
                 .any(|s| out.stderr.contains(s));
             if raced {
                 last = first_error_line(&out.stderr);
-                std::thread::sleep(Duration::from_millis(5));
+                std::thread::sleep(Duration::from_millis(5 << (2 * attempt).min(8)));
                 continue;
             }
             if out.stderr.contains("non-fast-forward") || out.stderr.contains("[rejected]") {
@@ -223,7 +223,7 @@ impl Remote {
             return Ok(Fetch::Unreachable(first_error_line(&out.stderr)));
         }
         Ok(Fetch::Unreachable(format!(
-            "local refs kept changing during the fetch: {last}"
+            "this clone's refs/coord stayed locked during the fetch (`git coord doctor` lists lock files): {last}"
         )))
     }
 

@@ -138,3 +138,40 @@ fn malformed_input_to_every_command_exits_within_the_contract() {
     }
     assert_eq!(a.as_("alice", &["release", "c-deadbeef"]).code, 2);
 }
+
+#[test]
+fn a_lock_left_by_a_killed_process_never_wedges_the_clone() {
+    let w = World::new();
+    let a = w.clone("a");
+    a.as_("alice", &["claim", "docs/**"]).ok();
+    for lock in ["refs/coord/claims.lock", "packed-refs.lock"] {
+        let path = a.dir.join(".git").join(lock);
+        std::fs::write(&path, "").unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let r = a.as_("alice", &["claim", "src/main.ts", "--json"]);
+        r.ok();
+        assert_eq!(r.json()["pending"], false, "{lock}: {}", r.stderr);
+        assert!(r.stderr.contains("lock file left by a stopped process"), "{}", r.stderr);
+        assert!(!path.exists(), "{lock} cleared");
+        a.as_("alice", &["release", "--scope", "src/main.ts"]).ok();
+    }
+    // Without a remote the local ref is the arbiter: the same lock must not give exit 70.
+    let solo = w.repo("a");
+    solo.git(&["config", "coord.remote", "none"]);
+    let path = a.dir.join(".git/refs/coord/claims.lock");
+    std::fs::write(&path, "").unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    solo.as_("alice", &["claim", "README.md"]).ok();
+}

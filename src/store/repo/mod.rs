@@ -236,10 +236,15 @@ impl Store {
             Err(e) => {
                 let actual = self.tip(name)?;
                 if actual != expected {
-                    Ok(Cas::Lost { actual })
-                } else {
-                    Err(StoreError::write(name, e))
+                    return Ok(Cas::Lost { actual });
                 }
+                // The ref is locked: by a concurrent writer (retry), or by a stopped process
+                // whose lock is old enough to clear (then retry too).
+                if self.common_dir().join(format!("{name}.lock")).exists() {
+                    crate::store::locks::clear_stale(self.common_dir())?;
+                    return Ok(Cas::Lost { actual });
+                }
+                Err(StoreError::write(name, e))
             }
         }
     }
