@@ -111,6 +111,9 @@ fn run(cli: &Cli, settings: Settings, out: &mut Out) -> Result<Exit, Error> {
         return crate::mcp::serve(cli.dir.clone(), cli.agent.clone(), cli.remote.clone(), cli.offline);
     }
     let ctx = Context::open(settings)?;
+    if let Some(w) = &ctx.policy_warning {
+        warn(&format!("warning: {w}"));
+    }
     for lock in &ctx.cleared_locks {
         warn(&format!(
             "warning: removed {}, a lock file left by a stopped process",

@@ -1,6 +1,6 @@
 //! `git coord release`
 
-use super::render::{self, Out};
+use super::render::Out;
 use crate::ops::release::{release, ReleaseRequest};
 use crate::ops::{Context, Error, Exit};
 
@@ -43,7 +43,12 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
             if report.forced { " (forced, recorded)" } else { "" }
         ));
         for c in &report.released {
-            out.line(format!("  {}", render::claim_line(c, ctx.now())));
+            let how = if report.cancelled.contains(&c.id) {
+                "  (was pending: cancelled here, never sent)"
+            } else {
+                ""
+            };
+            out.line(format!("  {}  {:<20} {}{how}", c.id, c.agent.as_str(), c.scope));
         }
     }
     if report.pending {

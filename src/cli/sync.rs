@@ -30,13 +30,16 @@ pub fn run(ctx: &Context, _a: &Args, out: &mut Out) -> Result<Exit, Error> {
         r.conflicted.len()
     ));
     for c in &r.confirmed {
-        out.line(format!("  confirmed  {} {}", c.op.op, c.op.claims.join(" ")));
+        out.line(format!("  confirmed  {} {}", c.op.op, c.op.subject()));
+    }
+    for c in &r.already {
+        out.line(format!("  already    {} {}", c.op.op, c.op.subject()));
     }
     for c in &r.conflicted {
         out.line(format!(
             "  CONFLICT   {} {}: {}",
             c.op.op,
-            c.op.claims.join(" "),
+            c.op.subject(),
             c.reason.as_deref().unwrap_or("")
         ));
         for x in &c.conflicts {

@@ -132,10 +132,14 @@ fn line(v: &TaskView) -> String {
     )
 }
 
-fn written(out: &mut Out, r: &TaskWriteReport) -> Exit {
+fn written(ctx: &Context, out: &mut Out, r: &TaskWriteReport) -> Exit {
+    let exit = super::pending_exit(ctx, r.pending, Exit::Ok);
     if out.json {
         out.json(r);
-        return Exit::Ok;
+        return exit;
+    }
+    if r.pending {
+        out.line("pending (on this clone's copy; not yet confirmed by the remote):");
     }
     out.line(line(&r.task));
     if let Some(l) = &r.lease {
@@ -156,7 +160,10 @@ fn written(out: &mut Out, r: &TaskWriteReport) -> Exit {
     if let Some(rev) = &r.revision {
         out.line(format!("  revision {rev}"));
     }
-    Exit::Ok
+    if r.pending {
+        super::pending_warning(ctx, r.error.as_deref());
+    }
+    exit
 }
 
 pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
@@ -256,5 +263,5 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         Cmd::Reject { id, reason } => task::decide(ctx, id, "reject", Some(reason.clone()), exp)?,
         Cmd::Cancel { id, reason } => task::decide(ctx, id, "cancel", reason.clone(), exp)?,
     };
-    Ok(written(out, &r))
+    Ok(written(ctx, out, &r))
 }

@@ -345,7 +345,12 @@ fn call(ctx: &Context, name: &str, args: &Value) -> Result<String, Error> {
                 full(&r)
             } else {
                 format!(
-                    "took {} \"{}\"; lease token {} until {}",
+                    "{}took {} \"{}\"; lease token {} until {}",
+                    if r.pending {
+                        "PENDING (not confirmed by the remote; call sync when it is back) — "
+                    } else {
+                        ""
+                    },
                     r.task.task.id,
                     r.task.task.title,
                     r.lease.as_ref().map(|l| l.token.as_str()).unwrap_or(""),

@@ -55,6 +55,8 @@ pub struct Context {
     pub pending: PendingDir,
     rng: RefCell<Rng>,
     crash_at: Option<String>,
+    /// What was wrong with a newer `.coord.toml` that is not in force (for the front ends).
+    pub policy_warning: Option<String>,
     /// Ref lock files left by stopped processes that opening this context cleared.
     pub cleared_locks: Vec<PathBuf>,
     /// Board tip → (newest write by another agent, when this clone first saw it).
@@ -68,7 +70,7 @@ impl Context {
         // clear the ones old enough to be certainly stale, before anything else.
         let cleared_locks = crate::store::locks::clear_stale(store.common_dir())?;
         let (agent, agent_source) = resolve_agent(&store, &s)?;
-        let policy = load_policy(&store)?;
+        let (policy, policy_warning) = load_policy(&store)?;
         let remote_name = match &s.remote_flag {
             Some(r) => {
                 if !store.remote_names().iter().any(|n| n == r) {
@@ -102,6 +104,7 @@ impl Context {
             crash_at: s.crash_at,
             horizon: RefCell::new(None),
             cleared_locks,
+            policy_warning,
         })
     }
 
@@ -216,16 +219,47 @@ fn resolve_agent(store: &Store, s: &Settings) -> Result<(AgentId, AgentSource), 
     Ok((id, AgentSource::Default))
 }
 
-fn load_policy(store: &Store) -> Result<Policy, Error> {
-    let text = match store.read_worktree_file(".coord.toml")? {
-        Some(t) => Some(t),
-        None if store.is_bare() => store
-            .read_head_file(".coord.toml")?
-            .map(|b| String::from_utf8_lossy(&b).into_owned()),
-        None => None,
-    };
-    match text {
-        Some(t) => Policy::parse(&t).map_err(Error::Policy),
-        None => Ok(Policy::default()),
+/// How many commits back the last valid committed policy is looked for.
+const POLICY_DEPTH: usize = 20;
+
+/// The policy in force, and what was wrong with any newer one that was skipped. An invalid
+/// `.coord.toml` never locks anyone out (not even the push that fixes it): it is named, with
+/// its line, and the last valid one — the working tree's, else HEAD's, else an ancestor's —
+/// stays in force. A bare repository (a server) reads only what it already has at HEAD.
+fn load_policy(store: &Store) -> Result<(Policy, Option<String>), Error> {
+    let mut candidates: Vec<(String, Option<String>)> = Vec::new();
+    if !store.is_bare() {
+        candidates.push(("the working tree".into(), store.read_worktree_file(".coord.toml")?));
     }
+    for n in 0..POLICY_DEPTH {
+        let rev = if n == 0 { "HEAD".to_owned() } else { format!("HEAD~{n}") };
+        let Ok(text) = store.file_at(&rev, ".coord.toml") else {
+            break;
+        };
+        candidates.push((rev, text.map(|b| String::from_utf8_lossy(&b).into_owned())));
+    }
+    let mut skipped: Vec<String> = Vec::new();
+    for (at, text) in candidates {
+        let Some(text) = text else {
+            // No policy there: the defaults were in force.
+            return Ok((
+                Policy::default(),
+                warning(&skipped, &format!("the defaults: no .coord.toml in {at}")),
+            ));
+        };
+        match Policy::parse(&text) {
+            Ok(p) => return Ok((p, warning(&skipped, &format!("the .coord.toml of {at}")))),
+            Err(e) => skipped.push(format!("ignoring the .coord.toml of {at}: {e}")),
+        }
+    }
+    Ok((Policy::default(), warning(&skipped, "the defaults")))
+}
+
+fn warning(skipped: &[String], used: &str) -> Option<String> {
+    (!skipped.is_empty()).then(|| {
+        format!(
+            "{}; the last valid policy ({used}) stays in force until a valid one is committed",
+            skipped.join("; ")
+        )
+    })
 }

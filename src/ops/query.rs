@@ -80,17 +80,55 @@ pub struct PendingView {
     pub agent: String,
     pub recorded_at: Timestamp,
     pub claims: Vec<String>,
+    /// The task a task operation writes, and the lease token it took (shown to its holder).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<String>,
 }
 
 impl PendingView {
     pub fn of(op: &Op, recorded_at: Timestamp) -> PendingView {
+        let (task, token) = match op {
+            Op::Task { task, agent, .. } => (
+                Some(task.id.to_string()),
+                task.lease
+                    .as_ref()
+                    .filter(|l| &l.agent == agent)
+                    .map(|l| l.token.clone()),
+            ),
+            _ => (None, None),
+        };
         PendingView {
             id: op.id().0.clone(),
             op: op.name(),
             agent: op.agent().to_string(),
             recorded_at,
             claims: op.claim_ids().iter().map(ToString::to_string).collect(),
+            task,
+            token,
+            handoff: match op {
+                Op::Handoff { handoff, .. } => Some(handoff.id.to_string()),
+                _ => None,
+            },
         }
+    }
+
+    /// What the operation names, for one line of human output.
+    pub fn subject(&self) -> String {
+        let mut parts: Vec<String> = self.claims.clone();
+        if let Some(t) = &self.task {
+            parts.push(format!("task {t}"));
+        }
+        if let Some(t) = &self.token {
+            parts.push(format!("(lease token {t})"));
+        }
+        if let Some(h) = &self.handoff {
+            parts.push(format!("handoff {h}"));
+        }
+        parts.join(" ")
     }
 }
 

@@ -19,6 +19,10 @@ pub struct ReleaseRequest {
 #[derive(Debug, Clone, Serialize)]
 pub struct ReleaseReport {
     pub released: Vec<Claim>,
+    /// Claims that were only pending in this clone (never confirmed): cancelled here, with
+    /// no push. They are also listed in `released`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cancelled: Vec<ClaimId>,
     pub forced: bool,
     pub synced: bool,
     pub pending: bool,
@@ -43,9 +47,24 @@ pub fn release(ctx: &Context, req: &ReleaseRequest) -> Result<ReleaseReport, Err
         .iter()
         .map(|s| Scope::parse(s, &ctx.policy.namespaces))
         .collect::<Result<_, _>>()?;
+    // A claim still pending in this clone is cancelled here; if an earlier run did reach the
+    // remote after all, the board copy is released below like any other.
+    let cancelled = cancel_pending(ctx, &ids, &scopes, req.all)?;
+    let cancelled_ids: Vec<ClaimId> = cancelled.iter().map(|c| c.id.clone()).collect();
+    let board_ids: Vec<ClaimId> = ids.iter().filter(|i| !cancelled_ids.contains(i)).cloned().collect();
+    let board_scopes: Vec<Scope> = scopes
+        .iter()
+        .filter(|s| !cancelled.iter().any(|c| &&c.scope == s))
+        .cloned()
+        .collect();
     let op_id = OpId::from_bits(ctx.random());
     let outcome = transact(ctx, |state| {
-        let targets = select(ctx, state, &ids, &scopes, req.all, req.force)?;
+        let mut targets = select(ctx, state, &board_ids, &board_scopes, req.all, req.force)?;
+        for id in &cancelled_ids {
+            if let Some(c) = state.claims.get(id).filter(|c| !targets.iter().any(|t| t.id == c.id)) {
+                targets.push(c.clone());
+            }
+        }
         let foreign: Vec<&Claim> = targets.iter().filter(|c| c.agent != ctx.agent).collect();
         if !foreign.is_empty() && !req.force {
             let c = foreign[0];
@@ -69,13 +88,62 @@ pub fn release(ctx: &Context, req: &ReleaseRequest) -> Result<ReleaseReport, Err
         Ok(Plan::Write(op, targets))
     })?;
     let forced = outcome.result.iter().any(|c| c.agent != ctx.agent);
+    let mut released = outcome.result;
+    let extra: Vec<Claim> = cancelled
+        .into_iter()
+        .filter(|c| !released.iter().any(|r| r.id == c.id))
+        .collect();
+    released.extend(extra);
     Ok(ReleaseReport {
-        released: outcome.result,
+        released,
+        cancelled: cancelled_ids,
         forced,
         synced: outcome.synced,
         pending: outcome.pending,
         error: outcome.remote_error,
     })
+}
+
+/// Take this agent's selected claims out of its pending (unconfirmed) claim operations;
+/// returns the claims taken out. An operation left with nothing to do is deleted.
+fn cancel_pending(ctx: &Context, ids: &[ClaimId], scopes: &[Scope], all: bool) -> Result<Vec<Claim>, Error> {
+    let mut out = Vec::new();
+    for p in ctx.pending.list()? {
+        let Op::Claim {
+            id,
+            agent,
+            new,
+            refresh,
+            narrow,
+        } = &p.op
+        else {
+            continue;
+        };
+        if agent != &ctx.agent {
+            continue;
+        }
+        let (gone, keep): (Vec<Claim>, Vec<Claim>) = new
+            .iter()
+            .cloned()
+            .partition(|c| all || ids.contains(&c.id) || scopes.contains(&c.scope));
+        if gone.is_empty() {
+            continue;
+        }
+        if keep.is_empty() && refresh.is_empty() {
+            ctx.pending.remove(&p.path)?;
+        } else {
+            let op = Op::Claim {
+                id: id.clone(),
+                agent: agent.clone(),
+                new: keep,
+                refresh: refresh.clone(),
+                narrow: narrow.clone(),
+            };
+            ctx.pending.save(&op, p.recorded_at, Some(&p.path))?;
+        }
+        out.extend(gone);
+    }
+    Ok(out)
 }
 
 fn select(

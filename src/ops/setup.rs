@@ -311,6 +311,10 @@ pub fn doctor(ctx: &Context) -> Result<SetupReport, Error> {
         ),
     ));
     steps.push(match ctx.store.workdir().map(|d| d.join(".coord.toml").exists()) {
+        _ if ctx.policy_warning.is_some() => {
+            Step::new("policy", Status::Warn, ctx.policy_warning.clone().unwrap_or_default())
+                .fix("fix .coord.toml as named above and commit it")
+        }
         Some(true) => Step::new("policy", Status::Ok, ".coord.toml is valid"),
         _ => Step::new("policy", Status::Ok, "no .coord.toml: defaults apply")
             .fix("`git coord init` writes a commented one"),
@@ -384,14 +388,25 @@ pub fn doctor(ctx: &Context) -> Result<SetupReport, Error> {
     let tip = ctx.store.tip(refs::CLAIMS)?;
     steps.push(match ctx.store.load_claims(refs::CLAIMS, tip) {
         Ok(l) => {
-            let active = l.state.active(ctx.expiry_now(), ctx.skew()).count();
+            // Count as status does: the board with this clone's pending operations applied.
+            let confirmed = l.state.active(ctx.expiry_now(), ctx.skew()).count();
+            let mut state = l.state;
+            for p in ctx.pending.list().unwrap_or_default() {
+                state.apply(&p.op);
+            }
+            let active = state.active(ctx.expiry_now(), ctx.skew()).count();
+            let pending = if active == confirmed {
+                String::new()
+            } else {
+                format!(" ({} of them pending here)", active.saturating_sub(confirmed))
+            };
             Step::new(
                 "board",
                 Status::Ok,
                 format!(
-                    "{} readable: {active} active claims, {} queued",
+                    "{} readable: {active} active claims{pending}, {} queued",
                     refs::CLAIMS,
-                    l.state.queue.len()
+                    state.queue.len()
                 ),
             )
         }

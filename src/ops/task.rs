@@ -61,6 +61,9 @@ pub struct TaskWriteReport {
     pub takeover: bool,
     pub synced: bool,
     pub pending: bool,
+    /// Why the remote did not confirm it (with `pending`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     /// Compare-and-swap attempts this write took (1 = no contention).
     pub attempts: u32,
 }
@@ -145,6 +148,7 @@ fn write(
             takeover,
             synced: false,
             pending: false,
+            error: None,
             attempts: 0,
         };
         Ok(Plan::Write(
@@ -164,14 +168,9 @@ fn write(
     r.synced = outcome.synced;
     r.pending = outcome.pending;
     r.attempts = outcome.attempts;
-    if outcome.pending && !ctx.offline {
-        return Err(Error::Remote {
-            remote: ctx.remote.as_ref().map(|x| x.name.clone()).unwrap_or_default(),
-            what: "cannot be reached".into(),
-            detail: outcome.remote_error.unwrap_or_default(),
-            pending: 1,
-        });
-    }
+    // A write the remote did not confirm is reported whole (the task, its lease token) with
+    // `pending` set: the front end says so and exits 3, and the token is never lost.
+    r.error = outcome.remote_error;
     Ok(r)
 }
 
@@ -368,8 +367,25 @@ pub fn claim(
     let token = format!("{:016x}", ctx.random());
     let ids: Vec<ClaimId> = (0..64).map(|_| ClaimId::from_bits(ctx.random() as u32)).collect();
     let branch = ctx.store.branch();
+    // Tasks this clone already took in a write the remote has not confirmed: never handed
+    // out a second time from here.
+    let taken_here: Vec<TaskId> = ctx
+        .pending
+        .list()?
+        .into_iter()
+        .filter_map(|p| match p.op {
+            Op::Task { task, .. } if task.status == TaskStatus::Claimed => Some(task.id),
+            _ => None,
+        })
+        .collect();
     write(ctx, expected, |state| {
         let (t, takeover) = match &wanted {
+            Some(id) if taken_here.contains(id) => {
+                return Err(Error::refused(
+                    format!("{id} was taken by a write still pending in this clone"),
+                    Some("run `git coord sync` to confirm it".to_string()),
+                ))
+            }
             Some(id) => {
                 let t = find(state, id)?;
                 let takeover = takeable(ctx, state, &judge, t)
@@ -378,7 +394,7 @@ pub fn claim(
             }
             None => {
                 let (ok, skipped) = ranked(ctx, state, &judge, specialty);
-                match ok.first() {
+                match ok.iter().find(|(t, _)| !taken_here.contains(&t.id)) {
                     Some(&(t, takeover)) => (t, takeover),
                     None => {
                         let why = skipped

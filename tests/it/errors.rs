@@ -86,10 +86,39 @@ fn claims_over_the_policy_limits_are_refused() {
     let r = a.as_("alice", &["claim", "gen/f01*"]);
     r.code(2);
     assert!(r.stderr.contains("at most 5"), "{}", r.stderr);
+    // A typo never locks anyone out: it is named (with its line) and the last valid policy
+    // (here the default, committed at HEAD as none) stays in force.
     a.write(".coord.toml", "[claims]\nmax_file = 5\n");
     let r = a.as_("alice", &["status"]);
+    r.ok();
+    assert!(
+        r.stderr.contains("max_file") && r.stderr.contains("line 2"),
+        "{}",
+        r.stderr
+    );
+    let r = a.as_("alice", &["claim", "gen/f01*"]);
+    r.ok();
+    assert!(r.stderr.contains("ignoring"), "{}", r.stderr);
+}
+
+#[test]
+fn an_invalid_committed_policy_falls_back_to_the_last_valid_one() {
+    let w = World::new();
+    let a = w.clone("a");
+    a.write(".coord.toml", "[claims]\nmax_files = 1\n");
+    a.commit_all("policy: one file per claim");
+    a.write(".coord.toml", "[claims]\nmax_filez = 1\n");
+    a.commit_all("policy typo");
+    let r = a.as_("alice", &["claim", "src/**"]);
     r.code(2);
-    assert!(r.stderr.contains("max_file"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("at most 1"),
+        "the last valid policy is in force: {}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("max_filez"), "{}", r.stderr);
+    let d = a.as_("alice", &["doctor"]);
+    assert!(d.stdout.contains("max_filez"), "doctor names it: {}", d.stdout);
 }
 
 /// Put a raw tree under refs/coord/claims in the remote and fetch it.

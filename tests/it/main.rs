@@ -12,5 +12,6 @@ mod frozen;
 mod globs_baseline;
 mod hostile;
 mod mcp;
+mod pending;
 mod remote;
 mod symbols;
