@@ -56,6 +56,9 @@ pub struct ClaimReport {
     pub waited: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// With `pending`: `unreachable` or `timeout`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
     /// Things this agent is told once (its claims that others narrowed).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notices: Vec<String>,
@@ -118,6 +121,7 @@ pub fn claim(ctx: &Context, req: &ClaimRequest, observer: &mut dyn WaitObserver)
     report.notices = notes.mark(ctx);
     report.synced = outcome.synced;
     report.pending = outcome.pending;
+    report.reason = outcome.remote_error.as_deref().map(super::error::pending_reason);
     report.error = outcome.remote_error;
     if report.decision != Decision::Conflict || req.wait.is_none() {
         return Ok(report);
@@ -182,6 +186,7 @@ fn plan(
             suggestion,
             waited: None,
             error: None,
+            reason: None,
             notices: Vec::new(),
         });
     }
@@ -246,6 +251,7 @@ fn plan(
             suggestion: None,
             waited: None,
             error: None,
+            reason: None,
             notices: Vec::new(),
         },
     )
@@ -426,6 +432,7 @@ fn granted(state: &ClaimsState, ids: &[ClaimId], started: Instant) -> Option<Cla
         suggestion: None,
         waited: Some(Span(started.elapsed().as_secs() as i64).human()),
         error: None,
+        reason: None,
         notices: Vec::new(),
     })
 }

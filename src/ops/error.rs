@@ -101,6 +101,9 @@ impl Error {
             Error::Remote { detail, .. } if detail == "too many concurrent writers" => Some(
                 "the board is busy with concurrent writers: run the command again (`git coord sync` confirms anything left pending)".into(),
             ),
+            Error::Remote { what, .. } if what.contains("does not descend") => Some(
+                "the remote's board was rewritten or replaced: compare `git log refs/coord/claims` with `git ls-remote <remote> 'refs/coord/*'`; to adopt the remote's board run `git fetch <remote> +refs/coord/claims:refs/coord/claims` (operations pending here are kept and replayed by `git coord sync`)".into(),
+            ),
             Error::Remote { what, pending, .. } if what.starts_with("refused") => Some(format!(
                 "the remote is up and its hook refused this write for the reason above; {pending} operation(s) kept as pending: fix what it names, then `git coord sync`, or `git coord release` to drop it"
             )),
@@ -113,10 +116,21 @@ impl Error {
         }
     }
 
-    /// A machine-readable code for JSON, when there is one.
+    /// A machine-readable code for JSON, when there is one. Remote failures are told apart:
+    /// `unreachable` (an outage), `timeout`, `remote-refused` (a server hook said no, with
+    /// its reason), `contention` (lost the race too often), `diverged`.
     pub fn code(&self) -> Option<&'static str> {
         match self {
             Error::Conflict { code, .. } => Some(code),
+            Error::Remote { what, detail, .. } => Some(if what.starts_with("refused") {
+                "remote-refused"
+            } else if what.contains("does not descend") {
+                "diverged"
+            } else if detail == "too many concurrent writers" {
+                "contention"
+            } else {
+                pending_reason(detail)
+            }),
             _ => None,
         }
     }
@@ -127,5 +141,14 @@ impl Error {
             Error::Remote { detail, .. } => Some(detail),
             _ => None,
         }
+    }
+}
+
+/// Why a write stayed pending, as a JSON reason: `timeout` or `unreachable`.
+pub fn pending_reason(detail: &str) -> &'static str {
+    if detail.contains("timed out") {
+        "timeout"
+    } else {
+        "unreachable"
     }
 }

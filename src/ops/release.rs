@@ -28,6 +28,9 @@ pub struct ReleaseReport {
     pub pending: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// With `pending`: `unreachable` or `timeout`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
 }
 
 pub fn release(ctx: &Context, req: &ReleaseRequest) -> Result<ReleaseReport, Error> {
@@ -100,6 +103,7 @@ pub fn release(ctx: &Context, req: &ReleaseRequest) -> Result<ReleaseReport, Err
         forced,
         synced: outcome.synced,
         pending: outcome.pending,
+        reason: outcome.remote_error.as_deref().map(super::error::pending_reason),
         error: outcome.remote_error,
     })
 }
@@ -211,6 +215,9 @@ pub struct RenewReport {
     pub pending: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// With `pending`: `unreachable` or `timeout`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
 }
 
 pub fn renew(ctx: &Context, req: &RenewRequest) -> Result<RenewReport, Error> {
@@ -290,6 +297,7 @@ pub fn renew(ctx: &Context, req: &RenewRequest) -> Result<RenewReport, Error> {
         renewed: outcome.result,
         synced: outcome.synced,
         pending: outcome.pending,
+        reason: outcome.remote_error.as_deref().map(super::error::pending_reason),
         error: outcome.remote_error,
     })
 }

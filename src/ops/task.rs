@@ -64,6 +64,9 @@ pub struct TaskWriteReport {
     /// Why the remote did not confirm it (with `pending`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// With `pending`: `unreachable` or `timeout`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
     /// Compare-and-swap attempts this write took (1 = no contention).
     pub attempts: u32,
 }
@@ -149,6 +152,7 @@ fn write(
             synced: false,
             pending: false,
             error: None,
+            reason: None,
             attempts: 0,
         };
         Ok(Plan::Write(
@@ -170,6 +174,7 @@ fn write(
     r.attempts = outcome.attempts;
     // A write the remote did not confirm is reported whole (the task, its lease token) with
     // `pending` set: the front end says so and exits 3, and the token is never lost.
+    r.reason = outcome.remote_error.as_deref().map(super::error::pending_reason);
     r.error = outcome.remote_error;
     Ok(r)
 }

@@ -62,6 +62,12 @@ fn a_frozen_server_never_holds_a_command_past_its_timeout() {
                 r.stderr
             );
         }
+        let j = a.as_("alice", &["claim", "feature:y", "--json"]).json();
+        assert_eq!(
+            (j["pending"].clone(), j["reason"].clone()),
+            (true.into(), "timeout".into()),
+            "{j}"
+        );
         // The pre-edit guard shares the bound.
         let payload = std::fs::read_to_string(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pre-edit/edit-auth.json"),

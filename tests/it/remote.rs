@@ -104,6 +104,7 @@ fn an_unreachable_remote_keeps_the_operation_pending_and_exits_3() {
     r.code(3);
     let j = r.json();
     assert_eq!(j["pending"], true);
+    assert_eq!(j["reason"], "unreachable", "{j}");
     assert!(j["error"].as_str().unwrap().contains("nonexistent"), "{j}");
     let human = a.as_("alice", &["claim", "db:users"]);
     human.code(3);
@@ -162,4 +163,60 @@ fn a_lost_race_is_replayed_against_the_new_state() {
         log.lines().collect::<Vec<_>>(),
         ["bob claims db:users", "alice claims src/auth/**", "bob claims docs/**"]
     );
+}
+
+#[test]
+fn a_replaced_remote_board_is_reported_as_diverged_with_what_to_do() {
+    let w = World::new();
+    let a = w.clone("a");
+    a.as_("alice", &["claim", "docs/**"]).ok();
+    // Somebody replaces the remote's board with one of unrelated history.
+    let other = crate::support::World::new();
+    let o = other.clone("o");
+    o.as_("mallory", &["claim", "db:x"]).ok();
+    other.git_in(
+        &other.remote(),
+        &[
+            "push",
+            "-q",
+            "-f",
+            w.remote().to_str().unwrap(),
+            "refs/coord/claims:refs/coord/claims",
+        ],
+    );
+    let r = a.as_("alice", &["claim", "src/main.ts", "--json"]);
+    r.code(3);
+    let j = r.json();
+    assert_eq!(j["error"]["code"], "diverged", "{j}");
+    assert!(
+        j["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("+refs/coord/claims:refs/coord/claims"),
+        "{j}"
+    );
+    let r = a.as_("alice", &["sync"]);
+    r.code(3);
+    assert!(r.stderr.contains("does not descend"), "{}", r.stderr);
+}
+
+#[test]
+fn a_refusal_by_the_servers_hook_is_not_reported_as_an_outage() {
+    let w = World::new();
+    let a = w.clone("a");
+    let hook = w.remote().join("hooks/pre-receive");
+    std::fs::write(&hook, "#!/bin/sh\necho 'board frozen for the release' >&2\nexit 1\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let r = a.as_("alice", &["claim", "docs/**", "--json"]);
+    r.code(3);
+    let j = r.json();
+    assert_eq!(j["error"]["code"], "remote-refused", "{j}");
+    assert!(
+        r.stderr.contains("board frozen for the release"),
+        "the server's reason: {}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("the remote is up"), "{}", r.stderr);
+    assert!(!r.stderr.contains("when the remote is back"), "{}", r.stderr);
 }
