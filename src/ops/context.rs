@@ -57,6 +57,8 @@ pub struct Context {
     crash_at: Option<String>,
     /// What was wrong with a newer `.coord.toml` that is not in force (for the front ends).
     pub policy_warning: Option<String>,
+    /// This process counts as a live git-coord process of the repository while it runs.
+    _alive: Option<crate::store::locks::Alive>,
     /// Ref lock files left by stopped processes that opening this context cleared.
     pub cleared_locks: Vec<PathBuf>,
     /// Board tip → (newest write by another agent, when this clone first saw it).
@@ -68,7 +70,7 @@ impl Context {
         let store = Store::discover(&s.cwd)?;
         // A lock left by a killed process would wedge every write (and look like an outage):
         // clear the ones old enough to be certainly stale, before anything else.
-        let cleared_locks = crate::store::locks::clear_stale(store.common_dir())?;
+        let (alive, cleared_locks) = crate::store::locks::enter(store.common_dir())?;
         let (agent, agent_source) = resolve_agent(&store, &s)?;
         let (policy, policy_warning) = load_policy(&store)?;
         let remote_name = match &s.remote_flag {
@@ -105,6 +107,7 @@ impl Context {
             horizon: RefCell::new(None),
             cleared_locks,
             policy_warning,
+            _alive: alive,
         })
     }
 

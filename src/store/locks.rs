@@ -2,10 +2,15 @@
 //!
 //! git holds a ref lock for the milliseconds between creating it and renaming it into place;
 //! a process killed in between leaves it behind, and from then on every update of that ref
-//! fails. A lock older than [`STALE_AFTER`] cannot belong to a live ref update, so it is
-//! cleared (after being renamed aside, so a writer that was merely paused and comes back
-//! finds its lock gone and fails its update, which is a lost race, never a corrupt ref).
-//! Younger locks are left alone: they are a concurrent writer, to be retried.
+//! fails. Two ways to know a lock is left behind:
+//! - every git-coord process holds a shared `flock` on `<common dir>/coord/writers` for its
+//!   whole life (the kernel drops it when the process dies, even by kill -9). A process that
+//!   can take it exclusively knows no other git-coord process is alive in this repository,
+//!   so every ref lock there is stale and is cleared at once;
+//! - otherwise a lock older than [`STALE_AFTER`] cannot belong to a live ref update.
+//!
+//! A cleared lock is renamed aside first, so a writer that was merely paused and comes back
+//! finds its lock gone and fails its update: a lost race, never a corrupt ref.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -48,19 +53,66 @@ pub fn ref_locks(common_dir: &Path) -> Vec<(PathBuf, Duration)> {
 pub fn clear_stale(common_dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
     let mut cleared = Vec::new();
     for (path, age) in ref_locks(common_dir) {
-        if age < STALE_AFTER {
-            continue;
-        }
-        let aside = path.with_extension(format!("stale-{}", std::process::id()));
-        match std::fs::rename(&path, &aside) {
-            Ok(()) => {
-                let _ = std::fs::remove_file(&aside);
-                cleared.push(path);
-            }
-            // Someone else cleared or used it meanwhile.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(StoreError::write(path.display().to_string(), e)),
+        if age >= STALE_AFTER && clear(&path)? {
+            cleared.push(path);
         }
     }
     Ok(cleared)
+}
+
+/// This process's shared hold on `<common dir>/coord/writers` (released when it exits).
+pub struct Alive {
+    _file: std::fs::File,
+}
+
+/// Join the live git-coord processes of this repository, clearing the ref locks that are
+/// provably stale first. Returns the hold and the locks cleared.
+pub fn enter(common_dir: &Path) -> Result<(Option<Alive>, Vec<PathBuf>), StoreError> {
+    let dir = common_dir.join("coord");
+    let path = dir.join("writers");
+    let file = std::fs::create_dir_all(&dir).and_then(|()| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+    });
+    let Ok(file) = file else {
+        // A read-only repository: nothing of ours can be locked there either.
+        return Ok((None, clear_stale(common_dir)?));
+    };
+    use std::os::fd::AsRawFd;
+    let fd = file.as_raw_fd();
+    // SAFETY: flock(2) on a descriptor this function owns; no memory is shared.
+    let alone = unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) } == 0;
+    let cleared = if alone {
+        let mut out = Vec::new();
+        for (lock, _) in ref_locks(common_dir) {
+            if clear(&lock)? {
+                out.push(lock);
+            }
+        }
+        out
+    } else {
+        clear_stale(common_dir)?
+    };
+    // SAFETY: as above; converting (or taking) the shared hold, waiting only while another
+    // process holds it exclusively for the moment it takes to clear locks.
+    unsafe {
+        libc::flock(fd, libc::LOCK_SH);
+    }
+    Ok((Some(Alive { _file: file }), cleared))
+}
+
+/// Rename a lock aside and remove it; false when it was already gone.
+fn clear(path: &Path) -> Result<bool, StoreError> {
+    let aside = path.with_extension(format!("stale-{}", std::process::id()));
+    match std::fs::rename(path, &aside) {
+        Ok(()) => {
+            let _ = std::fs::remove_file(&aside);
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(StoreError::write(path.display().to_string(), e)),
+    }
 }

@@ -10,7 +10,7 @@ use git_coord::store::{refs, Store};
 
 use crate::support::{Repo, World, NOW};
 
-const SCOPES: &[&str] = &[
+pub const SCOPES: &[&str] = &[
     "src/a/**",
     "src/a/one.ts",
     "src/b/**",
@@ -33,11 +33,11 @@ fn overlaps(x: &str, y: &str) -> bool {
     x == y || pairs.iter().any(|(p, q)| (x == *p && y == *q) || (x == *q && y == *p))
 }
 
-const FILES: &[&str] = &["src/main.ts", "src/a/one.ts", "src/b/two.ts", "docs/x.md"];
+pub const FILES: &[&str] = &["src/main.ts", "src/a/one.ts", "src/b/two.ts", "docs/x.md"];
 
 /// Every commit of the remote's board: no two overlapping exclusive claims of different
 /// agents active together; returns every claim id ever named in a trailer.
-fn audit_remote(w: &World) -> BTreeSet<String> {
+pub fn audit_remote(w: &World) -> BTreeSet<String> {
     let store = Store::discover(&w.remote()).expect("remote opens");
     let Some(tip) = store.tip(refs::CLAIMS).unwrap() else {
         return BTreeSet::new();
@@ -71,7 +71,7 @@ fn audit_remote(w: &World) -> BTreeSet<String> {
     named
 }
 
-fn spawn(repo: &Repo, agent: &str, args: &[&str]) -> Child {
+pub fn spawn(repo: &Repo, agent: &str, args: &[&str]) -> Child {
     repo.command(Some(agent), NOW, args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

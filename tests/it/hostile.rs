@@ -161,6 +161,20 @@ fn a_lock_left_by_a_killed_process_never_wedges_the_clone() {
         assert!(!path.exists(), "{lock} cleared");
         a.as_("alice", &["release", "--scope", "src/main.ts"]).ok();
     }
+    // A fresh lock (a process killed a moment ago) is cleared at once when no other
+    // git-coord process is alive in the repository.
+    let path = a.dir.join(".git/refs/coord/claims.lock");
+    std::fs::write(&path, "").unwrap();
+    let started = std::time::Instant::now();
+    let r = a.as_("alice", &["claim", "src/main.ts"]);
+    r.ok();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(r.stderr.contains("lock file left by a stopped process"), "{}", r.stderr);
+    a.as_("alice", &["release", "--scope", "src/main.ts"]).ok();
     // Without a remote the local ref is the arbiter: the same lock must not give exit 70.
     let solo = w.repo("a");
     solo.git(&["config", "coord.remote", "none"]);

@@ -11,6 +11,7 @@ mod errors;
 mod frozen;
 mod globs_baseline;
 mod hostile;
+mod kills;
 mod mcp;
 mod pending;
 mod remote;
