@@ -68,6 +68,22 @@ fn a_frozen_server_never_holds_a_command_past_its_timeout() {
             (true.into(), "timeout".into()),
             "{j}"
         );
+        // So does the pre-push hook (git hands it the refs on stdin).
+        let head = a.git(&["rev-parse", "HEAD"]).trim().to_owned();
+        let line = format!("refs/heads/main {head} refs/heads/main {}\n", "0".repeat(40));
+        let started = Instant::now();
+        let mut child = a
+            .command(Some("bob"), NOW, &["hook", "pre-push", "origin", &url])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(line.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(started.elapsed() < budget, "{url} pre-push took {:?}", started.elapsed());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("timed out") && err.contains("local copy"), "{url} pre-push: {err}");
         // The pre-edit guard shares the bound.
         let payload = std::fs::read_to_string(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pre-edit/edit-auth.json"),
