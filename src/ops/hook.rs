@@ -244,8 +244,47 @@ fn coord_write_problem(ctx: &Context, old: &str, new: &str, refname: &str) -> Re
                 "not a fast-forward: coordination history is append-only".to_owned(),
             ));
         }
+        if refname == refs::CLAIMS {
+            return dropped_live_claim(ctx, old_id, new_id);
+        }
     }
     Ok(None)
+}
+
+/// The server's clock decides expiry: a push may drop a claim that is still active by this
+/// server's clock only by releasing it (a release or task operation naming it), never as
+/// "expired" by a pushing machine whose clock runs ahead.
+fn dropped_live_claim(ctx: &Context, old: gix::ObjectId, new: gix::ObjectId) -> Result<Option<String>, Error> {
+    let before = ctx.store.load_claims(refs::CLAIMS, Some(old))?.state;
+    let after = ctx.store.load_claims(refs::CLAIMS, Some(new))?.state;
+    let now = ctx.now();
+    let dropped: Vec<&crate::model::Claim> = before
+        .claims
+        .values()
+        .filter(|c| !after.claims.contains_key(&c.id) && c.is_active(now, ctx.skew()))
+        .collect();
+    if dropped.is_empty() {
+        return Ok(None);
+    }
+    let mut released = std::collections::HashSet::new();
+    for h in ctx.store.history(refs::CLAIMS, new, 100_000, None)? {
+        if h.id == old {
+            break;
+        }
+        let trailers = super::txn::trailers(&h.message);
+        let op = trailers.iter().find(|(k, _)| *k == "Coord-Op").map(|(_, v)| *v);
+        if matches!(op, Some("release" | "task")) {
+            for (_, ids) in trailers.iter().filter(|(k, _)| *k == "Coord-Claims") {
+                released.extend(ids.split_whitespace().map(str::to_owned));
+            }
+        }
+    }
+    Ok(dropped.iter().find(|c| !released.contains(c.id.as_str())).map(|c| {
+        format!(
+            "drops {} ({}, held by {}) as expired, but by this server's clock it is active until {}; the pushing machine's clock may run ahead",
+            c.id, c.scope, c.agent, c.expires_at
+        )
+    }))
 }
 
 /// What the editor's pre-edit hook decided.

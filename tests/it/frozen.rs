@@ -81,9 +81,16 @@ fn a_frozen_server_never_holds_a_command_past_its_timeout() {
             .unwrap();
         child.stdin.take().unwrap().write_all(line.as_bytes()).unwrap();
         let out = child.wait_with_output().unwrap();
-        assert!(started.elapsed() < budget, "{url} pre-push took {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < budget,
+            "{url} pre-push took {:?}",
+            started.elapsed()
+        );
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("timed out") && err.contains("local copy"), "{url} pre-push: {err}");
+        assert!(
+            err.contains("timed out") && err.contains("local copy"),
+            "{url} pre-push: {err}"
+        );
         // The pre-edit guard shares the bound.
         let payload = std::fs::read_to_string(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pre-edit/edit-auth.json"),

@@ -5,6 +5,7 @@ mod support;
 mod agents;
 mod board;
 mod claims;
+mod clock;
 mod concurrency;
 mod enforce;
 mod errors;
