@@ -53,26 +53,7 @@ impl Out {
     }
 }
 
-/// Text safe to put on a terminal: every control character but newline and tab, and the
-/// bidirectional overrides that make text read differently than it is, shown escaped
-/// (`\u{1b}`), so another agent's note, title or scope can never drive the reader's terminal.
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    let unsafe_char = |c: char| {
-        (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
-    if !text.chars().any(unsafe_char) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if unsafe_char(c) {
-            out.push_str(&c.escape_unicode().to_string());
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
+pub use crate::model::text::printable;
 
 fn quiet_on_broken_pipe(e: std::io::Error) {
     if e.kind() == std::io::ErrorKind::BrokenPipe {

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 
 use crate::cli::env_settings;
 use crate::cli::render::error_text;
+use crate::model::text::printable;
 use crate::model::{HandoffStatus, Span};
 use crate::ops::claim::{claim, ClaimReport, ClaimRequest, Decision, WaitObserver};
 use crate::ops::{handoff, query, release, symbols, task, Context, Error, Exit};
@@ -98,8 +99,11 @@ fn handle(msg: &Value, dir: &Option<PathBuf>, agent: &str, remote: &Option<Strin
                     .and_then(Context::open)
                     .and_then(|ctx| call(&ctx, name, &args));
                 Ok(match outcome {
-                    Ok(text) => json!({"content": [{"type": "text", "text": text}], "isError": false}),
-                    Err(e) => json!({"content": [{"type": "text", "text": error_text(&e)}], "isError": true}),
+                    // Text other agents wrote never reaches a host's terminal raw.
+                    Ok(text) => json!({"content": [{"type": "text", "text": printable(&text)}], "isError": false}),
+                    Err(e) => {
+                        json!({"content": [{"type": "text", "text": printable(&error_text(&e))}], "isError": true})
+                    }
                 })
             }
         }

@@ -1,5 +1,5 @@
-//! Plain-text helpers shared by the installers: marker-delimited blocks in files that
-//! belong to the user (hooks, AGENTS.md, config files).
+//! Plain-text helpers: marker-delimited blocks in files that belong to the user (hooks,
+//! AGENTS.md, config files), and text made safe to show (what other agents wrote).
 
 /// `text` without the lines from `begin` to `end` (inclusive), and whether there was one.
 pub fn remove_block(text: &str, begin: &str, end: &str) -> (String, bool) {
@@ -22,6 +22,28 @@ pub fn remove_block(text: &str, begin: &str, end: &str) -> (String, bool) {
         }
     }
     (out, found)
+}
+
+/// Text safe to put in front of a person or an agent's terminal: every control character
+/// but newline and tab, and the bidirectional overrides that make text read differently than
+/// it is, shown escaped (`\u{1b}`), so another agent's note, title or scope can never drive
+/// the reader's terminal.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]

@@ -109,8 +109,23 @@ pub fn release(ctx: &Context, req: &ReleaseRequest) -> Result<ReleaseReport, Err
 }
 
 /// Take this agent's selected claims out of its pending (unconfirmed) claim operations;
-/// returns the claims taken out. An operation left with nothing to do is deleted.
+/// returns the claims taken out.
 fn cancel_pending(ctx: &Context, ids: &[ClaimId], scopes: &[Scope], all: bool) -> Result<Vec<Claim>, Error> {
+    rewrite_pending(
+        ctx,
+        |c| all || ids.contains(&c.id) || scopes.contains(&c.scope),
+        |_| None,
+    )
+}
+
+/// Apply `change` to this agent's pending (unconfirmed) new claims that `pick` selects
+/// (`None` removes the claim); an operation left with nothing to do is deleted. Returns the
+/// selected claims as they are after the change (as they were, for removed ones).
+fn rewrite_pending(
+    ctx: &Context,
+    pick: impl Fn(&Claim) -> bool,
+    change: impl Fn(Claim) -> Option<Claim>,
+) -> Result<Vec<Claim>, Error> {
     let mut out = Vec::new();
     for p in ctx.pending.list()? {
         let Op::Claim {
@@ -123,15 +138,22 @@ fn cancel_pending(ctx: &Context, ids: &[ClaimId], scopes: &[Scope], all: bool) -
         else {
             continue;
         };
-        if agent != &ctx.agent {
+        if agent != &ctx.agent || !new.iter().any(&pick) {
             continue;
         }
-        let (gone, keep): (Vec<Claim>, Vec<Claim>) = new
-            .iter()
-            .cloned()
-            .partition(|c| all || ids.contains(&c.id) || scopes.contains(&c.scope));
-        if gone.is_empty() {
-            continue;
+        let mut keep = Vec::new();
+        for c in new {
+            if !pick(c) {
+                keep.push(c.clone());
+                continue;
+            }
+            match change(c.clone()) {
+                Some(changed) => {
+                    out.push(changed.clone());
+                    keep.push(changed);
+                }
+                None => out.push(c.clone()),
+            }
         }
         if keep.is_empty() && refresh.is_empty() {
             ctx.pending.remove(&p.path)?;
@@ -145,7 +167,6 @@ fn cancel_pending(ctx: &Context, ids: &[ClaimId], scopes: &[Scope], all: bool) -
             };
             ctx.pending.save(&op, p.recorded_at, Some(&p.path))?;
         }
-        out.extend(gone);
     }
     Ok(out)
 }
@@ -236,11 +257,24 @@ pub fn renew(ctx: &Context, req: &RenewRequest) -> Result<RenewReport, Error> {
     if ttl.0 == 0 {
         return Err(Error::usage("--ttl must be longer than 0s", None));
     }
+    // Pending claims are renewed where they wait, in this clone.
+    let until = ctx.now().plus(ttl);
+    let renewed_here = rewrite_pending(
+        ctx,
+        |c| req.all || ids.contains(&c.id),
+        |mut c| {
+            c.expires_at = until;
+            Some(c)
+        },
+    )?;
     let op_id = OpId::from_bits(ctx.random());
     let outcome = transact(ctx, |state| {
         let now = ctx.now();
         let mut targets: Vec<Claim> = Vec::new();
         for id in &ids {
+            if renewed_here.iter().any(|c| &c.id == id) && !state.claims.contains_key(id) {
+                continue;
+            }
             let Some(c) = state.claims.get(id) else {
                 return Err(Error::not_found(
                     format!("no claim {id} on the board"),
@@ -293,8 +327,14 @@ pub fn renew(ctx: &Context, req: &RenewRequest) -> Result<RenewReport, Error> {
             targets,
         ))
     })?;
+    let mut renewed = outcome.result;
+    let extra: Vec<Claim> = renewed_here
+        .into_iter()
+        .filter(|c| !renewed.iter().any(|r| r.id == c.id))
+        .collect();
+    renewed.extend(extra);
     Ok(RenewReport {
-        renewed: outcome.result,
+        renewed,
         synced: outcome.synced,
         pending: outcome.pending,
         reason: outcome.remote_error.as_deref().map(super::error::pending_reason),

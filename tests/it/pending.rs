@@ -27,6 +27,24 @@ fn a_pending_claim_can_be_released_before_sync_and_is_never_confirmed() {
     assert_eq!(s["claims"].as_array().unwrap().len(), 4, "{s}");
     let d = a.as_("alice", &["doctor", "--offline"]);
     assert!(d.stdout.contains("4 active claims"), "{}", d.stdout);
+    // Renew works on a pending claim like on a confirmed one.
+    let r = a.as_("alice", &["renew", &id, "--ttl", "5h", "--json"]);
+    r.ok();
+    assert_eq!(
+        r.json()["renewed"][0]["expires_at"],
+        "2026-11-21T15:00:00Z",
+        "{}",
+        r.stdout
+    );
+    let s = a.as_("alice", &["status", "--json", "--offline"]).json();
+    let mine = s["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(mine["expires_at"], "2026-11-21T15:00:00Z", "{mine}");
     // Release by id, by scope, and all: each cancels locally, with no push.
     let r = a.as_("alice", &["release", &id, "--json"]);
     r.ok();
