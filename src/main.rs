@@ -1,5 +1,16 @@
-//! The `git-coord` binary: a thin shell around the library's command-line front end.
+//! The `git-coord` binary: hands the process to the front end the command line asks for.
+
+use git_coord::front::Launch;
 
 fn main() {
-    std::process::exit(git_coord::cli::main());
+    let code = match git_coord::cli::main() {
+        Launch::Exit(code) => code,
+        Launch::Mcp {
+            dir,
+            agent,
+            remote,
+            offline,
+        } => git_coord::mcp::main(dir, agent, remote, offline),
+    };
+    std::process::exit(code);
 }

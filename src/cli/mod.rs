@@ -23,9 +23,11 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::model::{Span, Timestamp};
+use crate::model::Span;
 use crate::ops::{Context, Error, Exit, Settings};
 pub use render::Out;
+
+use crate::front::Launch;
 
 /// Coordinate agents and people on one repository, with all shared state in refs/coord/
 #[derive(Parser, Debug)]
@@ -74,20 +76,33 @@ enum Command {
     Hook(hook::Args),
 }
 
-/// Parse, run, render; returns the process exit code.
-pub fn main() -> i32 {
+/// Parse, run, render; returns the process exit code, or hands `git coord mcp` back to the
+/// binary (the MCP front end is not this one's to call).
+pub fn main() -> Launch {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { Exit::Usage as i32 } else { 0 };
             let _ = e.print();
-            return code;
+            return Launch::Exit(code);
         }
     };
+    if let Command::Mcp = cli.command {
+        return Launch::Mcp {
+            dir: cli.dir,
+            agent: cli.agent,
+            remote: cli.remote,
+            offline: cli.offline,
+        };
+    }
+    Launch::Exit(run_cli(&cli))
+}
+
+fn run_cli(cli: &Cli) -> i32 {
     let mut out = Out::new(cli.json);
     if let Command::Hook(h) = &cli.command {
         if h.is_pre_edit() {
-            return match settings(&cli) {
+            return match settings(cli) {
                 Ok(s) => hook::pre_edit_fail_open(s, &mut out) as i32,
                 Err(e) => {
                     warn(&format!("git-coord pre-edit: not checked ({e}); the edit is allowed"));
@@ -96,7 +111,7 @@ pub fn main() -> i32 {
             };
         }
     }
-    let result = settings(&cli).and_then(|s| run(&cli, s, &mut out));
+    let result = settings(cli).and_then(|s| run(cli, s, &mut out));
     match result {
         Ok(exit) => exit as i32,
         Err(e) => {
@@ -107,9 +122,6 @@ pub fn main() -> i32 {
 }
 
 fn run(cli: &Cli, settings: Settings, out: &mut Out) -> Result<Exit, Error> {
-    if let Command::Mcp = cli.command {
-        return crate::mcp::serve(cli.dir.clone(), cli.agent.clone(), cli.remote.clone(), cli.offline);
-    }
     let ctx = Context::open(settings)?;
     if let Some(w) = &ctx.policy_warning {
         warn(&format!("warning: {w}"));
@@ -137,72 +149,14 @@ fn run(cli: &Cli, settings: Settings, out: &mut Out) -> Result<Exit, Error> {
         Command::Handoff(a) => handoff::run(&ctx, a, out),
         Command::Inbox(a) => handoff::inbox(&ctx, a, out),
         Command::Agents(a) => handoff::agents(&ctx, a, out),
-        Command::Mcp => unreachable!("handled before the context is opened"),
+        Command::Mcp => unreachable!("handed to the MCP front end by main"),
         Command::Hook(a) => hook::run(&ctx, a, out),
     }
 }
 
 /// Everything read from the environment, in one place: the clock, identity, fault injection.
 fn settings(cli: &Cli) -> Result<Settings, Error> {
-    env_settings(cli.dir.clone(), cli.agent.clone(), cli.remote.clone(), cli.offline)
-}
-
-/// Settings from the environment and the given global options (also used per MCP call).
-pub fn env_settings(
-    dir: Option<PathBuf>,
-    agent: Option<String>,
-    remote: Option<String>,
-    offline: bool,
-) -> Result<Settings, Error> {
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let now = match env("GIT_COORD_NOW") {
-        Some(t) => Timestamp::parse_rfc3339(&t).map_err(|_| {
-            Error::usage(
-                format!("invalid GIT_COORD_NOW '{t}': use RFC 3339, like 2026-11-21T10:00:00Z"),
-                None,
-            )
-        })?,
-        None => {
-            let d = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap_or_default();
-            Timestamp(d.as_secs() as i64)
-        }
-    };
-    let seed = match env("GIT_COORD_SEED") {
-        Some(s) => s
-            .parse()
-            .map_err(|_| Error::usage(format!("invalid GIT_COORD_SEED '{s}': use a whole number"), None))?,
-        None => {
-            let d = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap_or_default();
-            (d.as_nanos() as u64) ^ ((std::process::id() as u64) << 32)
-        }
-    };
-    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .ok()
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .or_else(|| env("HOSTNAME"));
-    let cwd = match &dir {
-        Some(d) => d.clone(),
-        None => std::env::current_dir()
-            .map_err(|e| Error::usage(format!("cannot read the current directory: {e}"), None))?,
-    };
-    Ok(Settings {
-        cwd,
-        agent_flag: agent,
-        agent_env: env("GIT_COORD_AGENT"),
-        remote_flag: remote,
-        offline,
-        now,
-        seed,
-        user_env: env("USER").or_else(|| env("USERNAME")),
-        hostname,
-        crash_at: env("GIT_COORD_CRASH_AT"),
-    })
+    crate::front::env_settings(cli.dir.clone(), cli.agent.clone(), cli.remote.clone(), cli.offline)
 }
 
 /// Parse a duration flag.

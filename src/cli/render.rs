@@ -61,35 +61,7 @@ fn quiet_on_broken_pipe(e: std::io::Error) {
     }
 }
 
-/// An error as its parts: message, causes (outermost first), hint.
-pub fn error_parts(e: &Error) -> (String, Vec<String>, Option<String>) {
-    let mut causes = Vec::new();
-    if let Some(d) = e.detail() {
-        causes.push(d.to_owned());
-    }
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        let text = s.to_string();
-        if !causes.contains(&text) && !e.to_string().ends_with(&text) {
-            causes.push(text);
-        }
-        src = s.source();
-    }
-    (e.to_string(), causes, e.hint())
-}
-
-/// `error: …`, then `caused by: …` lines, then `hint: …`.
-pub fn error_text(e: &Error) -> String {
-    let (message, causes, hint) = error_parts(e);
-    let mut text = format!("error: {message}\n");
-    for c in &causes {
-        text.push_str(&format!("caused by: {c}\n"));
-    }
-    if let Some(h) = &hint {
-        text.push_str(&format!("hint: {h}\n"));
-    }
-    text
-}
+pub use crate::front::{error_parts, error_text};
 
 /// The error on stderr; in JSON mode also one object on stdout with the same content.
 pub fn error(out: &mut Out, e: &Error) {

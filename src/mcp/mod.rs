@@ -14,9 +14,7 @@ use std::path::PathBuf;
 
 use serde_json::{json, Value};
 
-use crate::cli::env_settings;
-use crate::cli::render::error_text;
-use crate::model::text::printable;
+use crate::front::{env_settings, error_text, printable};
 use crate::model::{HandoffStatus, Span};
 use crate::ops::claim::{claim, ClaimReport, ClaimRequest, Decision, WaitObserver};
 use crate::ops::{handoff, query, release, symbols, task, Context, Error, Exit};
@@ -26,6 +24,18 @@ const VERSIONS: [&str; 4] = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-
 struct NoWait;
 impl WaitObserver for NoWait {
     fn queued(&mut self, _: &ClaimReport, _: crate::model::Timestamp) {}
+}
+
+/// The MCP front end's entry point: serve, and on a failure to start say why on stderr;
+/// returns the process exit code.
+pub fn main(dir: Option<PathBuf>, agent: Option<String>, remote: Option<String>, offline: bool) -> i32 {
+    match serve(dir, agent, remote, offline) {
+        Ok(exit) => exit as i32,
+        Err(e) => {
+            let _ = std::io::stderr().write_all(printable(&error_text(&e)).as_bytes());
+            e.exit() as i32
+        }
+    }
 }
 
 /// Serve until stdin closes.

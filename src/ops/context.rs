@@ -230,19 +230,18 @@ const POLICY_DEPTH: usize = 20;
 /// its line, and the last valid one — the working tree's, else HEAD's, else an ancestor's —
 /// stays in force. A bare repository (a server) reads only what it already has at HEAD.
 fn load_policy(store: &Store) -> Result<(Policy, Option<String>), Error> {
-    let mut candidates: Vec<(String, Option<String>)> = Vec::new();
-    if !store.is_bare() {
-        candidates.push(("the working tree".into(), store.read_worktree_file(".coord.toml")?));
-    }
-    for n in 0..POLICY_DEPTH {
-        let rev = if n == 0 { "HEAD".to_owned() } else { format!("HEAD~{n}") };
-        let Ok(text) = store.file_at(&rev, ".coord.toml") else {
-            break;
-        };
-        candidates.push((rev, text.map(|b| String::from_utf8_lossy(&b).into_owned())));
-    }
     let mut skipped: Vec<String> = Vec::new();
-    for (at, text) in candidates {
+    // Newest first, read only as far as needed (usually just the first).
+    let mut candidates = (!store.is_bare())
+        .then(|| -> Result<_, Error> { Ok(("the working tree".to_owned(), store.read_worktree_file(".coord.toml")?)) })
+        .into_iter()
+        .chain((0..POLICY_DEPTH).map_while(|n| {
+            let rev = if n == 0 { "HEAD".to_owned() } else { format!("HEAD~{n}") };
+            let text = store.file_at(&rev, ".coord.toml").ok()?;
+            Some(Ok((rev, text.map(|b| String::from_utf8_lossy(&b).into_owned()))))
+        }));
+    for candidate in &mut candidates {
+        let (at, text) = candidate?;
         let Some(text) = text else {
             // No policy there: the defaults were in force.
             return Ok((

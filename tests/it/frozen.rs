@@ -1,8 +1,8 @@
 //! A server that accepts connections and then says nothing (frozen, SIGSTOPped, a proxy that
 //! stopped forwarding): every command that touches the network still ends within
 //! `[network] timeout` + 1 s, with the operation pending (exit 3) and what timed out named.
-//! Covered over git:// (git talks itself) and smart HTTP (git's `git-remote-http` helper,
-//! which outlived git before process groups were ended as a whole).
+//! Covered over git:// (git talks itself), smart HTTP (git's `git-remote-http` helper, which
+//! outlived git before process groups were ended as a whole) and ssh (git's `ssh` child).
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -38,10 +38,17 @@ fn a_frozen_server_never_holds_a_command_past_its_timeout() {
     a.as_("alice", &["claim", "src/main.ts"]).ok();
     a.write(".coord.toml", "[network]\ntimeout = \"2s\"\n");
     let budget = Duration::from_secs(3);
-    for url in [
+    let mut urls = vec![
         format!("git://127.0.0.1:{port}/repo.git"),
         format!("http://127.0.0.1:{port}/repo.git"),
-    ] {
+    ];
+    // Over ssh, git starts `ssh`, which waits for the server's banner forever.
+    if std::process::Command::new("ssh").arg("-V").output().is_ok() {
+        urls.push(format!("ssh://git@127.0.0.1:{port}/repo.git"));
+    } else {
+        eprintln!("no ssh client on this machine: the ssh case is not run");
+    }
+    for url in urls {
         a.git(&["remote", "set-url", "origin", &url]);
         let cases: &[(&[&str], i32)] = &[
             (&["claim", "feature:x"], 3),
