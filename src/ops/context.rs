@@ -55,6 +55,7 @@ pub struct Context {
     pub pending: PendingDir,
     rng: RefCell<Rng>,
     crash_at: Option<String>,
+    lose_races: std::cell::Cell<u32>,
     /// What was wrong with a newer `.coord.toml` that is not in force (for the front ends).
     pub policy_warning: Option<String>,
     /// This process counts as a live git-coord process of the repository while it runs.
@@ -103,6 +104,13 @@ impl Context {
             policy,
             pending,
             rng: RefCell::new(Rng::new(s.seed)),
+            lose_races: std::cell::Cell::new(
+                s.crash_at
+                    .as_deref()
+                    .and_then(|c| c.strip_prefix("lose-races="))
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0),
+            ),
             crash_at: s.crash_at,
             horizon: RefCell::new(None),
             cleared_locks,
@@ -174,6 +182,16 @@ impl Context {
         } else {
             self.remote.as_ref()
         }
+    }
+
+    /// Test-only fault injection (`GIT_COORD_CRASH_AT=lose-races=N`): the first N
+    /// compare-and-swaps of this process count as lost races.
+    pub fn inject_lost_race(&self) -> bool {
+        let left = self.lose_races.get();
+        if left > 0 {
+            self.lose_races.set(left - 1);
+        }
+        left > 0
     }
 
     /// Test-only fault injection: die here without cleaning up, like a killed process.

@@ -192,10 +192,12 @@ pub fn transact_at<R>(
             .commit_board(&loaded, &next, &op_docs(&op), &message, ctx.agent.as_str(), ctx.now())?;
         ctx.crash_point("after-commit");
         let Some(remote) = ctx.remote.as_ref() else {
-            match ctx
-                .store
-                .cas(refs::CLAIMS, tip, commit, ctx.agent.as_str(), ctx.now())?
-            {
+            let swapped = if ctx.inject_lost_race() {
+                Cas::Lost { actual: tip }
+            } else {
+                ctx.store.cas(refs::CLAIMS, tip, commit, ctx.agent.as_str(), ctx.now())?
+            };
+            match swapped {
                 Cas::Done => {
                     let mut o = Outcome::new(result, attempt);
                     (o.wrote, o.synced, o.commit, o.granted_waiters) = (true, true, Some(commit), granted);
@@ -210,7 +212,12 @@ pub fn transact_at<R>(
         saved = Some(ctx.pending.save(&op, ctx.now(), saved.as_deref())?);
         ctx.crash_point("before-push");
         let lease = if remote_lacks_ref { None } else { tip };
-        match remote.push(refs::CLAIMS, commit, lease)? {
+        let pushed = if ctx.inject_lost_race() {
+            Push::Stale
+        } else {
+            remote.push(refs::CLAIMS, commit, lease)?
+        };
+        match pushed {
             Push::Pushed => {
                 ctx.crash_point("after-push");
                 // Someone in this clone may have moved the ref already; a later fetch fixes it.

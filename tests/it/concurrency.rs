@@ -153,25 +153,32 @@ fn eight_agents_in_four_clones_never_hold_overlapping_claims() {
 fn concurrent_claims_of_one_scope_grant_exactly_one() {
     let w = World::with_files(FILES);
     let clones: Vec<Repo> = (0..4).map(|i| w.clone(&format!("c{i}"))).collect();
-    let children: Vec<Child> = (0..8)
-        .map(|i| {
-            spawn(
-                &clones[i % 4],
-                &format!("agent{i}"),
-                &["claim", "src/main.ts", "--json"],
-            )
-        })
-        .collect();
-    let mut winners = 0;
-    for c in children {
-        let out = c.wait_with_output().unwrap();
-        match out.status.code() {
-            Some(0) => winners += 1,
-            Some(1) => {}
-            other => panic!("exit {other:?}: {}", String::from_utf8_lossy(&out.stderr)),
+    // Every round: eight racers over four clones, one scope; exactly one wins, the other
+    // seven are refused naming the winner.
+    for (round, scope) in ["src/main.ts", "src/a/**", "db:users", "src/b/two.ts"].iter().enumerate() {
+        let children: Vec<(String, Child)> = (0..8)
+            .map(|i| {
+                let agent = format!("r{round}agent{i}");
+                let child = spawn(&clones[i % 4], &agent, &["claim", scope, "--json"]);
+                (agent, child)
+            })
+            .collect();
+        let mut winners = Vec::new();
+        let mut refused = Vec::new();
+        for (agent, c) in children {
+            let out = c.wait_with_output().unwrap();
+            match out.status.code() {
+                Some(0) => winners.push(agent),
+                Some(1) => refused.push(String::from_utf8_lossy(&out.stdout).into_owned()),
+                other => panic!("exit {other:?}: {}", String::from_utf8_lossy(&out.stderr)),
+            }
+        }
+        assert_eq!(winners.len(), 1, "round {round} ({scope}): winners {winners:?}");
+        assert_eq!(refused.len(), 7, "round {round}");
+        for r in &refused {
+            assert!(r.contains(&winners[0]), "round {round}: a refusal names the winner: {r}");
         }
     }
-    assert_eq!(winners, 1);
     audit_remote(&w);
 }
 

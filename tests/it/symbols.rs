@@ -388,3 +388,27 @@ fn a_narrowable_whole_file_claim_is_really_narrowed_and_its_holder_told() {
     // --narrowable is for whole files only.
     a.as_("alice", &["claim", "src/**", "--narrowable"]).code(2);
 }
+
+/// Side effects of a write happen once, after its compare-and-swap wins: a holder whose
+/// claim loses races on the way is still told, once, that its claim was narrowed.
+#[test]
+fn the_narrowing_notice_arrives_even_when_the_write_loses_races() {
+    let w = symbol_world();
+    let a = w.clone("a");
+    let b = w.clone("b");
+    a.as_("alice", &["claim", "src/auth/router.ts", "--narrowable"]).ok();
+    b.as_("bob", &["claim", "src/auth/router.ts::Router::handleAuth"]).ok();
+    let r = a
+        .command(Some("alice"), crate::support::NOW, &["claim", "db:users", "--json"])
+        .env("GIT_COORD_CRASH_AT", "lose-races=3")
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(stderr.matches("was narrowed").count(), 1, "{stderr}");
+    assert_eq!(j["notices"].as_array().map(Vec::len), Some(1), "{j}");
+    // Told once: the next command says nothing more.
+    let again = a.as_("alice", &["claim", "db:orders"]);
+    assert!(!again.stderr.contains("was narrowed"), "{}", again.stderr);
+}
