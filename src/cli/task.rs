@@ -2,7 +2,7 @@
 
 use super::render::Out;
 use super::span;
-use crate::model::TaskStatus;
+use crate::model::{TaskStatus, Verdict};
 use crate::ops::task::{self, AddRequest, TaskView, TaskWriteReport};
 use crate::ops::{Context, Error, Exit};
 
@@ -259,9 +259,9 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         Cmd::Done { id, token, no_review } => task::done(ctx, id, token, *no_review, exp)?,
         Cmd::ReviewNext { specialty } => task::review_claim(ctx, None, specialty.as_deref(), exp)?,
         Cmd::Review { id } => task::review_claim(ctx, Some(id), None, exp)?,
-        Cmd::Approve { id } => task::decide(ctx, id, "approve", None, exp)?,
-        Cmd::Reject { id, reason } => task::decide(ctx, id, "reject", Some(reason.clone()), exp)?,
-        Cmd::Cancel { id, reason } => task::decide(ctx, id, "cancel", reason.clone(), exp)?,
+        Cmd::Approve { id } => task::decide(ctx, id, &Verdict::Approve, exp)?,
+        Cmd::Reject { id, reason } => task::decide(ctx, id, &Verdict::Reject(reason.clone()), exp)?,
+        Cmd::Cancel { id, reason } => task::decide(ctx, id, &Verdict::Cancel(reason.clone()), exp)?,
     };
     Ok(written(ctx, out, &r))
 }

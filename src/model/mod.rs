@@ -14,5 +14,7 @@ pub use claim::{Applied, Claim, ClaimsState, Mode, Narrow, Narrowing, Op, Refres
 pub use ids::{AgentId, ClaimId, IdError, OpId, Rng};
 pub use policy::{HookMode, Policy, PolicyError};
 pub use scope::{Scope, ScopeError, SymbolScope};
-pub use task::{Handoff, HandoffId, HandoffStatus, Lease, Task, TaskEvent, TaskGraph, TaskId, TaskStatus};
+pub use task::{
+    Handoff, HandoffId, HandoffStatus, Lease, Task, TaskEvent, TaskGraph, TaskId, TaskStatus, TransitionError, Verdict,
+};
 pub use time::{Span, TimeError, Timestamp};

@@ -214,3 +214,147 @@ impl<'a> TaskGraph<'a> {
         false
     }
 }
+
+/// A reviewer's or lead's decision on a task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Accept the work: the task is done and its claims are released.
+    Approve,
+    /// Send it back to its worker, with the reason (required).
+    Reject(String),
+    /// Stop the task, from any state but a final one; its claims are released.
+    Cancel(Option<String>),
+}
+
+/// Why a task cannot make the transition asked for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("task {0} is not in review")]
+    NotInReview(TaskId),
+    #[error("{agent} did the work on {task}; another agent must review it")]
+    OwnWork { agent: AgentId, task: TaskId },
+    #[error("task {0} is already final")]
+    Final(TaskId),
+    #[error("a rejection needs a reason")]
+    NoReason,
+}
+
+impl Task {
+    /// Apply `verdict` given by `by` at `at`: review → approved (or back to claimed, lease
+    /// cleared, on a rejection); any non-final state → cancelled. Records the event. Returns
+    /// whether the task's claims are to be released.
+    pub fn decide(&mut self, verdict: &Verdict, by: &AgentId, at: Timestamp) -> Result<bool, TransitionError> {
+        let event = |what: &str, reason: Option<String>| TaskEvent {
+            at,
+            agent: by.clone(),
+            what: what.to_owned(),
+            reason,
+        };
+        match verdict {
+            Verdict::Approve | Verdict::Reject(_) => {
+                if let Verdict::Reject(r) = verdict {
+                    if r.trim().is_empty() {
+                        return Err(TransitionError::NoReason);
+                    }
+                }
+                if self.status != TaskStatus::Review {
+                    return Err(TransitionError::NotInReview(self.id.clone()));
+                }
+                if self.worker.as_ref() == Some(by) {
+                    return Err(TransitionError::OwnWork {
+                        agent: by.clone(),
+                        task: self.id.clone(),
+                    });
+                }
+                self.reviewer = Some(by.clone());
+                if let Verdict::Reject(r) = verdict {
+                    self.status = TaskStatus::Claimed;
+                    self.lease = None;
+                    self.history.push(event("rejects", Some(r.clone())));
+                    return Ok(false);
+                }
+                self.status = TaskStatus::Approved;
+                self.history.push(event("approves", None));
+                Ok(true)
+            }
+            Verdict::Cancel(reason) => {
+                if self.status.is_final() {
+                    return Err(TransitionError::Final(self.id.clone()));
+                }
+                self.status = TaskStatus::Cancelled;
+                self.lease = None;
+                self.history.push(event("cancels", reason.clone()));
+                Ok(true)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(status: TaskStatus, worker: Option<&str>) -> Task {
+        let json = serde_json::json!({
+            "id": TaskId::from_bits(1).to_string(), "title": "t", "priority": 5, "status": status,
+            "created_at": "2026-11-21T10:00:00Z", "created_by": "lead", "worker": worker,
+        });
+        serde_json::from_value(json).expect("a valid task")
+    }
+
+    #[test]
+    fn decisions_follow_the_task_state_machine() {
+        use TaskStatus::*;
+        let rej = Verdict::Reject("tests fail".into());
+        // (from, worker, verdict, by) → Ok((to, releases)) | Err(kind)
+        let table: &[(
+            TaskStatus,
+            Option<&str>,
+            &Verdict,
+            &str,
+            Result<(TaskStatus, bool), &str>,
+        )] = &[
+            (Review, Some("w"), &Verdict::Approve, "r", Ok((Approved, true))),
+            (Review, Some("w"), &rej, "r", Ok((Claimed, false))),
+            (Review, Some("w"), &Verdict::Approve, "w", Err("must review")),
+            (Claimed, Some("w"), &Verdict::Approve, "r", Err("not in review")),
+            (Open, None, &rej, "r", Err("not in review")),
+            (
+                Review,
+                Some("w"),
+                &Verdict::Reject("  ".into()),
+                "r",
+                Err("needs a reason"),
+            ),
+            (Open, None, &Verdict::Cancel(None), "lead", Ok((Cancelled, true))),
+            (
+                Claimed,
+                Some("w"),
+                &Verdict::Cancel(Some("dup".into())),
+                "lead",
+                Ok((Cancelled, true)),
+            ),
+            (
+                Approved,
+                Some("w"),
+                &Verdict::Cancel(None),
+                "lead",
+                Err("already final"),
+            ),
+            (Cancelled, None, &Verdict::Cancel(None), "lead", Err("already final")),
+        ];
+        for (from, worker, verdict, by, want) in table {
+            let mut t = task(*from, *worker);
+            let before = t.history.len();
+            let got = t.decide(verdict, &AgentId::new(*by).unwrap(), Timestamp(0));
+            match (want, got) {
+                (Ok((to, releases)), Ok(r)) => {
+                    assert_eq!((t.status, r), (*to, *releases), "{from:?} {verdict:?}");
+                    assert_eq!(t.history.len(), before + 1, "the event is recorded");
+                }
+                (Err(kind), Err(e)) => assert!(e.to_string().contains(kind), "{from:?} {verdict:?}: {e}"),
+                (w, g) => panic!("{from:?} {verdict:?} by {by}: wanted {w:?}, got {g:?}"),
+            }
+        }
+    }
+}

@@ -16,7 +16,7 @@ use super::txn::{transact_at, Plan};
 use crate::engine::conflict::Judge;
 use crate::model::{
     Claim, ClaimId, ClaimsState, Lease, Mode, Op, OpId, Scope, Span, Task, TaskEvent, TaskGraph, TaskId, TaskStatus,
-    Urgency,
+    Urgency, Verdict,
 };
 
 /// A task as reported, with what the board knows about it.
@@ -613,52 +613,19 @@ pub fn review_claim(
 }
 
 /// Approve, reject or cancel.
-pub fn decide(
-    ctx: &Context,
-    id: &str,
-    action: &str,
-    reason: Option<String>,
-    expected: &Option<String>,
-) -> Result<TaskWriteReport, Error> {
+pub fn decide(ctx: &Context, id: &str, verdict: &Verdict, expected: &Option<String>) -> Result<TaskWriteReport, Error> {
     let id = parse_id(id)?;
-    if action == "reject" && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-        return Err(Error::usage("a rejection needs --reason", None));
+    if let Verdict::Reject(r) = verdict {
+        if r.trim().is_empty() {
+            return Err(Error::usage("a rejection needs --reason", None));
+        }
     }
     write(ctx, expected, |state| {
         let mut t = find(state, &id)?.clone();
-        let mut release = Vec::new();
-        match action {
-            "approve" | "reject" => {
-                if t.status != TaskStatus::Review {
-                    return Err(Error::refused(format!("task {id} is not in review"), None));
-                }
-                if t.worker.as_ref() == Some(&ctx.agent) {
-                    return Err(Error::refused(
-                        format!("{} did the work on {id}; another agent must review it", ctx.agent),
-                        None,
-                    ));
-                }
-                t.reviewer = Some(ctx.agent.clone());
-                if action == "approve" {
-                    t.status = TaskStatus::Approved;
-                    release = live_claims(&t, state);
-                    t.history.push(event(ctx, "approves", None));
-                } else {
-                    t.status = TaskStatus::Claimed;
-                    t.lease = None;
-                    t.history.push(event(ctx, "rejects", reason.clone()));
-                }
-            }
-            _ => {
-                if t.status.is_final() {
-                    return Err(Error::refused(format!("task {id} is already final"), None));
-                }
-                t.status = TaskStatus::Cancelled;
-                t.lease = None;
-                release = live_claims(&t, state);
-                t.history.push(event(ctx, "cancels", reason.clone()));
-            }
-        }
+        let releases = t
+            .decide(verdict, &ctx.agent, ctx.now())
+            .map_err(|e| Error::refused(e.to_string(), None))?;
+        let release = if releases { live_claims(&t, state) } else { Vec::new() };
         Ok((t, Vec::new(), release, None, false))
     })
 }

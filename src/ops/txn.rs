@@ -195,7 +195,8 @@ pub fn transact_at<R>(
             let swapped = if ctx.inject_lost_race() {
                 Cas::Lost { actual: tip }
             } else {
-                ctx.store.cas(refs::CLAIMS, tip, commit, ctx.agent.as_str(), ctx.now())?
+                ctx.store
+                    .cas(refs::CLAIMS, tip, commit, ctx.agent.as_str(), ctx.now())?
             };
             match swapped {
                 Cas::Done => {

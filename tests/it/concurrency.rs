@@ -155,7 +155,10 @@ fn concurrent_claims_of_one_scope_grant_exactly_one() {
     let clones: Vec<Repo> = (0..4).map(|i| w.clone(&format!("c{i}"))).collect();
     // Every round: eight racers over four clones, one scope; exactly one wins, the other
     // seven are refused naming the winner.
-    for (round, scope) in ["src/main.ts", "src/a/**", "db:users", "src/b/two.ts"].iter().enumerate() {
+    for (round, scope) in ["src/main.ts", "src/a/**", "db:users", "src/b/two.ts"]
+        .iter()
+        .enumerate()
+    {
         let children: Vec<(String, Child)> = (0..8)
             .map(|i| {
                 let agent = format!("r{round}agent{i}");
@@ -176,7 +179,10 @@ fn concurrent_claims_of_one_scope_grant_exactly_one() {
         assert_eq!(winners.len(), 1, "round {round} ({scope}): winners {winners:?}");
         assert_eq!(refused.len(), 7, "round {round}");
         for r in &refused {
-            assert!(r.contains(&winners[0]), "round {round}: a refusal names the winner: {r}");
+            assert!(
+                r.contains(&winners[0]),
+                "round {round}: a refusal names the winner: {r}"
+            );
         }
     }
     audit_remote(&w);
