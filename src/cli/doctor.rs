@@ -2,7 +2,7 @@
 
 use super::init::render_steps;
 use super::render::Out;
-use crate::ops::setup::doctor;
+use crate::ops::doctor::doctor;
 use crate::ops::{Context, Error, Exit};
 
 /// Check the setup, the board, pending operations and the clock; say what to fix

@@ -134,7 +134,7 @@ pub fn inbox(ctx: &Context, a: &InboxArgs, out: &mut Out) -> Result<Exit, Error>
         .specialty
         .clone()
         .or_else(|| ctx.store.config_string("coord.specialty"));
-    let r = handoff::inbox(ctx, specialty.as_deref(), true)?;
+    let r = crate::ops::inbox::inbox(ctx, specialty.as_deref(), true)?;
     if out.json {
         out.json(&r);
         return Ok(Exit::Ok);
@@ -168,7 +168,7 @@ pub fn inbox(ctx: &Context, a: &InboxArgs, out: &mut Out) -> Result<Exit, Error>
 pub struct AgentsArgs {}
 
 pub fn agents(ctx: &Context, _a: &AgentsArgs, out: &mut Out) -> Result<Exit, Error> {
-    let list = handoff::agents(ctx, true)?;
+    let list = crate::ops::inbox::agents(ctx, true)?;
     if out.json {
         out.json(&serde_json::json!({ "agents": list }));
         return Ok(Exit::Ok);

@@ -55,7 +55,7 @@ pub fn pre_edit_fail_open(settings: crate::ops::Settings, out: &mut Out) -> Exit
     if let Some(cwd) = payload["cwd"].as_str() {
         settings.cwd = cwd.into();
     }
-    let decided = Context::open(settings).and_then(|ctx| crate::ops::hook::pre_edit(&ctx, &payload));
+    let decided = Context::open(settings).and_then(|ctx| crate::ops::pre_edit::pre_edit(&ctx, &payload));
     match decided {
         Ok(r) => {
             if out.json {

@@ -5,4 +5,6 @@
 
 pub mod conflict;
 pub mod glob;
+#[cfg(test)]
+mod overlap_props;
 pub mod symbols;

@@ -452,7 +452,7 @@ fn call(ctx: &Context, name: &str, args: &Value) -> Result<String, Error> {
             r.document.unwrap_or_default()
         }
         "inbox" => {
-            let r = handoff::inbox(ctx, s(args, "specialty").as_deref(), true)?;
+            let r = crate::ops::inbox::inbox(ctx, s(args, "specialty").as_deref(), true)?;
             if verbose {
                 full(&r)
             } else if r.handoffs.is_empty()

@@ -4,14 +4,16 @@
 
 pub mod claim;
 pub mod ids;
+pub mod op;
 pub mod policy;
 pub mod scope;
 pub mod task;
 pub mod text;
 pub mod time;
 
-pub use claim::{Applied, Claim, ClaimsState, Mode, Narrow, Narrowing, Op, Refresh, Urgency, Waiter};
+pub use claim::{Applied, Claim, ClaimsState, Mode, Narrow, Narrowing, Urgency, Waiter};
 pub use ids::{AgentId, ClaimId, IdError, OpId, Rng};
+pub use op::{Op, Refresh};
 pub use policy::{HookMode, Policy, PolicyError};
 pub use scope::{Scope, ScopeError, SymbolScope};
 pub use task::{

@@ -302,18 +302,20 @@ mod tests {
         serde_json::from_value(json).expect("a valid task")
     }
 
+    /// (from, worker, verdict, by) → Ok((to, releases)) | Err(what the message says)
+    type Row<'a> = (
+        TaskStatus,
+        Option<&'a str>,
+        &'a Verdict,
+        &'a str,
+        Result<(TaskStatus, bool), &'a str>,
+    );
+
     #[test]
     fn decisions_follow_the_task_state_machine() {
         use TaskStatus::*;
         let rej = Verdict::Reject("tests fail".into());
-        // (from, worker, verdict, by) → Ok((to, releases)) | Err(kind)
-        let table: &[(
-            TaskStatus,
-            Option<&str>,
-            &Verdict,
-            &str,
-            Result<(TaskStatus, bool), &str>,
-        )] = &[
+        let table: &[Row] = &[
             (Review, Some("w"), &Verdict::Approve, "r", Ok((Approved, true))),
             (Review, Some("w"), &rej, "r", Ok((Claimed, false))),
             (Review, Some("w"), &Verdict::Approve, "w", Err("must review")),

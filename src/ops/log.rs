@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use super::context::Context;
 use super::error::Error;
-use super::txn::trailers;
 use crate::model::Timestamp;
+use crate::store::message::trailers;
 use crate::store::refs;
 
 #[derive(Debug, Clone, Serialize)]

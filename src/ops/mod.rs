@@ -5,12 +5,15 @@
 pub mod agents_setup;
 pub mod claim;
 pub mod context;
+pub mod doctor;
 pub mod enforce;
 pub mod error;
 pub mod handoff;
 pub mod hook;
+pub mod inbox;
 pub mod log;
 pub mod notices;
+pub mod pre_edit;
 pub mod query;
 pub mod release;
 pub mod report;

@@ -8,9 +8,10 @@ use super::context::Context;
 use super::error::Error;
 use super::query::PendingView;
 use super::report::ConflictReport;
-use super::txn::{describe, promote_waiters};
+use super::txn::promote_waiters;
 use crate::engine::conflict::Judge;
 use crate::model::{ClaimsState, Op};
+use crate::store::message::describe;
 use crate::store::{refs, Cas, Fetch, Push};
 
 #[derive(Debug, Clone, Serialize)]

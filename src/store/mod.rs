@@ -8,6 +8,7 @@ pub mod codec;
 pub mod error;
 pub mod hooks;
 pub mod locks;
+pub mod message;
 pub mod pending;
 pub mod refs;
 pub mod remote;

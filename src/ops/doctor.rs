@@ -1,0 +1,187 @@
+//! `doctor`: check everything `init` sets up, plus the clock, pending operations, lock
+//! files and the board itself, and say what to fix. Reads; never writes (but for the lock
+//! clearing every command does when it opens the repository).
+
+use super::context::Context;
+use super::error::Error;
+use super::setup::{hook_names, local_git, SetupReport, Status, Step};
+use crate::store::hooks;
+use crate::store::refs;
+
+pub fn doctor(ctx: &Context) -> Result<SetupReport, Error> {
+    let mut steps = Vec::new();
+    steps.push(match local_git(ctx, &["--version"])? {
+        Some(o) if o.code == Some(0) => {
+            let v = o.stdout.trim().trim_start_matches("git version ").to_owned();
+            let nums: Vec<u32> = v.split('.').take(2).filter_map(|n| n.parse().ok()).collect();
+            if nums.len() == 2 && (nums[0], nums[1]) >= (2, 29) {
+                Step::new("git", Status::Ok, format!("git {v}"))
+            } else {
+                Step::new("git", Status::Fail, format!("git {v} is older than 2.29")).fix("install git 2.29 or newer")
+            }
+        }
+        _ => Step::new("git", Status::Fail, "cannot run git").fix("install git and put it on PATH"),
+    });
+    steps.extend(super::server::push_options(ctx, false)?);
+    steps.push(Step::new(
+        "agent",
+        Status::Ok,
+        format!(
+            "{} (from {})",
+            ctx.agent,
+            serde_json::to_value(ctx.agent_source)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        ),
+    ));
+    steps.push(match ctx.store.workdir().map(|d| d.join(".coord.toml").exists()) {
+        _ if ctx.policy_warning.is_some() => {
+            Step::new("policy", Status::Warn, ctx.policy_warning.clone().unwrap_or_default())
+                .fix("fix .coord.toml as named above and commit it")
+        }
+        Some(true) => Step::new("policy", Status::Ok, ".coord.toml is valid"),
+        _ => Step::new("policy", Status::Ok, "no .coord.toml: defaults apply")
+            .fix("`git coord init` writes a commented one"),
+    });
+    match &ctx.remote {
+        None => steps.push(Step::new(
+            "remote",
+            Status::Ok,
+            "no remote: this repository is the arbiter",
+        )),
+        Some(remote) => {
+            let key = format!("remote.{}.fetch", remote.name);
+            steps.push(
+                if ctx.store.config_strings(&key).iter().any(|v| v == refs::FETCH_REFSPEC) {
+                    Step::new("refspec", Status::Ok, format!("{key} carries {}", refs::FETCH_REFSPEC))
+                } else {
+                    Step::new(
+                        "refspec",
+                        Status::Warn,
+                        format!("plain `git fetch` does not bring {}", refs::NAMESPACE),
+                    )
+                    .fix("git coord init")
+                },
+            );
+            if !ctx.offline {
+                steps.push(match remote.ls_remote()? {
+                    Ok(refs) => Step::new(
+                        "remote",
+                        Status::Ok,
+                        format!("{} reachable ({} coord refs)", remote.name, refs.len()),
+                    ),
+                    Err(e) => Step::new(
+                        "remote",
+                        Status::Fail,
+                        format!("{} cannot be reached: {e}", remote.name),
+                    )
+                    .fix("check the URL and credentials with `git ls-remote`"),
+                });
+            }
+        }
+    }
+    let dir = hooks::hooks_dir(&ctx.store);
+    for h in hook_names(ctx) {
+        let installed = std::fs::read_to_string(dir.join(h)).is_ok_and(|t| t.contains(hooks::BEGIN));
+        steps.push(if installed {
+            Step::new("hooks", Status::Ok, format!("{h} installed in {}", dir.display()))
+        } else {
+            Step::new(
+                "hooks",
+                Status::Warn,
+                format!("no git-coord {h} hook in {}", dir.display()),
+            )
+            .fix("git coord init")
+        });
+    }
+    let locks = crate::store::locks::ref_locks(ctx.store.common_dir());
+    steps.push(if locks.is_empty() {
+        Step::new("locks", Status::Ok, "no lock files left behind")
+    } else {
+        let list: Vec<String> = locks.iter().map(|(p, _)| p.display().to_string()).collect();
+        Step::new(
+            "locks",
+            Status::Warn,
+            format!("lock files left by a stopped process: {}", list.join(", ")),
+        )
+        .fix(format!(
+            "if no git process is running in this repository: rm -f {}",
+            list.join(" ")
+        ))
+    });
+    let tip = ctx.store.tip(refs::CLAIMS)?;
+    steps.push(match ctx.store.load_claims(refs::CLAIMS, tip) {
+        Ok(l) => {
+            // Count as status does: the board with this clone's pending operations applied.
+            let confirmed = l.state.active(ctx.expiry_now(), ctx.skew()).count();
+            let mut state = l.state;
+            for p in ctx.pending.list().unwrap_or_default() {
+                state.apply(&p.op);
+            }
+            let active = state.active(ctx.expiry_now(), ctx.skew()).count();
+            let pending = if active == confirmed {
+                String::new()
+            } else {
+                format!(" ({} of them pending here)", active.saturating_sub(confirmed))
+            };
+            Step::new(
+                "board",
+                Status::Ok,
+                format!(
+                    "{} readable: {active} active claims{pending}, {} queued",
+                    refs::CLAIMS,
+                    state.queue.len()
+                ),
+            )
+        }
+        Err(e) => {
+            let hint = e.hint();
+            let mut detail = e.to_string();
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                detail.push_str(&format!(": {s}"));
+                src = s.source();
+            }
+            let step = Step::new("board", Status::Fail, detail);
+            match hint {
+                Some(h) => step.fix(h),
+                None => step,
+            }
+        }
+    });
+    steps.push(match ctx.pending.list() {
+        Ok(p) if p.is_empty() => Step::new("pending", Status::Ok, "no pending operations"),
+        Ok(p) => Step::new(
+            "pending",
+            Status::Warn,
+            format!(
+                "{} operation(s) recorded locally, not yet confirmed by the remote",
+                p.len()
+            ),
+        )
+        .fix("git coord sync"),
+        Err(e) => Step::new("pending", Status::Fail, e.to_string()).fix(format!(
+            "remove the damaged file from {}",
+            ctx.store.common_dir().join("coord/pending").display()
+        )),
+    });
+    if let Some(t) = tip {
+        let written = ctx.store.commit_time(t)?;
+        let ahead = ctx.now().until(written);
+        steps.push(if ahead > ctx.skew() {
+            Step::new(
+                "clock",
+                Status::Warn,
+                format!(
+                    "the board's last write is dated {written}, {} ahead of this machine's clock",
+                    ahead.human()
+                ),
+            )
+            .fix("synchronise the clock (NTP), or raise claims.clock_skew in .coord.toml")
+        } else {
+            Step::new("clock", Status::Ok, "no clock skew seen against the board's last write")
+        });
+    }
+    Ok(SetupReport::new(ctx, steps))
+}

@@ -1,0 +1,161 @@
+//! The commit-message format of board commits: a subject a person reads in `git log` (one
+//! short line, whatever the user typed), an optional body, then `Coord-*` trailers that
+//! machines read. Written and parsed only here.
+
+use crate::model::{ClaimId, ClaimsState, Op};
+
+/// The commit message: a sentence a person can read in `git log`, then trailers.
+pub fn describe(op: &Op, before: &ClaimsState, expired: &[ClaimId], granted: &[ClaimId]) -> String {
+    let scopes_of = |ids: &[ClaimId]| -> String {
+        ids.iter()
+            .map(|id| {
+                before
+                    .claims
+                    .get(id)
+                    .map(|c| format!("{} ({id})", c.scope))
+                    .unwrap_or_else(|| id.to_string())
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let subject = match op {
+        Op::Claim {
+            agent, new, refresh, ..
+        } => {
+            let mut parts: Vec<String> = new
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}{}",
+                        c.scope,
+                        if c.mode == crate::model::Mode::Shared {
+                            " (shared)"
+                        } else {
+                            ""
+                        }
+                    )
+                })
+                .collect();
+            if !refresh.is_empty() {
+                let ids: Vec<ClaimId> = refresh.iter().map(|r| r.claim.clone()).collect();
+                parts.push(format!("refresh {}", scopes_of(&ids)));
+            }
+            format!("{agent} claims {}", parts.join(", "))
+        }
+        Op::Release {
+            agent, claims, force, ..
+        } => {
+            if *force {
+                let owners: Vec<String> = claims
+                    .iter()
+                    .filter_map(|id| before.claims.get(id))
+                    .filter(|c| &c.agent != agent)
+                    .map(|c| c.agent.to_string())
+                    .collect();
+                format!(
+                    "{agent} force-releases {} held by {}",
+                    scopes_of(claims),
+                    owners.join(", ")
+                )
+            } else {
+                format!("{agent} releases {}", scopes_of(claims))
+            }
+        }
+        Op::Renew { agent, refresh, .. } => {
+            let ids: Vec<ClaimId> = refresh.iter().map(|r| r.claim.clone()).collect();
+            let until = refresh.first().map(|r| r.expires_at.to_string()).unwrap_or_default();
+            format!("{agent} renews {} until {until}", scopes_of(&ids))
+        }
+        Op::Enqueue { waiter, .. } => {
+            let s: Vec<String> = waiter.claims.iter().map(|c| c.scope.to_string()).collect();
+            format!("{} queues for {}", waiter.agent, s.join(", "))
+        }
+        Op::Dequeue { agent, waiter, .. } => format!("{agent} stops waiting ({waiter})"),
+        Op::Tidy { agent, .. } => format!("{agent} tidies the board"),
+        Op::Task {
+            agent, task, based_on, ..
+        } => match (based_on, task.history.last()) {
+            (None, _) => format!("{agent} adds task {}: {}", task.id, task.title),
+            (Some(_), Some(e)) => format!("{agent} {} task {}: {}", e.what, task.id, task.title),
+            (Some(_), None) => format!("{agent} updates task {}", task.id),
+        },
+        Op::Handoff {
+            agent, handoff, doc, ..
+        } => match doc {
+            Some(_) => format!("{agent} hands off {}: {}", handoff.id, handoff.summary),
+            None => format!("{agent} marks handoff {} {:?}", handoff.id, handoff.status).to_lowercase(),
+        },
+    };
+    let subject = one_line(&subject, 120);
+    let mut body = String::new();
+    if !expired.is_empty() {
+        body.push_str(&format!("Dropped expired: {}\n", scopes_of(expired)));
+    }
+    if !granted.is_empty() {
+        let ids: Vec<String> = granted.iter().map(ToString::to_string).collect();
+        body.push_str(&format!("Granted from the queue: {}\n", ids.join(", ")));
+    }
+    let ids: Vec<String> = op.claim_ids().iter().map(ToString::to_string).collect();
+    let mut trailers = format!(
+        "Coord-Op: {}\nCoord-Agent: {}\nCoord-Op-Id: {}\n",
+        op.name(),
+        op.agent(),
+        op.id().0
+    );
+    if !ids.is_empty() {
+        trailers.push_str(&format!("Coord-Claims: {}\n", ids.join(" ")));
+    }
+    if let Op::Task { task, .. } = op {
+        trailers.push_str(&format!("Coord-Task: {}\n", task.id));
+    }
+    if let Op::Handoff { handoff, .. } = op {
+        trailers.push_str(&format!("Coord-Handoff: {}\n", handoff.id));
+    }
+    if let Op::Release { force: true, .. } = op {
+        trailers.push_str(&format!("Coord-Forced-By: {}\n", op.agent()));
+    }
+    if !granted.is_empty() {
+        let g: Vec<String> = granted.iter().map(ToString::to_string).collect();
+        trailers.push_str(&format!("Coord-Granted: {}\n", g.join(" ")));
+    }
+    if !expired.is_empty() {
+        let g: Vec<String> = expired.iter().map(ToString::to_string).collect();
+        trailers.push_str(&format!("Coord-Expired: {}\n", g.join(" ")));
+    }
+    trailers.push_str(&format!(
+        "Coord-Data: {}\n",
+        serde_json::to_string(op).expect("because ops always serialise")
+    ));
+    if body.is_empty() {
+        format!("{subject}\n\n{trailers}")
+    } else {
+        format!("{subject}\n\n{body}\n{trailers}")
+    }
+}
+
+/// A commit subject from text that may hold user input: one line (control characters
+/// escaped, so no user text can start a trailer or a second paragraph), at most `max` chars.
+fn one_line(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (n, c) in text.chars().enumerate() {
+        if n >= max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Read the trailers of a commit message.
+pub fn trailers(message: &str) -> Vec<(&str, &str)> {
+    message
+        .lines()
+        .filter_map(|l| l.split_once(": "))
+        .filter(|(k, _)| k.starts_with("Coord-"))
+        .collect()
+}
