@@ -1,0 +1,311 @@
+//! Taking tasks: the rank (`next`), atomic `claim` / `claim-next` with a lease and the
+//! task's scopes claimed in the same commit, takeover of expired leases, `renew` and `done`
+//! with the lease token.
+
+use super::super::context::Context;
+use super::super::error::Error;
+use super::{event, find, live_claims, parse_id, view, write, NextReport, Skipped, TaskWriteReport};
+use crate::engine::conflict::Judge;
+use crate::model::{Claim, ClaimId, ClaimsState, Lease, Mode, Op, Span, Task, TaskGraph, TaskId, TaskStatus, Urgency};
+
+fn lease_expired(ctx: &Context, t: &Task) -> bool {
+    t.lease
+        .as_ref()
+        .is_none_or(|l| ctx.expiry_now() > l.expires_at.plus(ctx.skew()))
+}
+
+/// Can `ctx.agent` take `t` now? Err(reason) when not.
+fn takeable(ctx: &Context, state: &ClaimsState, judge: &Judge, t: &Task) -> Result<bool, String> {
+    let takeover = match t.status {
+        TaskStatus::Open => false,
+        TaskStatus::Claimed if t.worker.as_ref() == Some(&ctx.agent) && lease_expired(ctx, t) => false,
+        TaskStatus::Claimed if lease_expired(ctx, t) => true,
+        TaskStatus::Claimed => {
+            return Err(format!(
+                "claimed by {} until {}",
+                t.worker.as_ref().map(|w| w.to_string()).unwrap_or_default(),
+                t.lease.as_ref().map(|l| l.expires_at.to_string()).unwrap_or_default()
+            ))
+        }
+        s => {
+            return Err(format!(
+                "status is {}",
+                serde_json::to_value(s)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            ))
+        }
+    };
+    let blockers = (TaskGraph { tasks: &state.tasks }).blockers(t);
+    if !blockers.is_empty() {
+        return Err(format!(
+            "blocked by {}",
+            blockers.iter().map(|b| b.to_string()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let mine: Vec<&ClaimId> = t.claims.iter().collect();
+    let others = state
+        .active(ctx.expiry_now(), ctx.skew())
+        .filter(|c| !mine.contains(&&c.id));
+    let conflicts = judge.conflicts(&ctx.agent, &t.scopes, Mode::Exclusive, others);
+    if let Some(c) = conflicts.first() {
+        return Err(format!("{} is held by {} ({})", c.requested, c.claim.agent, c.claim.id));
+    }
+    Ok(takeover)
+}
+
+fn ranked<'a>(
+    ctx: &Context,
+    state: &'a ClaimsState,
+    judge: &Judge,
+    specialty: Option<&str>,
+) -> (Vec<(&'a Task, bool)>, Vec<Skipped>) {
+    let deps = (TaskGraph { tasks: &state.tasks }).dependents();
+    let mut ok = Vec::new();
+    let mut skipped = Vec::new();
+    for t in state.tasks.values() {
+        if t.status.is_final()
+            || t.status == TaskStatus::Review
+            || specialty.is_some_and(|s| t.specialty.as_deref() != Some(s))
+        {
+            continue;
+        }
+        match takeable(ctx, state, judge, t) {
+            Ok(takeover) => ok.push((t, takeover)),
+            Err(reason) if t.status == TaskStatus::Open || lease_expired(ctx, t) => skipped.push(Skipped {
+                task: t.id.clone(),
+                reason,
+            }),
+            Err(_) => {}
+        }
+    }
+    ok.sort_by_key(|(t, _)| {
+        (
+            t.priority,
+            std::cmp::Reverse(deps.get(&t.id).copied().unwrap_or(0)),
+            t.created_at,
+            t.id.clone(),
+        )
+    });
+    (ok, skipped)
+}
+
+pub fn next(ctx: &Context, specialty: Option<&str>, fetch: bool) -> Result<NextReport, Error> {
+    let tracked = ctx.store.tracked_files()?;
+    let judge = Judge::new(&tracked, &ctx.policy.shared_files)?;
+    let v = super::super::txn::view(ctx, fetch)?;
+    let (ok, skipped) = ranked(ctx, &v.state, &judge, specialty);
+    Ok(NextReport {
+        revision: v.loaded.tip.map(|t| t.to_string()),
+        task: ok.first().map(|(t, _)| view(&v.state, t)),
+        skipped,
+    })
+}
+
+/// `task claim ID` (Some) or `task claim-next` (None).
+pub fn claim(
+    ctx: &Context,
+    id: Option<&str>,
+    specialty: Option<&str>,
+    ttl: Option<Span>,
+    expected: &Option<String>,
+) -> Result<TaskWriteReport, Error> {
+    let wanted = id.map(parse_id).transpose()?;
+    let ttl = ttl.unwrap_or(ctx.policy.default_ttl);
+    let tracked = ctx.store.tracked_files()?;
+    let judge = Judge::new(&tracked, &ctx.policy.shared_files)?;
+    let token = format!("{:016x}", ctx.random());
+    let ids: Vec<ClaimId> = (0..64).map(|_| ClaimId::from_bits(ctx.random() as u32)).collect();
+    let branch = ctx.store.branch();
+    // Tasks this clone already took in a write the remote has not confirmed: never handed
+    // out a second time from here.
+    let taken_here: Vec<TaskId> = ctx
+        .pending
+        .list()?
+        .into_iter()
+        .filter_map(|p| match p.op {
+            Op::Task { task, .. } if task.status == TaskStatus::Claimed => Some(task.id),
+            _ => None,
+        })
+        .collect();
+    write(ctx, expected, |state| {
+        let (t, takeover) = match &wanted {
+            Some(id) if taken_here.contains(id) => {
+                return Err(Error::refused(
+                    format!("{id} was taken by a write still pending in this clone"),
+                    Some("run `git coord sync` to confirm it".to_string()),
+                ))
+            }
+            Some(id) => {
+                let t = find(state, id)?;
+                let takeover = takeable(ctx, state, &judge, t)
+                    .map_err(|r| Error::refused(format!("cannot claim {id}: {r}"), None))?;
+                (t, takeover)
+            }
+            None => {
+                let (ok, skipped) = ranked(ctx, state, &judge, specialty);
+                match ok.iter().find(|(t, _)| !taken_here.contains(&t.id)) {
+                    Some(&(t, takeover)) => (t, takeover),
+                    None => {
+                        let why = skipped
+                            .iter()
+                            .map(|s| format!("{}: {}", s.task, s.reason))
+                            .collect::<Vec<_>>()
+                            .join("; ");
+                        return Err(Error::refused(
+                            format!(
+                                "no task to claim{}",
+                                specialty.map(|s| format!(" for specialty {s}")).unwrap_or_default()
+                            ),
+                            (!why.is_empty()).then_some(format!("skipped: {why}")),
+                        ));
+                    }
+                }
+            }
+        };
+        let now = ctx.now();
+        let mut task = t.clone();
+        let release: Vec<ClaimId> = live_claims(&task, state);
+        let grant: Vec<Claim> = task
+            .scopes
+            .iter()
+            .zip(&ids)
+            .map(|(s, id)| Claim {
+                id: id.clone(),
+                agent: ctx.agent.clone(),
+                scope: s.clone(),
+                mode: Mode::Exclusive,
+                created_at: now,
+                expires_at: now.plus(ttl),
+                note: Some(format!("task {}: {}", task.id, task.title)),
+                task: Some(task.id.to_string()),
+                branch: branch.clone(),
+                urgency: Urgency::Normal,
+                host: ctx.host.clone(),
+                narrowable: false,
+                narrowed: Vec::new(),
+            })
+            .collect();
+        let lease = Lease {
+            agent: ctx.agent.clone(),
+            token: token.clone(),
+            expires_at: now.plus(ttl),
+        };
+        let previous = task.worker.clone();
+        task.status = TaskStatus::Claimed;
+        task.worker = Some(ctx.agent.clone());
+        task.lease = Some(lease.clone());
+        task.claims = grant.iter().map(|c| c.id.clone()).collect();
+        let what = if takeover {
+            format!(
+                "takes over (lease of {} expired)",
+                previous.map(|p| p.to_string()).unwrap_or_default()
+            )
+        } else {
+            "claims".into()
+        };
+        task.history.push(event(ctx, &what, None));
+        Ok((task, grant, release, Some(lease), takeover))
+    })
+}
+
+fn token_ok(t: &Task, token: &str) -> Result<(), Error> {
+    match &t.lease {
+        Some(l) if l.token == token => Ok(()),
+        _ => Err(Error::Conflict {
+            code: "lease-token-conflict",
+            message: format!("the lease token does not match task {}'s current lease", t.id),
+            hint: Some(match (&t.lease, t.status) {
+                (Some(l), _) => format!("{} holds the lease now; see `git coord task show {}`", l.agent, t.id),
+                (None, TaskStatus::Claimed | TaskStatus::Open) => {
+                    format!("claim it again: git coord task claim {}", t.id)
+                }
+                (None, s) => format!(
+                    "the task is {} now; see `git coord task show {}`",
+                    serde_json::to_value(s)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    t.id
+                ),
+            }),
+        }),
+    }
+}
+
+pub fn renew(
+    ctx: &Context,
+    id: &str,
+    token: &str,
+    ttl: Option<Span>,
+    expected: &Option<String>,
+) -> Result<TaskWriteReport, Error> {
+    let id = parse_id(id)?;
+    let ttl = ttl.unwrap_or(ctx.policy.default_ttl);
+    write(ctx, expected, |state| {
+        let mut t = find(state, &id)?.clone();
+        token_ok(&t, token)?;
+        let until = ctx.now().plus(ttl);
+        if let Some(l) = &mut t.lease {
+            l.expires_at = until;
+        }
+        let grant: Vec<Claim> = t
+            .claims
+            .iter()
+            .filter_map(|c| state.claims.get(c))
+            .map(|c| Claim {
+                expires_at: until,
+                ..c.clone()
+            })
+            .collect();
+        t.history.push(event(ctx, "renews", None));
+        let lease = t.lease.clone();
+        Ok((t, grant, Vec::new(), lease, false))
+    })
+}
+
+pub fn done(
+    ctx: &Context,
+    id: &str,
+    token: &str,
+    no_review: bool,
+    expected: &Option<String>,
+) -> Result<TaskWriteReport, Error> {
+    let id = parse_id(id)?;
+    if no_review && !ctx.policy.allow_no_review {
+        return Err(Error::usage(
+            "--no-review is not allowed here",
+            Some("set `[tasks] allow_no_review = true` in .coord.toml to allow it".to_string()),
+        ));
+    }
+    write(ctx, expected, |state| {
+        let mut t = find(state, &id)?.clone();
+        token_ok(&t, token)?;
+        let mut release = Vec::new();
+        if no_review {
+            t.status = TaskStatus::Approved;
+            release = live_claims(&t, state);
+            t.history.push(event(ctx, "finishes (no review)", None));
+        } else {
+            let handoff = state
+                .handoffs
+                .values()
+                .filter(|h| h.task.as_ref() == Some(&id) && h.from == ctx.agent)
+                .max_by_key(|h| (h.created_at, h.id.clone()))
+                .ok_or_else(|| {
+                    Error::refused(
+                        format!("task {id} needs a handoff before review"),
+                        Some(format!(
+                            "write one: git coord handoff write --task {id} --to reviewers --summary \"…\""
+                        )),
+                    )
+                })?;
+            t.status = TaskStatus::Review;
+            t.handoff = Some(handoff.id.clone());
+            t.history.push(event(ctx, "finishes; ready for review", None));
+        }
+        t.lease = None;
+        Ok((t, Vec::new(), release, None, false))
+    })
+}
