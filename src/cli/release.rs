@@ -29,7 +29,7 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         force: a.force,
     };
     let report = release(ctx, &req)?;
-    let exit = super::pending_exit(ctx, report.pending, Exit::Ok);
+    let exit = super::pending_exit(ctx, report.delivery.pending, Exit::Ok);
     if out.json {
         out.json(&report);
         return Ok(exit);
@@ -51,8 +51,8 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
             out.line(format!("  {}  {:<20} {}{how}", c.id, c.agent.as_str(), c.scope));
         }
     }
-    if report.pending {
-        super::pending_warning(ctx, report.error.as_deref());
+    if report.delivery.pending {
+        super::pending_warning(ctx, report.delivery.error.as_deref());
     }
     Ok(exit)
 }

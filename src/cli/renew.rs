@@ -28,7 +28,7 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
             ttl: span("--ttl", &a.ttl)?,
         },
     )?;
-    let exit = super::pending_exit(ctx, report.pending, Exit::Ok);
+    let exit = super::pending_exit(ctx, report.delivery.pending, Exit::Ok);
     if out.json {
         out.json(&report);
         return Ok(exit);
@@ -39,8 +39,8 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
     for c in &report.renewed {
         out.line(format!("renewed {}", render::claim_line(c, ctx.now())));
     }
-    if report.pending {
-        super::pending_warning(ctx, report.error.as_deref());
+    if report.delivery.pending {
+        super::pending_warning(ctx, report.delivery.error.as_deref());
     }
     Ok(exit)
 }

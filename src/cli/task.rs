@@ -133,12 +133,12 @@ fn line(v: &TaskView) -> String {
 }
 
 fn written(ctx: &Context, out: &mut Out, r: &TaskWriteReport) -> Exit {
-    let exit = super::pending_exit(ctx, r.pending, Exit::Ok);
+    let exit = super::pending_exit(ctx, r.delivery.pending, Exit::Ok);
     if out.json {
         out.json(r);
         return exit;
     }
-    if r.pending {
+    if r.delivery.pending {
         out.line("pending (on this clone's copy; not yet confirmed by the remote):");
     }
     out.line(line(&r.task));
@@ -160,8 +160,8 @@ fn written(ctx: &Context, out: &mut Out, r: &TaskWriteReport) -> Exit {
     if let Some(rev) = &r.revision {
         out.line(format!("  revision {rev}"));
     }
-    if r.pending {
-        super::pending_warning(ctx, r.error.as_deref());
+    if r.delivery.pending {
+        super::pending_warning(ctx, r.delivery.error.as_deref());
     }
     exit
 }

@@ -208,24 +208,9 @@ impl<'a> Judge<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Timestamp, Urgency};
 
     fn claim(id: u32, agent: &str, scope: &str, mode: Mode) -> Claim {
-        Claim {
-            id: ClaimId::from_bits(id),
-            agent: AgentId::new(agent).unwrap(),
-            scope: Scope::parse(scope, &["db".into()]).unwrap(),
-            mode,
-            created_at: Timestamp(0),
-            expires_at: Timestamp(100),
-            note: None,
-            task: None,
-            branch: None,
-            urgency: Urgency::Normal,
-            host: None,
-            narrowable: false,
-            narrowed: vec![],
-        }
+        Claim::example(id, agent, scope, mode)
     }
 
     fn scopes(list: &[&str]) -> Vec<Scope> {

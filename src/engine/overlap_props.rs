@@ -4,24 +4,10 @@
 
 use super::conflict::Judge;
 use super::glob::Glob;
-use crate::model::{AgentId, Claim, ClaimId, Mode, Scope, Timestamp, Urgency};
+use crate::model::{AgentId, Claim, Mode, Scope};
 
 fn claim(id: u32, agent: &str, scope: &str, mode: Mode) -> Claim {
-    Claim {
-        id: ClaimId::from_bits(id),
-        agent: AgentId::new(agent).unwrap(),
-        scope: Scope::parse(scope, &["db".into()]).unwrap(),
-        mode,
-        created_at: Timestamp(0),
-        expires_at: Timestamp(100),
-        note: None,
-        task: None,
-        branch: None,
-        urgency: Urgency::Normal,
-        host: None,
-        narrowable: false,
-        narrowed: vec![],
-    }
+    Claim::example(id, agent, scope, mode)
 }
 
 /// Random scopes against a brute-force answer: every pair of scopes that some generated

@@ -28,7 +28,7 @@ pub(super) fn task_claim_next(ctx: &Context, args: &Value, verbose: bool) -> Res
         } else {
             format!(
                 "{}took {} \"{}\"; lease token {} until {}",
-                if r.pending {
+                if r.delivery.pending {
                     "PENDING (not confirmed by the remote; call sync when it is back) — "
                 } else {
                     ""

@@ -274,18 +274,16 @@ impl ClaimsState {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::OpId;
-
-    fn claim(id: u32, agent: &str, scope: &str, exp: i64) -> Claim {
+impl Claim {
+    /// A claim for tests: created at 0, expiring at 100, key namespace `db` known.
+    pub(crate) fn example(id: u32, agent: &str, scope: &str, mode: Mode) -> Claim {
         Claim {
             id: ClaimId::from_bits(id),
-            agent: AgentId::new(agent).unwrap(),
-            scope: Scope::parse(scope, &["db".into()]).unwrap(),
-            mode: Mode::Exclusive,
+            agent: AgentId::new(agent).expect("a valid test agent"),
+            scope: Scope::parse(scope, &["db".into()]).expect("a valid test scope"),
+            mode,
             created_at: Timestamp(0),
-            expires_at: Timestamp(exp),
+            expires_at: Timestamp(100),
             note: None,
             task: None,
             branch: None,
@@ -293,6 +291,19 @@ mod tests {
             host: None,
             narrowable: false,
             narrowed: vec![],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::OpId;
+
+    fn claim(id: u32, agent: &str, scope: &str, exp: i64) -> Claim {
+        Claim {
+            expires_at: Timestamp(exp),
+            ..Claim::example(id, agent, scope, Mode::Exclusive)
         }
     }
 

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::context::Context;
 use super::error::Error;
+use super::report::Delivery;
 use super::txn::{transact, Plan};
 use crate::model::{Claim, ClaimId, ClaimsState, Op, OpId, Refresh, Scope, Span};
 
@@ -24,13 +25,9 @@ pub struct ReleaseReport {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cancelled: Vec<ClaimId>,
     pub forced: bool,
-    pub synced: bool,
-    pub pending: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// With `pending`: `unreachable` or `timeout`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<&'static str>,
+    /// How the write reached the arbiter (flattened: `synced`, `pending`, `error`, `reason`).
+    #[serde(flatten)]
+    pub delivery: Delivery,
 }
 
 pub fn release(ctx: &Context, req: &ReleaseRequest) -> Result<ReleaseReport, Error> {
@@ -91,6 +88,7 @@ pub fn release(ctx: &Context, req: &ReleaseRequest) -> Result<ReleaseReport, Err
         Ok(Plan::Write(op, targets))
     })?;
     let forced = outcome.result.iter().any(|c| c.agent != ctx.agent);
+    let delivery = Delivery::of(&outcome);
     let mut released = outcome.result;
     let extra: Vec<Claim> = cancelled
         .into_iter()
@@ -101,10 +99,7 @@ pub fn release(ctx: &Context, req: &ReleaseRequest) -> Result<ReleaseReport, Err
         released,
         cancelled: cancelled_ids,
         forced,
-        synced: outcome.synced,
-        pending: outcome.pending,
-        reason: outcome.remote_error.as_deref().map(super::error::pending_reason),
-        error: outcome.remote_error,
+        delivery,
     })
 }
 
@@ -232,13 +227,9 @@ pub struct RenewRequest {
 #[derive(Debug, Clone, Serialize)]
 pub struct RenewReport {
     pub renewed: Vec<Claim>,
-    pub synced: bool,
-    pub pending: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// With `pending`: `unreachable` or `timeout`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<&'static str>,
+    /// How the write reached the arbiter (flattened: `synced`, `pending`, `error`, `reason`).
+    #[serde(flatten)]
+    pub delivery: Delivery,
 }
 
 pub fn renew(ctx: &Context, req: &RenewRequest) -> Result<RenewReport, Error> {
@@ -327,17 +318,12 @@ pub fn renew(ctx: &Context, req: &RenewRequest) -> Result<RenewReport, Error> {
             targets,
         ))
     })?;
+    let delivery = Delivery::of(&outcome);
     let mut renewed = outcome.result;
     let extra: Vec<Claim> = renewed_here
         .into_iter()
         .filter(|c| !renewed.iter().any(|r| r.id == c.id))
         .collect();
     renewed.extend(extra);
-    Ok(RenewReport {
-        renewed,
-        synced: outcome.synced,
-        pending: outcome.pending,
-        reason: outcome.remote_error.as_deref().map(super::error::pending_reason),
-        error: outcome.remote_error,
-    })
+    Ok(RenewReport { renewed, delivery })
 }

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::txn::Outcome;
 use crate::engine::conflict::Conflict;
 use crate::model::Claim;
 
@@ -50,4 +51,30 @@ pub fn suggestion(conflicts: &[ConflictReport], now: crate::model::Timestamp) ->
         now.until(soonest).human(),
         first.claim.id
     ))
+}
+
+/// How a write reached the arbiter, as every write report tells it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Delivery {
+    /// The arbiter (the remote, or the local repository when there is none) has it.
+    pub synced: bool,
+    /// Recorded in this clone only; `git coord sync` will confirm it.
+    pub pending: bool,
+    /// Why the remote did not confirm it (with `pending`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// With `pending`: `unreachable` or `timeout`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+}
+
+impl Delivery {
+    pub fn of<R>(o: &Outcome<R>) -> Delivery {
+        Delivery {
+            synced: o.synced,
+            pending: o.pending,
+            error: o.remote_error.clone(),
+            reason: o.remote_error.as_deref().map(super::error::pending_reason),
+        }
+    }
 }

@@ -18,6 +18,7 @@ pub use take::{claim, done, next, renew};
 
 use super::context::Context;
 use super::error::Error;
+use super::report::Delivery;
 use super::txn::{transact_at, Plan};
 use crate::engine::conflict::Judge;
 use crate::model::{
@@ -64,14 +65,9 @@ pub struct TaskWriteReport {
     /// The task was taken over from a holder whose lease had expired.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub takeover: bool,
-    pub synced: bool,
-    pub pending: bool,
-    /// Why the remote did not confirm it (with `pending`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// With `pending`: `unreachable` or `timeout`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<&'static str>,
+    /// How the write reached the arbiter (flattened: `synced`, `pending`, `error`, `reason`).
+    #[serde(flatten)]
+    pub delivery: Delivery,
     /// Compare-and-swap attempts this write took (1 = no contention).
     pub attempts: u32,
 }
@@ -154,10 +150,7 @@ fn write(
             lease,
             claims: grant.clone(),
             takeover,
-            synced: false,
-            pending: false,
-            error: None,
-            reason: None,
+            delivery: Delivery::default(),
             attempts: 0,
         };
         Ok(Plan::Write(
@@ -172,15 +165,13 @@ fn write(
             report,
         ))
     })?;
+    let delivery = Delivery::of(&outcome);
     let mut r = outcome.result;
     r.revision = outcome.commit.map(|c| c.to_string());
-    r.synced = outcome.synced;
-    r.pending = outcome.pending;
     r.attempts = outcome.attempts;
     // A write the remote did not confirm is reported whole (the task, its lease token) with
     // `pending` set: the front end says so and exits 3, and the token is never lost.
-    r.reason = outcome.remote_error.as_deref().map(super::error::pending_reason);
-    r.error = outcome.remote_error;
+    r.delivery = delivery;
     Ok(r)
 }
 
