@@ -247,6 +247,16 @@ fn warn_and_off_modes_and_guarded_branches() {
     b.write("docs/guide.md", "# z\n");
     b.commit_all("for the release");
     assert_ne!(push(&b, "bob", &["HEAD:refs/heads/release/1.0"]).code, 0);
+    // off: the hook judges nothing and says nothing.
+    b.write(".coord.toml", "[hook]\nmode = \"off\"\nbranches = [\"release/*\"]\n");
+    b.commit_all("hook off");
+    let r = push(&b, "bob", &["HEAD:refs/heads/release/1.1"]);
+    r.ok();
+    assert!(!r.stderr.contains("git-coord"), "mode off says nothing: {}", r.stderr);
+    // verify, asked for explicitly (CI), still reports what is held, whatever the hook mode.
+    let v = b.as_("bob", &["verify", "HEAD~3..HEAD", "--json"]);
+    v.code(1);
+    assert_eq!(v.json()["violations"][0]["file"], "docs/guide.md", "{}", v.stdout);
 }
 
 #[test]
