@@ -58,3 +58,26 @@ impl ClockFile {
         Ok(now)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_sighting_is_kept_and_old_entries_roll_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = ClockFile::new(dir.path());
+        assert_eq!(f.first_seen(Timestamp(100), Timestamp(500)).unwrap(), Timestamp(500));
+        // Seen again later: still the first sighting.
+        assert_eq!(f.first_seen(Timestamp(100), Timestamp(900)).unwrap(), Timestamp(500));
+        for b in 0..(KEEP as i64 + 4) {
+            f.first_seen(Timestamp(1000 + b), Timestamp(2000 + b)).unwrap();
+        }
+        assert_eq!(f.read().len(), KEEP);
+        // Rolled off: a new sighting (the cautious answer).
+        assert_eq!(f.first_seen(Timestamp(100), Timestamp(3000)).unwrap(), Timestamp(3000));
+        // A damaged file reads as empty, never as an old sighting.
+        std::fs::write(dir.path().join("coord/clock"), "garbage\n1 x\n").unwrap();
+        assert_eq!(f.first_seen(Timestamp(7), Timestamp(8)).unwrap(), Timestamp(8));
+    }
+}

@@ -116,3 +116,42 @@ fn clear(path: &Path) -> Result<bool, StoreError> {
         Err(e) => Err(StoreError::write(path.display().to_string(), e)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aged(path: &Path, secs: u64) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "").unwrap();
+        let t = SystemTime::now() - Duration::from_secs(secs);
+        std::fs::File::options().write(true).open(path).unwrap().set_modified(t).unwrap();
+    }
+
+    #[test]
+    fn only_old_locks_are_cleared_while_another_process_may_be_alive() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("refs/coord/claims.lock");
+        let young = dir.path().join("refs/coord/x/y.lock");
+        aged(&old, 60);
+        aged(&young, 0);
+        assert_eq!(ref_locks(dir.path()).len(), 2);
+        let cleared = clear_stale(dir.path()).unwrap();
+        assert_eq!(cleared, vec![old.clone()]);
+        assert!(!old.exists() && young.exists());
+    }
+
+    #[test]
+    fn alone_every_lock_is_cleared_and_a_live_holder_keeps_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let young = dir.path().join("refs/coord/claims.lock");
+        aged(&young, 0);
+        // Another live git-coord process holds the shared lock: a young lock stays.
+        let (held, cleared) = enter(dir.path()).unwrap();
+        assert_eq!(cleared, vec![young.clone()], "alone: cleared at once");
+        aged(&young, 0);
+        let (_second, cleared) = enter(dir.path()).unwrap();
+        assert!(cleared.is_empty() && young.exists(), "another process is alive");
+        drop(held);
+    }
+}
