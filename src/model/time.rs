@@ -32,17 +32,10 @@ impl Timestamp {
 
     /// Format as `YYYY-MM-DDTHH:MM:SSZ`.
     pub fn to_rfc3339(self) -> String {
-        let days = self.0.div_euclid(86_400);
+        let Some((y, m, d)) = civil(self.0) else {
+            return format!("@{}", self.0);
+        };
         let secs = self.0.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
-        if !(0..=9999).contains(&y) {
-            return format!(
-                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-                secs / 3600,
-                (secs % 3600) / 60,
-                secs % 60
-            );
-        }
         // By hand: boards serialise two instants per claim, and `format!` shows in profiles.
         let mut b = *b"0000-00-00T00:00:00Z";
         let put = |b: &mut [u8; 20], at: usize, v: i64, width: usize| {
@@ -174,85 +167,19 @@ pub fn parse_when(text: &str, now: Timestamp) -> Result<Timestamp, TimeError> {
     Timestamp::parse_rfc3339(text).map_err(|_| TimeError::Instant(text.to_owned()))
 }
 
+/// RFC 3339 through jiff (fractional seconds dropped).
 fn parse_rfc3339(t: &str) -> Option<Timestamp> {
-    let b = t.as_bytes();
-    if b.len() < 20 {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let s = t.get(r)?;
-        if !s.bytes().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        s.parse().ok()
-    };
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
-        return None;
-    }
-    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60 {
-        return None;
-    }
-    let mut rest = &t[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if n == 0 {
-            return None;
-        }
-        rest = &frac[n..];
-    }
-    let offset = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let rb = rest.as_bytes();
-            if rb.len() != 6 || !matches!(rb[0], b'+' | b'-') || rb[3] != b':' {
-                return None;
-            }
-            let oh: i64 = rest[1..3].parse().ok()?;
-            let om: i64 = rest[4..6].parse().ok()?;
-            let sign = if rb[0] == b'-' { -1 } else { 1 };
-            sign * (oh * 3600 + om * 60)
-        }
-    };
-    let days = days_from_civil(y, mo, d);
-    Some(Timestamp(days * 86_400 + h * 3600 + mi * 60 + s.min(59) - offset))
+    let ts: jiff::Timestamp = t.parse().ok()?;
+    Some(Timestamp(ts.as_second()))
 }
 
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-// Howard Hinnant's civil-date algorithms (public domain), days relative to 1970-01-01.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
+/// The UTC civil date of an instant (`None` outside the years jiff represents).
+fn civil(secs: i64) -> Option<(i64, i64, i64)> {
+    let date = jiff::Timestamp::from_second(secs)
+        .ok()?
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    Some((i64::from(date.year()), i64::from(date.month()), i64::from(date.day())))
 }
 
 #[cfg(test)]
