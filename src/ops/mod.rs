@@ -20,6 +20,7 @@ pub mod report;
 pub mod scopes;
 pub mod server;
 pub mod setup;
+pub mod swap;
 pub mod symbols;
 pub mod sync;
 pub mod task;

@@ -8,11 +8,12 @@ use super::context::Context;
 use super::error::Error;
 use super::query::PendingView;
 use super::report::ConflictReport;
+use super::swap::{swap, Swap};
 use super::txn::promote_waiters;
 use crate::engine::conflict::Judge;
 use crate::model::{ClaimsState, Op};
 use crate::store::message::describe;
-use crate::store::{refs, Cas, Fetch, Push};
+use crate::store::{refs, Fetch};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Replayed {
@@ -205,31 +206,13 @@ pub fn sync(ctx: &Context) -> Result<SyncReport, Error> {
             return done(report);
         }
         let new = head.expect("because a commit was made");
-        match remote.push(refs::CLAIMS, new, tip)? {
-            Push::Pushed => {
-                if let Cas::Lost { .. } = ctx.store.cas(refs::CLAIMS, tip, new, ctx.agent.as_str(), ctx.now())? {
-                    let _ = remote.fetch()?;
-                }
+        match swap(ctx, tip, new, tip, count)? {
+            Swap::Won => {
                 report.revision = Some(new.to_string());
                 return done(report);
             }
-            Push::Stale => {
-                if let Fetch::Unreachable(e) = remote.fetch()? {
-                    return Err(unreachable(e));
-                }
-                std::thread::sleep(std::time::Duration::from_millis(
-                    ctx.random() % (5u64 << attempt.min(6)),
-                ));
-            }
-            Push::Rejected(e) => {
-                return Err(Error::Remote {
-                    remote: remote.name.clone(),
-                    what: "refused the write".into(),
-                    detail: e,
-                    pending: count,
-                })
-            }
-            Push::Unreachable(e) => return Err(unreachable(e)),
+            Swap::Lost { .. } => super::txn::backoff(ctx, attempt),
+            Swap::Unreachable(e) => return Err(unreachable(e)),
         }
     }
     Err(Error::Remote {

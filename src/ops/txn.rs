@@ -14,10 +14,11 @@ use gix::ObjectId;
 
 use super::context::Context;
 use super::error::Error;
+use super::swap::{swap, Swap};
 use crate::engine::conflict::Judge;
 use crate::model::{ClaimId, ClaimsState, Op, Scope, Waiter};
 use crate::store::message::describe;
-use crate::store::{refs, Cas, Fetch, Loaded, Pending, Push};
+use crate::store::{refs, Fetch, Loaded, Pending};
 
 /// How often a write is tried before giving up with exit 3.
 pub const MAX_ATTEMPTS: u32 = 64;
@@ -192,72 +193,28 @@ pub fn transact_at<R>(
             .store
             .commit_board(&loaded, &next, &op_docs(&op), &message, ctx.agent.as_str(), ctx.now())?;
         ctx.crash_point("after-commit");
-        let Some(remote) = ctx.remote.as_ref() else {
-            let swapped = if ctx.inject_lost_race() {
-                Cas::Lost { actual: tip }
-            } else {
-                ctx.store
-                    .cas(refs::CLAIMS, tip, commit, ctx.agent.as_str(), ctx.now())?
-            };
-            match swapped {
-                Cas::Done => {
-                    let mut o = Outcome::new(result, attempt);
-                    (o.wrote, o.synced, o.commit, o.granted_waiters) = (true, true, Some(commit), granted);
-                    return Ok(o);
-                }
-                Cas::Lost { .. } => {
-                    backoff(ctx, attempt);
-                    continue;
-                }
-            }
-        };
-        saved = Some(ctx.pending.save(&op, ctx.now(), saved.as_deref())?);
-        ctx.crash_point("before-push");
+        if ctx.remote.is_some() {
+            saved = Some(ctx.pending.save(&op, ctx.now(), saved.as_deref())?);
+            ctx.crash_point("before-push");
+        }
         let lease = if remote_lacks_ref { None } else { tip };
-        let pushed = if ctx.inject_lost_race() {
-            Push::Stale
-        } else {
-            remote.push(refs::CLAIMS, commit, lease)?
-        };
-        match pushed {
-            Push::Pushed => {
-                ctx.crash_point("after-push");
-                // Someone in this clone may have moved the ref already; a later fetch fixes it.
-                let _ = ctx
-                    .store
-                    .cas(refs::CLAIMS, tip, commit, ctx.agent.as_str(), ctx.now())?;
+        match swap(ctx, tip, commit, lease, 1)? {
+            Swap::Won => {
                 drop_saved(&saved)?;
                 let mut o = Outcome::new(result, attempt);
                 (o.wrote, o.synced, o.commit, o.granted_waiters) = (true, true, Some(commit), granted);
                 return Ok(o);
             }
-            Push::Stale => {
-                fetched = true;
-                match remote.fetch()? {
-                    Fetch::Fetched => {
-                        remote_lacks_ref = !remote_lacks_ref && ctx.store.tip(refs::CLAIMS)? == tip && tip.is_some();
-                    }
-                    Fetch::Unreachable(e) => return Ok(pending_outcome(result, attempt, e)),
-                    Fetch::Diverged(e) => {
-                        return Err(Error::Remote {
-                            remote: remote.name.clone(),
-                            what: "holds a claims board that does not descend from this clone's".into(),
-                            detail: e,
-                            pending: 1,
-                        })
-                    }
+            Swap::Lost {
+                remote_lacks_ref: lacks,
+            } => {
+                if ctx.remote.is_some() {
+                    fetched = true;
+                    remote_lacks_ref = !remote_lacks_ref && lacks;
                 }
                 backoff(ctx, attempt);
             }
-            Push::Rejected(e) => {
-                return Err(Error::Remote {
-                    remote: remote.name.clone(),
-                    what: "refused the write".into(),
-                    detail: e,
-                    pending: 1,
-                });
-            }
-            Push::Unreachable(e) => return Ok(pending_outcome(result, attempt, e)),
+            Swap::Unreachable(e) => return Ok(pending_outcome(result, attempt, e)),
         }
     }
     Err(Error::Remote {
@@ -280,7 +237,7 @@ fn pending_outcome<R>(result: R, attempts: u32, err: String) -> Outcome<R> {
 }
 
 /// Sleep a random time that grows with the attempt number (full jitter, capped).
-fn backoff(ctx: &Context, attempt: u32) {
+pub(super) fn backoff(ctx: &Context, attempt: u32) {
     let cap_ms = (5u64 << attempt.min(8)).min(800);
     let ms = ctx.random() % cap_ms.max(1);
     std::thread::sleep(Duration::from_millis(ms));
