@@ -16,4 +16,5 @@ mod kills;
 mod mcp;
 mod pending;
 mod remote;
+mod snapshots;
 mod symbols;
