@@ -6,7 +6,7 @@ use super::render::Out;
 use super::warn;
 use crate::model::{AgentId, HookMode};
 use crate::ops::enforce::table;
-use crate::ops::hook::{pre_push, pre_receive, HookReport};
+use crate::ops::hook::{pre_push, pre_receive, HookReport, RefUpdate};
 use crate::ops::{Context, Error, Exit};
 
 #[derive(clap::Args, Debug)]
@@ -112,11 +112,53 @@ fn push_option_agent() -> Result<Option<AgentId>, Error> {
     Ok(None)
 }
 
+/// git's all-zeros id: that side of the update does not exist.
+const ZERO: &str = "0000000000000000000000000000000000000000";
+
+/// git's hook stdin, one update per line: pre-push gives `<local ref> <local oid> <remote
+/// ref> <remote oid>`, pre-receive `<old> <new> <ref>`.
+fn ref_updates(input: &str, which: &Which) -> Result<Vec<RefUpdate>, Error> {
+    let oid = |hex: &str| -> Result<Option<gix::ObjectId>, Error> {
+        if hex == ZERO {
+            return Ok(None);
+        }
+        gix::ObjectId::from_hex(hex.as_bytes())
+            .map(Some)
+            .map_err(|_| Error::usage(format!("not an object id: '{hex}'"), None))
+    };
+    let mut out = Vec::new();
+    for line in input.lines().filter(|l| !l.trim().is_empty()) {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        let update = match (which, &parts[..]) {
+            (Which::PrePush { .. }, [_local_ref, local, remote_ref, remote_oid]) => RefUpdate {
+                refname: (*remote_ref).to_owned(),
+                old: oid(remote_oid)?,
+                new: oid(local)?,
+            },
+            (Which::PreReceive, [old, new, refname]) => RefUpdate {
+                refname: (*refname).to_owned(),
+                old: oid(old)?,
+                new: oid(new)?,
+            },
+            _ => {
+                let hook = if matches!(which, Which::PreReceive) {
+                    "pre-receive"
+                } else {
+                    "pre-push"
+                };
+                return Err(Error::usage(format!("unexpected {hook} input: '{line}'"), None));
+            }
+        };
+        out.push(update);
+    }
+    Ok(out)
+}
+
 pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
-    let input = stdin()?;
+    let updates = ref_updates(&stdin()?, &a.which)?;
     let report = match &a.which {
-        Which::PrePush { push_remote, .. } => pre_push(ctx, push_remote, &input)?,
-        Which::PreReceive => pre_receive(ctx, &input, push_option_agent()?.as_ref())?,
+        Which::PrePush { push_remote, .. } => pre_push(ctx, push_remote, &updates)?,
+        Which::PreReceive => pre_receive(ctx, &updates, push_option_agent()?.as_ref())?,
         Which::PreEdit => unreachable!("pre-edit fails open and is handled before the context opens"),
     };
     if out.json {

@@ -11,7 +11,14 @@ use crate::engine::glob::Glob;
 use crate::model::{AgentId, HookMode};
 use crate::store::{refs, Fetch, Remote};
 
-const ZERO: &str = "0000000000000000000000000000000000000000";
+/// One ref update a hook is asked about (parsed from git's stdin by the front end): a
+/// side that does not exist (git's all-zeros id) is `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefUpdate {
+    pub refname: String,
+    pub old: Option<gix::ObjectId>,
+    pub new: Option<gix::ObjectId>,
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct HookReport {
@@ -43,10 +50,6 @@ impl HookReport {
             refuse: false,
         }
     }
-}
-
-fn oid(hex: &str) -> Result<gix::ObjectId, Error> {
-    gix::ObjectId::from_hex(hex.as_bytes()).map_err(|_| Error::usage(format!("not an object id: '{hex}'"), None))
 }
 
 /// Does the policy guard this branch?
@@ -108,26 +111,22 @@ fn run(
     Ok(())
 }
 
-/// The client side: git's pre-push stdin (`<local ref> <local oid> <remote ref> <remote oid>`).
-pub fn pre_push(ctx: &Context, remote: &str, stdin: &str) -> Result<HookReport, Error> {
+/// The client side: the refs git is about to push to `remote` (`old` is the remote's
+/// current value, `new` what is pushed).
+pub fn pre_push(ctx: &Context, remote: &str, updates: &[RefUpdate]) -> Result<HookReport, Error> {
     let mut report = HookReport::new(ctx);
     if ctx.policy.hook_mode == HookMode::Off {
         return Ok(report);
     }
     let (mut tips, mut hidden) = (Vec::new(), Vec::new());
-    for line in stdin.lines().filter(|l| !l.trim().is_empty()) {
-        let parts: Vec<&str> = line.split_whitespace().collect();
-        let [_local_ref, local, remote_ref, remote_oid] = parts[..] else {
-            return Err(Error::usage(format!("unexpected pre-push input: '{line}'"), None));
-        };
-        if local == ZERO || remote_ref.starts_with(refs::NAMESPACE) || !guarded(ctx, remote_ref) {
+    for u in updates {
+        let Some(new) = u.new else { continue };
+        if u.refname.starts_with(refs::NAMESPACE) || !guarded(ctx, &u.refname) {
             continue;
         }
-        report.judged.push(remote_ref.to_owned());
-        tips.push(oid(local)?);
-        if remote_oid != ZERO {
-            hidden.push(oid(remote_oid)?);
-        }
+        report.judged.push(u.refname.clone());
+        tips.push(new);
+        hidden.extend(u.old);
     }
     if tips.is_empty() {
         return Ok(report);
@@ -179,30 +178,28 @@ pub fn verify(ctx: &Context, range: &str, exempt: &AgentId, fetch: bool) -> Resu
     Ok(report)
 }
 
-/// The server side: git's pre-receive stdin (`<old> <new> <ref>`), judged against the
-/// board stored in this repository. `pusher` comes from the push option `coord-agent=ID`.
-pub fn pre_receive(ctx: &Context, stdin: &str, pusher: Option<&AgentId>) -> Result<HookReport, Error> {
+/// The server side: the ref updates of one push, judged against the board stored in this
+/// repository. `pusher` comes from the push option `coord-agent=ID`.
+pub fn pre_receive(ctx: &Context, updates: &[RefUpdate], pusher: Option<&AgentId>) -> Result<HookReport, Error> {
     let mut report = HookReport::new(ctx);
     let mut tips = Vec::new();
-    for line in stdin.lines().filter(|l| !l.trim().is_empty()) {
-        let parts: Vec<&str> = line.split_whitespace().collect();
-        let [old, new, refname] = parts[..] else {
-            return Err(Error::usage(format!("unexpected pre-receive input: '{line}'"), None));
-        };
+    for u in updates {
+        let refname = u.refname.as_str();
         if let Some(rest) = refname.strip_prefix(refs::NAMESPACE) {
             if rest.starts_with("probe/") {
                 continue;
             }
-            if let Some(why) = coord_write_problem(ctx, old, new, refname)? {
+            if let Some(why) = coord_write_problem(ctx, u)? {
                 report.refused_coord.push(format!("{refname}: {why}"));
             }
             continue;
         }
-        if new == ZERO || ctx.policy.hook_mode == HookMode::Off || !guarded(ctx, refname) {
+        let Some(new) = u.new else { continue };
+        if ctx.policy.hook_mode == HookMode::Off || !guarded(ctx, refname) {
             continue;
         }
         report.judged.push(refname.to_owned());
-        tips.push(oid(new)?);
+        tips.push(new);
     }
     if !tips.is_empty() {
         let hidden: Vec<gix::ObjectId> = ctx
@@ -220,11 +217,11 @@ pub fn pre_receive(ctx: &Context, stdin: &str, pusher: Option<&AgentId>) -> Resu
 }
 
 /// Why a write to a refs/coord/ ref must be refused, if it must.
-fn coord_write_problem(ctx: &Context, old: &str, new: &str, refname: &str) -> Result<Option<String>, Error> {
-    if new == ZERO {
+fn coord_write_problem(ctx: &Context, u: &RefUpdate) -> Result<Option<String>, Error> {
+    let refname = u.refname.as_str();
+    let Some(new_id) = u.new else {
         return Ok((refname == refs::CLAIMS).then(|| "deleting the claims board is not allowed".to_owned()));
-    }
-    let new_id = oid(new)?;
+    };
     if refname == refs::CLAIMS {
         if let Err(e) = ctx.store.load_claims(refname, Some(new_id)) {
             let mut why = e.to_string();
@@ -236,8 +233,7 @@ fn coord_write_problem(ctx: &Context, old: &str, new: &str, refname: &str) -> Re
             return Ok(Some(format!("malformed board ({why})")));
         }
     }
-    if old != ZERO {
-        let old_id = oid(old)?;
+    if let Some(old_id) = u.old {
         // `old` must be an ancestor of `new`: nothing of `old` hidden by `new` may remain.
         if !ctx.store.commits_between(&[old_id], &[new_id], 1)?.is_empty() {
             return Ok(Some(

@@ -25,7 +25,9 @@ fn human_tables() {
     let b = w.clone("b");
     a.as_("alice", &["claim", "src/main.ts", "--note", "refactor the entry point"])
         .ok();
-    a.as_("alice", &["claim", "db:users", "--ttl", "30m"]).ok();
+    // Claimed a minute later, so the table's order (agent, then age) is fixed.
+    a.at("alice", "2026-11-21T10:01:00Z", &["claim", "db:users", "--ttl", "30m"])
+        .ok();
     b.as_("bob", &["claim", "docs/**", "--shared"]).ok();
     snap!("status_as_bob", b.as_("bob", &["status"]).stdout);
     snap!("check_held", b.as_("bob", &["check", "src/main.ts"]).stdout);
