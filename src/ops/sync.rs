@@ -9,10 +9,9 @@ use super::error::Error;
 use super::query::PendingView;
 use super::report::ConflictReport;
 use super::swap::{swap, Swap};
-use super::txn::promote_waiters;
+use super::txn::{commit_op, gave_up};
 use crate::engine::conflict::Judge;
 use crate::model::{ClaimsState, Op};
-use crate::store::message::describe;
 use crate::store::{refs, Fetch};
 
 #[derive(Debug, Clone, Serialize)]
@@ -171,20 +170,7 @@ pub fn sync(ctx: &Context) -> Result<SyncReport, Error> {
                     conflicts,
                 }),
                 Verdict::Apply => {
-                    let mut next = loaded.state.clone();
-                    let expired = next.drop_expired(ctx.expiry_now(), ctx.skew());
-                    next.apply(&p.op);
-                    let granted = promote_waiters(ctx, &mut next);
-                    if next != loaded.state {
-                        let msg = describe(&p.op, &loaded.state, &expired, &granted);
-                        let commit = ctx.store.commit_board(
-                            &loaded,
-                            &next,
-                            &super::txn::op_docs(&p.op),
-                            &msg,
-                            p.op.agent().as_str(),
-                            ctx.now(),
-                        )?;
+                    if let Some((commit, _)) = commit_op(ctx, &loaded, &p.op, p.op.agent().as_str())? {
                         loaded = ctx.store.load_claims(refs::CLAIMS, Some(commit))?;
                         head = Some(commit);
                     }
@@ -215,10 +201,5 @@ pub fn sync(ctx: &Context) -> Result<SyncReport, Error> {
             Swap::Unreachable(e) => return Err(unreachable(e)),
         }
     }
-    Err(Error::Remote {
-        remote: remote.name.clone(),
-        what: "kept changing during sync".into(),
-        detail: "too many concurrent writers".into(),
-        pending: count,
-    })
+    Err(gave_up(ctx, count))
 }

@@ -178,20 +178,12 @@ pub fn transact_at<R>(
             o.pending = true;
             return Ok(o);
         }
-        let mut next = loaded.state.clone();
-        let expired = next.drop_expired(ctx.expiry_now(), ctx.skew());
-        next.apply(&op);
-        let granted = promote_waiters(ctx, &mut next);
-        if next == loaded.state {
+        let Some((commit, granted)) = commit_op(ctx, &loaded, &op, ctx.agent.as_str())? else {
             drop_saved(&saved)?;
             let mut o = Outcome::new(result, attempt);
             o.synced = true;
             return Ok(o);
-        }
-        let message = describe(&op, &loaded.state, &expired, &granted);
-        let commit = ctx
-            .store
-            .commit_board(&loaded, &next, &op_docs(&op), &message, ctx.agent.as_str(), ctx.now())?;
+        };
         ctx.crash_point("after-commit");
         if ctx.remote.is_some() {
             saved = Some(ctx.pending.save(&op, ctx.now(), saved.as_deref())?);
@@ -217,7 +209,35 @@ pub fn transact_at<R>(
             Swap::Unreachable(e) => return Ok(pending_outcome(result, attempt, e)),
         }
     }
-    Err(Error::Remote {
+    Err(gave_up(ctx, usize::from(saved.is_some())))
+}
+
+/// The board after `op` (expired claims dropped, waiters that can now be served granted),
+/// committed on `loaded` as one commit by `author`: its id and the waiters it granted, or
+/// `None` when the operation changes nothing.
+pub(super) fn commit_op(
+    ctx: &Context,
+    loaded: &Loaded,
+    op: &Op,
+    author: &str,
+) -> Result<Option<(ObjectId, Vec<ClaimId>)>, Error> {
+    let mut next = loaded.state.clone();
+    let expired = next.drop_expired(ctx.expiry_now(), ctx.skew());
+    next.apply(op);
+    let granted = promote_waiters(ctx, &mut next);
+    if next == loaded.state {
+        return Ok(None);
+    }
+    let message = describe(op, &loaded.state, &expired, &granted);
+    let commit = ctx
+        .store
+        .commit_board(loaded, &next, &op_docs(op), &message, author, ctx.now())?;
+    Ok(Some((commit, granted)))
+}
+
+/// Lost the race [`MAX_ATTEMPTS`] times: the board is too busy right now.
+pub(super) fn gave_up(ctx: &Context, pending: usize) -> Error {
+    Error::Remote {
         remote: ctx
             .remote
             .as_ref()
@@ -225,8 +245,8 @@ pub fn transact_at<R>(
             .unwrap_or_else(|| "(local)".into()),
         what: format!("kept changing: gave up after {MAX_ATTEMPTS} attempts"),
         detail: "too many concurrent writers".into(),
-        pending: usize::from(saved.is_some()),
-    })
+        pending,
+    }
 }
 
 fn pending_outcome<R>(result: R, attempts: u32, err: String) -> Outcome<R> {

@@ -6,19 +6,42 @@ use crate::model::{ClaimId, ClaimsState, Op};
 
 /// The commit message: a sentence a person can read in `git log`, then trailers.
 pub fn describe(op: &Op, before: &ClaimsState, expired: &[ClaimId], granted: &[ClaimId]) -> String {
-    let scopes_of = |ids: &[ClaimId]| -> String {
-        ids.iter()
-            .map(|id| {
-                before
-                    .claims
-                    .get(id)
-                    .map(|c| format!("{} ({id})", c.scope))
-                    .unwrap_or_else(|| id.to_string())
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let subject = match op {
+    let subject = one_line(&subject(op, before), 120);
+    let scopes_of = |ids: &[ClaimId]| scopes_of(before, ids);
+    let mut body = String::new();
+    if !expired.is_empty() {
+        body.push_str(&format!("Dropped expired: {}\n", scopes_of(expired)));
+    }
+    if !granted.is_empty() {
+        let ids: Vec<String> = granted.iter().map(ToString::to_string).collect();
+        body.push_str(&format!("Granted from the queue: {}\n", ids.join(", ")));
+    }
+    let trailers = trailers_of(op, expired, granted);
+    if body.is_empty() {
+        format!("{subject}\n\n{trailers}")
+    } else {
+        format!("{subject}\n\n{body}\n{trailers}")
+    }
+}
+
+/// `scope (id), …` of the claims as they were before the operation.
+fn scopes_of(before: &ClaimsState, ids: &[ClaimId]) -> String {
+    ids.iter()
+        .map(|id| {
+            before
+                .claims
+                .get(id)
+                .map(|c| format!("{} ({id})", c.scope))
+                .unwrap_or_else(|| id.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The sentence for `git log --oneline` (user text included, made one line by the caller).
+fn subject(op: &Op, before: &ClaimsState) -> String {
+    let scopes_of = |ids: &[ClaimId]| scopes_of(before, ids);
+    match op {
         Op::Claim {
             agent, new, refresh, ..
         } => {
@@ -85,16 +108,11 @@ pub fn describe(op: &Op, before: &ClaimsState, expired: &[ClaimId], granted: &[C
             Some(_) => format!("{agent} hands off {}: {}", handoff.id, handoff.summary),
             None => format!("{agent} marks handoff {} {:?}", handoff.id, handoff.status).to_lowercase(),
         },
-    };
-    let subject = one_line(&subject, 120);
-    let mut body = String::new();
-    if !expired.is_empty() {
-        body.push_str(&format!("Dropped expired: {}\n", scopes_of(expired)));
     }
-    if !granted.is_empty() {
-        let ids: Vec<String> = granted.iter().map(ToString::to_string).collect();
-        body.push_str(&format!("Granted from the queue: {}\n", ids.join(", ")));
-    }
+}
+
+/// The machine-readable trailers: operation, agent, ids, and the operation itself as JSON.
+fn trailers_of(op: &Op, expired: &[ClaimId], granted: &[ClaimId]) -> String {
     let ids: Vec<String> = op.claim_ids().iter().map(ToString::to_string).collect();
     let mut trailers = format!(
         "Coord-Op: {}\nCoord-Agent: {}\nCoord-Op-Id: {}\n",
@@ -126,11 +144,7 @@ pub fn describe(op: &Op, before: &ClaimsState, expired: &[ClaimId], granted: &[C
         "Coord-Data: {}\n",
         serde_json::to_string(op).expect("because ops always serialise")
     ));
-    if body.is_empty() {
-        format!("{subject}\n\n{trailers}")
-    } else {
-        format!("{subject}\n\n{body}\n{trailers}")
-    }
+    trailers
 }
 
 /// A commit subject from text that may hold user input: one line (control characters

@@ -149,47 +149,15 @@ fn plan(
         .into_iter()
         .map(ConflictReport::from)
         .collect();
-    // Conflicts that are only narrowable whole-file claims on the file of a requested
-    // symbol are resolved by carving the symbol out of them.
-    let narrowing = !conflicts.is_empty()
-        && conflicts
-            .iter()
-            .all(|c| match Scope::parse(&c.requested, &ctx.policy.namespaces) {
-                Ok(Scope::Symbol(s)) => c.claim.narrowable && c.claim.scope == Scope::Glob(s.file.clone()),
-                _ => false,
-            });
-    let mut narrow = Vec::new();
-    if narrowing {
-        for c in &conflicts {
-            let Some(pos) = scopes.iter().position(|s| s.to_string() == c.requested) else {
-                continue;
-            };
-            let Scope::Symbol(sym) = &scopes[pos] else { continue };
-            narrow.push(Narrow {
-                claim: c.claim.id.clone(),
-                narrowing: Narrowing {
-                    symbol: sym.path.join("::"),
-                    by: ctx.agent.clone(),
-                    claim: ids[pos].clone(),
-                    at: now,
-                },
-            });
+    let narrow = match narrowings(ctx, scopes, ids, &conflicts) {
+        Some(narrow) => narrow,
+        None => {
+            let mut r = ClaimReport::new(Decision::Conflict, Vec::new());
+            r.suggestion = suggestion(&conflicts, now);
+            r.conflicts = conflicts;
+            return Plan::Refused(r);
         }
-    } else if !conflicts.is_empty() {
-        let suggestion = suggestion(&conflicts, now);
-        return Plan::Refused(ClaimReport {
-            decision: Decision::Conflict,
-            claims: Vec::new(),
-            conflicts,
-            synced: false,
-            pending: false,
-            suggestion,
-            waited: None,
-            error: None,
-            reason: None,
-            notices: Vec::new(),
-        });
-    }
+    };
     let mut new = Vec::new();
     let mut refresh = Vec::new();
     let mut shown = Vec::new();
@@ -218,21 +186,7 @@ fn plan(
             }
         }
     }
-    let coexist = new.iter().any(|c| match &c.scope {
-        Scope::Symbol(s) => active
-            .iter()
-            .any(|o| o.agent != ctx.agent && o.scope.file() == Some(s.file.as_str())),
-        _ => false,
-    });
-    let decision = if new.is_empty() {
-        Decision::Refreshed
-    } else if !narrow.is_empty() {
-        Decision::Narrowed
-    } else if coexist {
-        Decision::Coexist
-    } else {
-        Decision::Granted
-    };
+    let decision = decision(ctx, &active, &new, &narrow);
     let op = Op::Claim {
         id: op_id.clone(),
         agent: ctx.agent.clone(),
@@ -240,11 +194,58 @@ fn plan(
         refresh,
         narrow,
     };
-    Plan::Write(
-        op,
+    Plan::Write(op, ClaimReport::new(decision, shown))
+}
+
+/// What the conflicts leave of the request: nothing when there are none; the symbols to
+/// carve out when every conflict is a narrowable whole-file claim on a requested symbol's
+/// file; `None` (refused) otherwise.
+fn narrowings(ctx: &Context, scopes: &[Scope], ids: &[ClaimId], conflicts: &[ConflictReport]) -> Option<Vec<Narrow>> {
+    let mut narrow = Vec::new();
+    for c in conflicts {
+        let pos = scopes.iter().position(|s| s.to_string() == c.requested)?;
+        let Scope::Symbol(sym) = &scopes[pos] else { return None };
+        if !(c.claim.narrowable && c.claim.scope == Scope::Glob(sym.file.clone())) {
+            return None;
+        }
+        narrow.push(Narrow {
+            claim: c.claim.id.clone(),
+            narrowing: Narrowing {
+                symbol: sym.path.join("::"),
+                by: ctx.agent.clone(),
+                claim: ids[pos].clone(),
+                at: ctx.now(),
+            },
+        });
+    }
+    Some(narrow)
+}
+
+/// The decision a write of `new` claims (with `narrow` carve-outs) reports.
+fn decision(ctx: &Context, active: &[&Claim], new: &[Claim], narrow: &[Narrow]) -> Decision {
+    let coexist = new.iter().any(|c| match &c.scope {
+        Scope::Symbol(s) => active
+            .iter()
+            .any(|o| o.agent != ctx.agent && o.scope.file() == Some(s.file.as_str())),
+        _ => false,
+    });
+    if new.is_empty() {
+        Decision::Refreshed
+    } else if !narrow.is_empty() {
+        Decision::Narrowed
+    } else if coexist {
+        Decision::Coexist
+    } else {
+        Decision::Granted
+    }
+}
+
+impl ClaimReport {
+    /// A report of `decision` on `claims`, before the write's delivery is known.
+    pub fn new(decision: Decision, claims: Vec<Claim>) -> ClaimReport {
         ClaimReport {
             decision,
-            claims: shown,
+            claims,
             conflicts: Vec::new(),
             synced: false,
             pending: false,
@@ -253,8 +254,8 @@ fn plan(
             error: None,
             reason: None,
             notices: Vec::new(),
-        },
-    )
+        }
+    }
 }
 
 /// A claim of `scope` by this agent from `now` for `ttl`, as the request describes it.
@@ -288,16 +289,10 @@ fn new_claim(
 
 fn granted(state: &ClaimsState, ids: &[ClaimId], started: Instant) -> Option<ClaimReport> {
     let claims: Vec<Claim> = ids.iter().filter_map(|id| state.claims.get(id).cloned()).collect();
-    (claims.len() == ids.len()).then(|| ClaimReport {
-        decision: Decision::Granted,
-        claims,
-        conflicts: Vec::new(),
-        synced: true,
-        pending: false,
-        suggestion: None,
-        waited: Some(Span(started.elapsed().as_secs() as i64).human()),
-        error: None,
-        reason: None,
-        notices: Vec::new(),
+    (claims.len() == ids.len()).then(|| {
+        let mut r = ClaimReport::new(Decision::Granted, claims);
+        r.synced = true;
+        r.waited = Some(Span(started.elapsed().as_secs() as i64).human());
+        r
     })
 }
