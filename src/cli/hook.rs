@@ -5,7 +5,6 @@ use std::io::Read;
 use super::render::Out;
 use super::warn;
 use crate::model::{AgentId, HookMode};
-use crate::ops::enforce::table;
 use crate::ops::hook::{pre_push, pre_receive, HookReport, RefUpdate};
 use crate::ops::{Context, Error, Exit};
 
@@ -188,7 +187,7 @@ fn explain(ctx: &Context, r: &HookReport, server: bool) {
         "warning (hook mode is warn; pushing anyway)"
     };
     warn(&format!("git-coord: {verdict}: it changes what other agents hold\n"));
-    for l in table(&r.violations, ctx.now()) {
+    for l in super::render::table(&r.violations, ctx.now()) {
         warn(&l);
     }
     let first = &r.violations[0];

@@ -115,3 +115,29 @@ pub fn conflicts(out: &mut Out, conflicts: &[ConflictReport], now: Timestamp) {
         }
     }
 }
+
+/// Render violations as the refusal table (shared by the hook and `verify`).
+pub fn table(violations: &[crate::ops::enforce::Violation], now: crate::model::Timestamp) -> Vec<String> {
+    let mut lines = vec![format!(
+        "  {:<34} {:<28} {:<16} {:<11} {:<22} {}",
+        "FILE", "SYMBOL", "HOLDER", "CLAIM", "EXPIRES", "NOTE"
+    )];
+    for v in violations {
+        let exp = if v.claim.expires_at >= now {
+            format!("in {}", now.until(v.claim.expires_at).human())
+        } else {
+            "expired".into()
+        };
+        lines.push(format!(
+            "  {:<34} {:<28} {:<16} {:<11} {:<22} {}",
+            v.file,
+            v.symbol.as_deref().unwrap_or("-"),
+            v.claim.agent.as_str(),
+            v.claim.id.as_str(),
+            format!("{exp} ({})", &v.claim.expires_at.to_string()[11..16]),
+            v.claim.note.as_deref().unwrap_or("")
+        ));
+        lines.push(format!("  {:<34} in commit(s) {}", "", v.commits.join(", ")));
+    }
+    lines
+}

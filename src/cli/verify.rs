@@ -3,7 +3,6 @@
 use super::render::Out;
 use super::warn;
 use crate::model::AgentId;
-use crate::ops::enforce::table;
 use crate::ops::hook::verify;
 use crate::ops::{Context, Error, Exit};
 
@@ -80,7 +79,7 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
                 out.line("no changes to what other agents hold");
             } else {
                 out.line(format!("{} violation(s):", r.violations.len()));
-                for l in table(&r.violations, ctx.now()) {
+                for l in super::render::table(&r.violations, ctx.now()) {
                     out.line(l);
                 }
             }

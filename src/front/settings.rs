@@ -63,5 +63,6 @@ pub fn env_settings(
         user_env: env("USER").or_else(|| env("USERNAME")),
         hostname,
         crash_at: env("GIT_COORD_CRASH_AT"),
+        started: Some(std::time::Instant::now()),
     })
 }

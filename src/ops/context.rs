@@ -27,6 +27,8 @@ pub struct Settings {
     pub hostname: Option<String>,
     /// Test-only fault injection: abort at this named point of a write.
     pub crash_at: Option<String>,
+    /// When the command started, on the monotonic clock (elapsed time of a `--wait`).
+    pub started: Option<std::time::Instant>,
 }
 
 /// Where the agent id came from (for `doctor`).
@@ -58,6 +60,7 @@ pub struct Context {
     lose_races: std::cell::Cell<u32>,
     /// What was wrong with a newer `.coord.toml` that is not in force (for the front ends).
     pub policy_warning: Option<String>,
+    started: Option<std::time::Instant>,
     /// This process counts as a live git-coord process of the repository while it runs.
     _alive: Option<crate::store::locks::Alive>,
     /// Ref lock files left by stopped processes that opening this context cleared.
@@ -116,6 +119,7 @@ impl Context {
             cleared_locks,
             policy_warning,
             _alive: alive,
+            started: s.started,
         })
     }
 
@@ -123,6 +127,11 @@ impl Context {
     /// command waits.
     pub fn now(&self) -> Timestamp {
         self.now.get()
+    }
+
+    /// Monotonic time since the command started (from the front end's instant).
+    pub fn elapsed(&self) -> Duration {
+        self.started.map(|s| s.elapsed()).unwrap_or_default()
     }
 
     pub fn advance_to(&self, t: Timestamp) {

@@ -40,9 +40,7 @@ pub fn judge(
     exempt: Option<&AgentId>,
     changes: &[(String, FileChange)],
 ) -> Result<Vec<Violation>, Error> {
-    let now = ctx.expiry_now();
-    let active: Vec<&Claim> = state.active(now, ctx.skew()).collect();
-    let active_ids: HashSet<_> = active.iter().map(|c| &c.id).collect();
+    let active: Vec<&Claim> = state.active(ctx.expiry_now(), ctx.skew()).collect();
     let held: Vec<&Claim> = active
         .iter()
         .copied()
@@ -51,106 +49,144 @@ pub fn judge(
     if held.is_empty() || changes.is_empty() {
         return Ok(Vec::new());
     }
-    let shared = Excluded::new(&ctx.policy.shared_files)?;
-    // Glob claims by literal prefix; symbol claims by file.
-    let mut by_prefix: HashMap<String, Vec<(usize, Glob)>> = HashMap::new();
-    let mut by_file: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, c) in held.iter().enumerate() {
-        match &c.scope {
-            Scope::Glob(g) => {
-                let glob = Glob::lazy(g);
-                by_prefix.entry(glob.prefix().to_owned()).or_default().push((i, glob));
-            }
-            Scope::Symbol(s) => by_file.entry(s.file.as_str()).or_default().push(i),
-            Scope::Key(_) => {}
-        }
-    }
-    let mut found: Vec<Violation> = Vec::new();
-    let mut record = |file: &str, symbol: Option<String>, claim: &Claim, commit: &str, line: usize| match found
-        .iter_mut()
-        .find(|v| v.file == file && v.symbol == symbol && v.claim.id == claim.id)
-    {
-        Some(v) => {
-            if !v.commits.iter().any(|c| c == commit) {
-                v.commits.push(commit.to_owned());
-            }
-        }
-        None => found.push(Violation {
-            file: file.to_owned(),
-            symbol,
-            claim: claim.clone(),
-            commits: vec![commit.to_owned()],
-            line,
-        }),
-    };
-    let mut touched_cache: HashMap<(Option<gix::ObjectId>, Option<gix::ObjectId>, String), Option<Touched>> =
-        HashMap::new();
-    let mut touched_of = |change: &FileChange| -> Result<Option<Touched>, Error> {
-        let key = (change.old, change.new, change.path.clone());
-        if let Some(t) = touched_cache.get(&key) {
-            return Ok(t.clone());
-        }
-        let bytes = |id: Option<gix::ObjectId>| -> Result<Option<Vec<u8>>, Error> {
-            id.map(|i| ctx.store.blob_bytes(i)).transpose().map_err(Error::from)
-        };
-        let (old, new) = (bytes(change.old)?, bytes(change.new)?);
-        let t = touched(&change.path, old.as_deref(), new.as_deref()).ok();
-        touched_cache.insert(key, t.clone());
-        Ok(t)
-    };
+    let mut j = Judgement::new(ctx, &active, held)?;
     for (commit, change) in changes {
+        j.change(commit, change)?;
+    }
+    Ok(j.found)
+}
+
+/// The claims one judgement holds changes against, indexed for lookup, and what it found.
+struct Judgement<'a> {
+    ctx: &'a Context,
+    held: Vec<&'a Claim>,
+    active_ids: HashSet<&'a crate::model::ClaimId>,
+    shared: Option<Excluded>,
+    /// Glob claims by literal prefix; symbol claims by file.
+    by_prefix: HashMap<String, Vec<(usize, Glob)>>,
+    by_file: HashMap<&'a str, Vec<usize>>,
+    /// Each changed file is parsed once per (old, new) pair.
+    touched: HashMap<(Option<gix::ObjectId>, Option<gix::ObjectId>, String), Option<Touched>>,
+    found: Vec<Violation>,
+}
+
+impl<'a> Judgement<'a> {
+    fn new(ctx: &'a Context, active: &[&'a Claim], held: Vec<&'a Claim>) -> Result<Judgement<'a>, Error> {
+        let mut by_prefix: HashMap<String, Vec<(usize, Glob)>> = HashMap::new();
+        let mut by_file: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, c) in held.iter().enumerate() {
+            match &c.scope {
+                Scope::Glob(g) => {
+                    let glob = Glob::lazy(g);
+                    by_prefix.entry(glob.prefix().to_owned()).or_default().push((i, glob));
+                }
+                Scope::Symbol(s) => by_file.entry(s.file.as_str()).or_default().push(i),
+                Scope::Key(_) => {}
+            }
+        }
+        Ok(Judgement {
+            ctx,
+            held,
+            active_ids: active.iter().map(|c| &c.id).collect(),
+            shared: Excluded::new(&ctx.policy.shared_files)?,
+            by_prefix,
+            by_file,
+            touched: HashMap::new(),
+            found: Vec::new(),
+        })
+    }
+
+    /// One changed file of one commit.
+    fn change(&mut self, commit: &str, change: &FileChange) -> Result<(), Error> {
         let path = change.path.as_str();
-        if shared.as_ref().is_some_and(|s| s.is_match(path)) {
-            continue;
+        if self.shared.as_ref().is_some_and(|s| s.is_match(path)) {
+            return Ok(());
         }
         // Globs whose literal prefix is a prefix of the path.
         let mut globs: Vec<usize> = Vec::new();
         for end in (0..=path.len()).filter(|&e| path.is_char_boundary(e)) {
-            if let Some(list) = by_prefix.get(&path[..end]) {
+            if let Some(list) = self.by_prefix.get(&path[..end]) {
                 globs.extend(list.iter().filter(|(_, g)| g.is_match(path)).map(|(i, _)| *i));
             }
         }
-        let symbols = by_file.get(path).cloned().unwrap_or_default();
+        let symbols = self.by_file.get(path).cloned().unwrap_or_default();
         if globs.is_empty() && symbols.is_empty() {
-            continue;
+            return Ok(());
         }
-        let needs_symbols = !symbols.is_empty() || globs.iter().any(|&i| !held[i].narrowed.is_empty());
-        let t = if needs_symbols { touched_of(change)? } else { None };
+        let needs_symbols = !symbols.is_empty() || globs.iter().any(|&i| !self.held[i].narrowed.is_empty());
+        let t = if needs_symbols { self.touched_by(change)? } else { None };
         let line = t.as_ref().and_then(|t| t.first_line).unwrap_or(1);
         for i in globs {
-            let c = held[i];
+            let c = self.held[i];
             let carved: Vec<&str> = c
                 .narrowed
                 .iter()
-                .filter(|n| active_ids.contains(&n.claim))
+                .filter(|n| self.active_ids.contains(&n.claim))
                 .map(|n| n.symbol.as_str())
                 .collect();
-            if carved.is_empty() {
-                record(path, None, c, commit, line);
-                continue;
-            }
             // A narrowed whole-file claim: only changes outside the carved-out symbols count.
-            match &t {
-                Some(t) if !t.outside && t.all().iter().all(|s| carved.iter().any(|k| within(s, k))) => {}
-                _ => record(path, None, c, commit, line),
+            let inside_carved = !carved.is_empty()
+                && t.as_ref()
+                    .is_some_and(|t| !t.outside && t.all().iter().all(|s| carved.iter().any(|k| within(s, k))));
+            if !inside_carved {
+                self.record(path, None, c, commit, line);
             }
         }
         for i in symbols {
-            let c = held[i];
+            let c = self.held[i];
             let Scope::Symbol(sym) = &c.scope else { continue };
             let claimed = sym.path.join("::");
             match &t {
                 Some(t) => {
                     for s in t.all().iter().filter(|s| within(s, &claimed) || within(&claimed, s)) {
-                        record(path, Some(s.clone()), c, commit, line);
+                        self.record(path, Some(s.clone()), c, commit, line);
                     }
                 }
                 // Symbols cannot be read (language, encoding, size): any change counts.
-                None => record(path, Some(claimed.clone()), c, commit, line),
+                None => self.record(path, Some(claimed.clone()), c, commit, line),
             }
         }
+        Ok(())
     }
-    Ok(found)
+
+    /// The symbols a change touches (cached; `None` when they cannot be read).
+    fn touched_by(&mut self, change: &FileChange) -> Result<Option<Touched>, Error> {
+        let key = (change.old, change.new, change.path.clone());
+        if let Some(t) = self.touched.get(&key) {
+            return Ok(t.clone());
+        }
+        let bytes = |id: Option<gix::ObjectId>| -> Result<Option<Vec<u8>>, Error> {
+            id.map(|i| self.ctx.store.blob_bytes(i))
+                .transpose()
+                .map_err(Error::from)
+        };
+        let (old, new) = (bytes(change.old)?, bytes(change.new)?);
+        let t = touched(&change.path, old.as_deref(), new.as_deref()).ok();
+        self.touched.insert(key, t.clone());
+        Ok(t)
+    }
+
+    /// One violation, merged with an earlier one of the same file, symbol and claim.
+    fn record(&mut self, file: &str, symbol: Option<String>, claim: &Claim, commit: &str, line: usize) {
+        match self
+            .found
+            .iter_mut()
+            .find(|v| v.file == file && v.symbol == symbol && v.claim.id == claim.id)
+        {
+            Some(v) => {
+                if !v.commits.iter().any(|c| c == commit) {
+                    v.commits.push(commit.to_owned());
+                }
+            }
+            None => self.found.push(Violation {
+                file: file.to_owned(),
+                symbol,
+                claim: claim.clone(),
+                commits: vec![commit.to_owned()],
+                line,
+            }),
+        }
+    }
 }
 
 /// `inner` is `outer` or nested in it, on `::` boundaries.
@@ -187,30 +223,4 @@ pub fn changes_of(ctx: &Context, commits: &[gix::ObjectId]) -> Result<Vec<(Strin
         }
     }
     Ok(out)
-}
-
-/// Render violations as the refusal table (shared by the hook and `verify`).
-pub fn table(violations: &[Violation], now: crate::model::Timestamp) -> Vec<String> {
-    let mut lines = vec![format!(
-        "  {:<34} {:<28} {:<16} {:<11} {:<22} {}",
-        "FILE", "SYMBOL", "HOLDER", "CLAIM", "EXPIRES", "NOTE"
-    )];
-    for v in violations {
-        let exp = if v.claim.expires_at >= now {
-            format!("in {}", now.until(v.claim.expires_at).human())
-        } else {
-            "expired".into()
-        };
-        lines.push(format!(
-            "  {:<34} {:<28} {:<16} {:<11} {:<22} {}",
-            v.file,
-            v.symbol.as_deref().unwrap_or("-"),
-            v.claim.agent.as_str(),
-            v.claim.id.as_str(),
-            format!("{exp} ({})", &v.claim.expires_at.to_string()[11..16]),
-            v.claim.note.as_deref().unwrap_or("")
-        ));
-        lines.push(format!("  {:<34} in commit(s) {}", "", v.commits.join(", ")));
-    }
-    lines
 }

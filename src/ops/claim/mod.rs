@@ -1,7 +1,7 @@
 //! `claim`: take scopes, all or nothing; refresh what the agent already holds; optionally
 //! queue and wait for blockers to let go.
 
-use std::time::Instant;
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -287,12 +287,12 @@ fn new_claim(
     }
 }
 
-fn granted(state: &ClaimsState, ids: &[ClaimId], started: Instant) -> Option<ClaimReport> {
+fn granted(state: &ClaimsState, ids: &[ClaimId], waited: Duration) -> Option<ClaimReport> {
     let claims: Vec<Claim> = ids.iter().filter_map(|id| state.claims.get(id).cloned()).collect();
     (claims.len() == ids.len()).then(|| {
         let mut r = ClaimReport::new(Decision::Granted, claims);
         r.synced = true;
-        r.waited = Some(Span(started.elapsed().as_secs() as i64).human());
+        r.waited = Some(Span(waited.as_secs() as i64).human());
         r
     })
 }

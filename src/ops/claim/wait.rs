@@ -1,7 +1,7 @@
 //! `claim --wait`: join the queue behind the blockers and poll (fetch, with growing jittered
 //! pauses) until the scopes are granted from the queue or the deadline passes.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::super::context::Context;
 use super::super::error::Error;
@@ -27,7 +27,7 @@ pub(super) fn wait(
     observer: &mut dyn WaitObserver,
 ) -> Result<ClaimReport, Error> {
     let start_now = ctx.now();
-    let started = Instant::now();
+    let started = ctx.elapsed();
     let wait = req.wait.unwrap_or(Span(0));
     let deadline = start_now.plus(wait);
     // Every requested scope goes into the waiter, not only the blocked ones: all or nothing.
@@ -71,7 +71,7 @@ pub(super) fn wait(
     observer.queued(&latest, deadline);
     let mut nap = Duration::from_millis(150);
     loop {
-        let now = start_now.plus(Span(started.elapsed().as_secs() as i64));
+        let now = start_now.plus(Span((ctx.elapsed() - started).as_secs() as i64));
         ctx.advance_to(now);
         if let Some(remote) = ctx.online_remote() {
             remote.renew_budget();
@@ -81,7 +81,7 @@ pub(super) fn wait(
         }
         let tip = ctx.store.tip(crate::store::refs::CLAIMS)?;
         let state = ctx.store.load_claims(crate::store::refs::CLAIMS, tip)?.state;
-        if let Some(report) = granted(&state, &ids, started) {
+        if let Some(report) = granted(&state, &ids, ctx.elapsed() - started) {
             return Ok(report);
         }
         let queued = state.queue.iter().any(|w| w.id() == &key);
@@ -103,7 +103,7 @@ pub(super) fn wait(
                 .store
                 .load_claims(crate::store::refs::CLAIMS, ctx.store.tip(crate::store::refs::CLAIMS)?)?
                 .state;
-            if let Some(report) = granted(&state, &ids, started) {
+            if let Some(report) = granted(&state, &ids, ctx.elapsed() - started) {
                 return Ok(report);
             }
             let conflicts: Vec<ConflictReport> = judge
@@ -122,7 +122,7 @@ pub(super) fn wait(
                 latest.conflicts = conflicts;
             }
             latest.synced = out.synced;
-            latest.waited = Some(Span(started.elapsed().as_secs() as i64).human());
+            latest.waited = Some(Span((ctx.elapsed() - started).as_secs() as i64).human());
             return Ok(latest);
         }
         let blocked = !judge
