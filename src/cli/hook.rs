@@ -6,6 +6,7 @@ use super::render::Out;
 use super::warn;
 use crate::model::{AgentId, HookMode};
 use crate::ops::hook::{pre_push, pre_receive, HookReport, RefUpdate};
+use crate::ops::pre_edit::{EditChange, PendingEdit};
 use crate::ops::{Context, Error, Exit};
 
 #[derive(clap::Args, Debug)]
@@ -39,6 +40,23 @@ enum Which {
     PreEdit,
 }
 
+/// Claude Code's PreToolUse payload for Edit, Write and MultiEdit, as a pending edit.
+fn pending_edit(payload: &serde_json::Value) -> Option<PendingEdit> {
+    let input = &payload["tool_input"];
+    let text = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap_or("").to_owned();
+    let replace = |e: &serde_json::Value| (text(e, "old_string"), text(e, "new_string"), e["replace_all"] == true);
+    let change = match payload["tool_name"].as_str()? {
+        "Write" => EditChange::Write(text(input, "content")),
+        "Edit" => EditChange::Replace(vec![replace(input)]),
+        "MultiEdit" => EditChange::Replace(input["edits"].as_array()?.iter().map(replace).collect()),
+        _ => return None,
+    };
+    Some(PendingEdit {
+        file: input["file_path"].as_str()?.to_owned(),
+        change,
+    })
+}
+
 /// The editor hook must never block by accident: any failure lets the edit through, with a
 /// visible warning.
 pub fn pre_edit_fail_open(settings: crate::ops::Settings, out: &mut Out) -> Exit {
@@ -54,7 +72,16 @@ pub fn pre_edit_fail_open(settings: crate::ops::Settings, out: &mut Out) -> Exit
     if let Some(cwd) = payload["cwd"].as_str() {
         settings.cwd = cwd.into();
     }
-    let decided = Context::open(settings).and_then(|ctx| crate::ops::pre_edit::pre_edit(&ctx, &payload));
+    let decided = match pending_edit(&payload) {
+        Some(edit) => Context::open(settings).and_then(|ctx| crate::ops::pre_edit::pre_edit(&ctx, &edit)),
+        // Not an edit of a file (another tool, or no path): nothing to judge.
+        None => Ok(crate::ops::pre_edit::PreEdit {
+            allowed: true,
+            file: None,
+            reason: None,
+            claimed: None,
+        }),
+    };
     match decided {
         Ok(r) => {
             if out.json {
