@@ -76,29 +76,10 @@ fn git_facts(ctx: &Context, state: &ClaimsState, task: Option<&Task>) -> Result<
         Some(oldest) => ctx.store.commit_info(*oldest)?.1.first().copied(),
         None => head,
     };
-    let mut files = String::new();
-    if let (Some(h), Some(b)) = (head, base) {
-        let (ht, _) = ctx.store.commit_info(h)?;
-        let (bt, _) = ctx.store.commit_info(b)?;
-        for c in ctx.store.diff_trees(Some(bt), Some(ht))?.iter().take(200) {
-            let text = |id: Option<gix::ObjectId>| -> String {
-                id.and_then(|i| ctx.store.blob_bytes(i).ok())
-                    .map(|b| String::from_utf8_lossy(&b).into_owned())
-                    .unwrap_or_default()
-            };
-            let (old, new) = (text(c.old), text(c.new));
-            let diff = similar::TextDiff::from_lines(&old, &new);
-            let (mut add, mut del) = (0, 0);
-            for ch in diff.iter_all_changes() {
-                match ch.tag() {
-                    similar::ChangeTag::Insert => add += 1,
-                    similar::ChangeTag::Delete => del += 1,
-                    similar::ChangeTag::Equal => {}
-                }
-            }
-            files.push_str(&format!("- `{}` (+{add} -{del})\n", c.path));
-        }
-    }
+    let files = match (head, base) {
+        (Some(h), Some(b)) => changed_files(ctx, b, h)?,
+        _ => String::new(),
+    };
     facts.push_str(&format!("- branch: `{branch}`\n"));
     if let Some(b) = base {
         facts.push_str(&format!("- base: `{b}`\n"));
@@ -152,6 +133,32 @@ fn git_facts(ctx: &Context, state: &ClaimsState, task: Option<&Task>) -> Result<
         none(&held)
     );
     Ok((branch, tail))
+}
+
+/// `- \`path\` (+added -deleted)` for each file changed from `base` to `head` (at most 200).
+fn changed_files(ctx: &Context, base: gix::ObjectId, head: gix::ObjectId) -> Result<String, Error> {
+    let (ht, _) = ctx.store.commit_info(head)?;
+    let (bt, _) = ctx.store.commit_info(base)?;
+    let text = |id: Option<gix::ObjectId>| -> String {
+        id.and_then(|i| ctx.store.blob_bytes(i).ok())
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    };
+    let mut files = String::new();
+    for c in ctx.store.diff_trees(Some(bt), Some(ht))?.iter().take(200) {
+        let (old, new) = (text(c.old), text(c.new));
+        let diff = similar::TextDiff::from_lines(&old, &new);
+        let (mut add, mut del) = (0, 0);
+        for ch in diff.iter_all_changes() {
+            match ch.tag() {
+                similar::ChangeTag::Insert => add += 1,
+                similar::ChangeTag::Delete => del += 1,
+                similar::ChangeTag::Equal => {}
+            }
+        }
+        files.push_str(&format!("- `{}` (+{add} -{del})\n", c.path));
+    }
+    Ok(files)
 }
 
 /// Sections taken from the notes file, when it has them (`## Done`, …); else all of it

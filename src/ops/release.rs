@@ -266,25 +266,7 @@ pub fn renew(ctx: &Context, req: &RenewRequest) -> Result<RenewReport, Error> {
             if renewed_here.iter().any(|c| &c.id == id) && !state.claims.contains_key(id) {
                 continue;
             }
-            let Some(c) = state.claims.get(id) else {
-                return Err(Error::not_found(
-                    format!("no claim {id} on the board"),
-                    Some("claim the scope again".to_string()),
-                ));
-            };
-            if c.agent != ctx.agent {
-                return Err(Error::refused(
-                    format!("{id} ({}) is held by {}, not by {}", c.scope, c.agent, ctx.agent),
-                    None,
-                ));
-            }
-            if !c.is_active(now, ctx.skew()) {
-                return Err(Error::refused(
-                    format!("{id} ({}) expired at {}", c.scope, c.expires_at),
-                    Some("claim the scope again: someone else may hold it now".to_string()),
-                ));
-            }
-            targets.push(c.clone());
+            targets.push(own_live_claim(ctx, state, id)?.clone());
         }
         if req.all {
             targets.extend(
@@ -326,4 +308,27 @@ pub fn renew(ctx: &Context, req: &RenewRequest) -> Result<RenewReport, Error> {
         .collect();
     renewed.extend(extra);
     Ok(RenewReport { renewed, delivery })
+}
+
+/// `id` on the board, held by this agent and not expired: what `renew` may extend.
+fn own_live_claim<'a>(ctx: &Context, state: &'a ClaimsState, id: &ClaimId) -> Result<&'a Claim, Error> {
+    let Some(c) = state.claims.get(id) else {
+        return Err(Error::not_found(
+            format!("no claim {id} on the board"),
+            Some("claim the scope again".to_string()),
+        ));
+    };
+    if c.agent != ctx.agent {
+        return Err(Error::refused(
+            format!("{id} ({}) is held by {}, not by {}", c.scope, c.agent, ctx.agent),
+            None,
+        ));
+    }
+    if !c.is_active(ctx.now(), ctx.skew()) {
+        return Err(Error::refused(
+            format!("{id} ({}) expired at {}", c.scope, c.expires_at),
+            Some("claim the scope again: someone else may hold it now".to_string()),
+        ));
+    }
+    Ok(c)
 }

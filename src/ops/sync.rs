@@ -147,41 +147,8 @@ pub fn sync(ctx: &Context) -> Result<SyncReport, Error> {
     for attempt in 1..=super::txn::MAX_ATTEMPTS {
         let pending = ctx.pending.list()?;
         let tip = ctx.store.tip(refs::CLAIMS)?;
-        let mut loaded = ctx.store.load_claims(refs::CLAIMS, tip)?;
-        let mut report = SyncReport {
-            remote: Some(remote.name.clone()),
-            revision: tip.map(|t| t.to_string()),
-            confirmed: vec![],
-            already: vec![],
-            conflicted: vec![],
-        };
-        let mut head = tip;
-        for p in &pending {
-            let view = PendingView::of(&p.op, p.recorded_at);
-            match judge_op(ctx, &judge, &loaded.state, &p.op) {
-                Verdict::Already => report.already.push(Replayed {
-                    op: view,
-                    reason: None,
-                    conflicts: vec![],
-                }),
-                Verdict::Conflict(reason, conflicts) => report.conflicted.push(Replayed {
-                    op: view,
-                    reason: Some(reason),
-                    conflicts,
-                }),
-                Verdict::Apply => {
-                    if let Some((commit, _)) = commit_op(ctx, &loaded, &p.op, p.op.agent().as_str())? {
-                        loaded = ctx.store.load_claims(refs::CLAIMS, Some(commit))?;
-                        head = Some(commit);
-                    }
-                    report.confirmed.push(Replayed {
-                        op: view,
-                        reason: None,
-                        conflicts: vec![],
-                    });
-                }
-            }
-        }
+        let (mut report, head) = replay(ctx, &judge, &pending, tip)?;
+        report.remote = Some(remote.name.clone());
         let done = |report: SyncReport| -> Result<SyncReport, Error> {
             for p in &pending {
                 ctx.pending.remove(&p.path)?;
@@ -202,4 +169,43 @@ pub fn sync(ctx: &Context) -> Result<SyncReport, Error> {
         }
     }
     Err(gave_up(ctx, count))
+}
+
+/// Judge each pending operation against the board at `tip` and commit the ones that stand,
+/// one commit each, on top of one another: the report and the new head (`tip` when nothing
+/// was written).
+fn replay(
+    ctx: &Context,
+    judge: &Judge,
+    pending: &[crate::store::Pending],
+    tip: Option<gix::ObjectId>,
+) -> Result<(SyncReport, Option<gix::ObjectId>), Error> {
+    let mut loaded = ctx.store.load_claims(refs::CLAIMS, tip)?;
+    let mut report = SyncReport {
+        remote: None,
+        revision: tip.map(|t| t.to_string()),
+        confirmed: vec![],
+        already: vec![],
+        conflicted: vec![],
+    };
+    let mut head = tip;
+    for p in pending {
+        let replayed = |reason: Option<String>, conflicts: Vec<ConflictReport>| Replayed {
+            op: PendingView::of(&p.op, p.recorded_at),
+            reason,
+            conflicts,
+        };
+        match judge_op(ctx, judge, &loaded.state, &p.op) {
+            Verdict::Already => report.already.push(replayed(None, vec![])),
+            Verdict::Conflict(reason, conflicts) => report.conflicted.push(replayed(Some(reason), conflicts)),
+            Verdict::Apply => {
+                if let Some((commit, _)) = commit_op(ctx, &loaded, &p.op, p.op.agent().as_str())? {
+                    loaded = ctx.store.load_claims(refs::CLAIMS, Some(commit))?;
+                    head = Some(commit);
+                }
+                report.confirmed.push(replayed(None, vec![]));
+            }
+        }
+    }
+    Ok((report, head))
 }

@@ -32,11 +32,6 @@ impl Store {
             return Ok(Loaded::default());
         };
         let tree = self.commit_tree(name, id)?;
-        let corrupt = |path: &str, e: crate::store::error::BoxError| StoreError::Corrupt {
-            reference: name.to_owned(),
-            path: path.to_owned(),
-            source: e,
-        };
         let mut loaded = Loaded {
             tip: Some(id),
             ..Loaded::default()
@@ -44,66 +39,17 @@ impl Store {
         let mut saw_meta = false;
         for entry in self.tree_entries(name, tree)? {
             let fname = entry.filename.to_str_lossy().into_owned();
-            // A known name of the wrong kind (a blob where a folder belongs, or the other way
-            // round) is corrupt data, never an empty board.
-            let want_tree = match fname.as_str() {
-                CLAIMS_DIR | TASKS_DIR | HANDOFFS_DIR | DOCS_DIR => Some(true),
-                META | QUEUE | README => Some(false),
-                _ => None,
-            };
-            if let Some(want_tree) = want_tree {
-                if entry.mode.is_tree() != want_tree {
-                    let (want, found) = if want_tree {
-                        ("folder", "file")
-                    } else {
-                        ("file", "folder")
-                    };
-                    return Err(corrupt(&fname, format!("should be a {want}, found a {found}").into()));
-                }
-            }
+            check_kind(name, &fname, &entry)?;
             match fname.as_str() {
                 META => {
-                    let bytes = self.blob(name, entry.oid)?;
-                    let meta: codec::Meta = serde_json::from_slice(&bytes).map_err(|e| corrupt(META, Box::new(e)))?;
-                    if meta.schema != SCHEMA {
-                        return Err(StoreError::Schema {
-                            reference: name.to_owned(),
-                            found: meta.schema,
-                            supported: SCHEMA,
-                        });
-                    }
+                    self.check_meta(name, entry.oid)?;
                     saw_meta = true;
                 }
                 QUEUE => {
                     let bytes = self.blob(name, entry.oid)?;
-                    loaded.state.queue = codec::decode_queue(&bytes).map_err(|e| corrupt(QUEUE, Box::new(e)))?;
+                    loaded.state.queue = codec::decode_queue(&bytes).map_err(|e| corrupt(name, QUEUE, Box::new(e)))?;
                 }
-                CLAIMS_DIR => {
-                    let mut blobs = Vec::new();
-                    for b in self.tree_entries(name, entry.oid)? {
-                        let bname = b.filename.to_str_lossy().into_owned();
-                        let Some(bucket) = bname.strip_suffix(".json") else {
-                            return Err(corrupt(
-                                &format!("{CLAIMS_DIR}/{bname}"),
-                                "unexpected file in claims/".into(),
-                            ));
-                        };
-                        loaded.buckets.insert(bucket.to_owned(), b.oid);
-                        blobs.push((bucket.to_owned(), self.blob(name, b.oid)?));
-                    }
-                    let mut all = Vec::new();
-                    for (bucket, parsed) in decode_buckets(&blobs) {
-                        let path = format!("{CLAIMS_DIR}/{bucket}.json");
-                        for c in parsed.map_err(|e| corrupt(&path, Box::new(e)))? {
-                            if c.id.bucket() != bucket {
-                                return Err(corrupt(&path, format!("claim {} is in the wrong bucket", c.id).into()));
-                            }
-                            all.push((c.id.clone(), c));
-                        }
-                    }
-                    // Bulk-build: buckets come sorted, so this is linear.
-                    loaded.state.claims = all.into_iter().collect();
-                }
+                CLAIMS_DIR => self.load_claims_dir(name, entry.oid, &mut loaded)?,
                 TASKS_DIR => {
                     for (bucket, oid, items) in self.load_list::<Task>(name, TASKS_DIR, entry.oid)? {
                         loaded.task_buckets.insert(bucket, oid);
@@ -124,9 +70,61 @@ impl Store {
             }
         }
         if !saw_meta {
-            return Err(corrupt(META, "missing: this ref was not written by git-coord".into()));
+            return Err(corrupt(
+                name,
+                META,
+                "missing: this ref was not written by git-coord".into(),
+            ));
         }
         Ok(loaded)
+    }
+
+    fn check_meta(&self, name: &str, oid: ObjectId) -> Result<(), StoreError> {
+        let bytes = self.blob(name, oid)?;
+        let meta: codec::Meta = serde_json::from_slice(&bytes).map_err(|e| corrupt(name, META, Box::new(e)))?;
+        if meta.schema != SCHEMA {
+            return Err(StoreError::Schema {
+                reference: name.to_owned(),
+                found: meta.schema,
+                supported: SCHEMA,
+            });
+        }
+        Ok(())
+    }
+
+    /// `claims/<bb>.json`: every bucket parsed (on two threads when large), each claim in the
+    /// bucket its id names.
+    fn load_claims_dir(&self, name: &str, tree: ObjectId, loaded: &mut Loaded) -> Result<(), StoreError> {
+        let mut blobs = Vec::new();
+        for b in self.tree_entries(name, tree)? {
+            let bname = b.filename.to_str_lossy().into_owned();
+            let Some(bucket) = bname.strip_suffix(".json") else {
+                return Err(corrupt(
+                    name,
+                    &format!("{CLAIMS_DIR}/{bname}"),
+                    "unexpected file in claims/".into(),
+                ));
+            };
+            loaded.buckets.insert(bucket.to_owned(), b.oid);
+            blobs.push((bucket.to_owned(), self.blob(name, b.oid)?));
+        }
+        let mut all = Vec::new();
+        for (bucket, parsed) in decode_buckets(&blobs) {
+            let path = format!("{CLAIMS_DIR}/{bucket}.json");
+            for c in parsed.map_err(|e| corrupt(name, &path, Box::new(e)))? {
+                if c.id.bucket() != bucket {
+                    return Err(corrupt(
+                        name,
+                        &path,
+                        format!("claim {} is in the wrong bucket", c.id).into(),
+                    ));
+                }
+                all.push((c.id.clone(), c));
+            }
+        }
+        // Bulk-build: buckets come sorted, so this is linear.
+        loaded.state.claims = all.into_iter().collect();
+        Ok(())
     }
 
     /// Read every `<dir>/<bucket>.json` list of one kind.
@@ -372,4 +370,35 @@ fn decode_buckets(blobs: &[(String, Vec<u8>)]) -> Vec<(&str, Result<Vec<crate::m
         out.extend(other.join().expect("because parsing does not panic"));
         out
     })
+}
+
+fn corrupt(reference: &str, path: &str, e: crate::store::error::BoxError) -> StoreError {
+    StoreError::Corrupt {
+        reference: reference.to_owned(),
+        path: path.to_owned(),
+        source: e,
+    }
+}
+
+/// A known name of the wrong kind (a blob where a folder belongs, or the other way round) is
+/// corrupt data, never an empty board.
+fn check_kind(reference: &str, fname: &str, entry: &Entry) -> Result<(), StoreError> {
+    let want_tree = match fname {
+        CLAIMS_DIR | TASKS_DIR | HANDOFFS_DIR | DOCS_DIR => true,
+        META | QUEUE | README => false,
+        _ => return Ok(()),
+    };
+    if entry.mode.is_tree() == want_tree {
+        return Ok(());
+    }
+    let (want, found) = if want_tree {
+        ("folder", "file")
+    } else {
+        ("file", "folder")
+    };
+    Err(corrupt(
+        reference,
+        fname,
+        format!("should be a {want}, found a {found}").into(),
+    ))
 }
