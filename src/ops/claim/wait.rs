@@ -10,7 +10,8 @@ use super::super::scopes::{resolve, Purpose};
 use super::super::txn::{transact, Plan};
 use super::{granted, new_claim, ClaimReport, ClaimRequest, Decision, WaitObserver};
 use crate::engine::conflict::Judge;
-use crate::model::{Claim, ClaimId, Mode, Op, OpId, Span, Waiter};
+use crate::model::{Claim, ClaimId, ClaimsState, Mode, Op, OpId, Scope, Span, Timestamp, Waiter};
+use crate::store::refs;
 use crate::store::Fetch;
 
 /// Queue behind the blockers and poll until granted or the deadline passes.
@@ -27,51 +28,54 @@ pub(super) fn wait(
     observer: &mut dyn WaitObserver,
 ) -> Result<ClaimReport, Error> {
     let start_now = ctx.now();
-    let started = ctx.elapsed();
-    let wait = req.wait.unwrap_or(Span(0));
-    let deadline = start_now.plus(wait);
+    let deadline = start_now.plus(req.wait.unwrap_or(Span(0)));
     // Every requested scope goes into the waiter, not only the blocked ones: all or nothing.
     let all_scopes = resolve(ctx, &req.scopes, judge, 0, Purpose::Query)?;
-    let claims: Vec<Claim> = all_scopes
+    let w = Waiting {
+        ctx,
+        judge,
+        all_scopes,
+        mode,
+        key: ids[0].clone(),
+        ids,
+        started: ctx.elapsed(),
+    };
+    let claims: Vec<Claim> = w
+        .all_scopes
         .iter()
-        .zip(&ids)
+        .zip(&w.ids)
         .map(|(s, id)| new_claim(ctx, req, id, s, mode, start_now, ttl, &branch))
         .collect();
-    let waiter = Waiter {
-        claims: claims.clone(),
-        agent: ctx.agent.clone(),
-        urgency: req.urgency,
-        queued_at: start_now,
-        deadline,
-        ttl,
-    };
-    let key = ids[0].clone();
     let enqueue = Op::Enqueue {
         id: OpId::from_bits(ctx.random()),
-        waiter,
+        waiter: Waiter {
+            claims,
+            agent: ctx.agent.clone(),
+            urgency: req.urgency,
+            queued_at: start_now,
+            deadline,
+            ttl,
+        },
     };
     let out = transact(ctx, |state| {
-        Ok(
-            if state.claims.contains_key(&key) || state.queue.iter().any(|w| w.id() == &key) {
-                Plan::Done(())
-            } else {
-                Plan::Write(enqueue.clone(), ())
-            },
-        )
+        let known = state.claims.contains_key(&w.key) || state.queue.iter().any(|x| x.id() == &w.key);
+        Ok(if known {
+            Plan::Done(())
+        } else {
+            Plan::Write(enqueue.clone(), ())
+        })
     })?;
-    if out.pending {
-        let mut r = first;
-        r.decision = Decision::Queued;
-        r.pending = true;
-        r.error = out.remote_error;
-        return Ok(r);
-    }
     let mut latest = first;
     latest.decision = Decision::Queued;
+    if out.pending {
+        latest.pending = true;
+        latest.error = out.remote_error;
+        return Ok(latest);
+    }
     observer.queued(&latest, deadline);
     let mut nap = Duration::from_millis(150);
     loop {
-        let now = start_now.plus(Span((ctx.elapsed() - started).as_secs() as i64));
+        let now = start_now.plus(Span(w.waited().as_secs() as i64));
         ctx.advance_to(now);
         if let Some(remote) = ctx.online_remote() {
             remote.renew_budget();
@@ -79,61 +83,14 @@ pub(super) fn wait(
                 latest.error = Some(e);
             }
         }
-        let tip = ctx.store.tip(crate::store::refs::CLAIMS)?;
-        let state = ctx.store.load_claims(crate::store::refs::CLAIMS, tip)?.state;
-        if let Some(report) = granted(&state, &ids, ctx.elapsed() - started) {
+        let state = w.board()?;
+        if let Some(report) = granted(&state, &w.ids, w.waited()) {
             return Ok(report);
         }
-        let queued = state.queue.iter().any(|w| w.id() == &key);
-        if now >= deadline || !queued {
-            // Leave the queue (if still in it) and report who still holds the scopes.
-            let leave = Op::Dequeue {
-                id: OpId::from_bits(ctx.random()),
-                agent: ctx.agent.clone(),
-                waiter: key.clone(),
-            };
-            let out = transact(ctx, |state| {
-                Ok(if state.queue.iter().any(|w| w.id() == &key) {
-                    Plan::Write(leave.clone(), ())
-                } else {
-                    Plan::Done(())
-                })
-            })?;
-            let state = ctx
-                .store
-                .load_claims(crate::store::refs::CLAIMS, ctx.store.tip(crate::store::refs::CLAIMS)?)?
-                .state;
-            if let Some(report) = granted(&state, &ids, ctx.elapsed() - started) {
-                return Ok(report);
-            }
-            let conflicts: Vec<ConflictReport> = judge
-                .conflicts(
-                    &ctx.agent,
-                    &all_scopes,
-                    mode,
-                    state.active(ctx.expiry_now(), ctx.skew()),
-                )
-                .into_iter()
-                .map(ConflictReport::from)
-                .collect();
-            latest.decision = Decision::Conflict;
-            latest.suggestion = suggestion(&conflicts, now);
-            if !conflicts.is_empty() {
-                latest.conflicts = conflicts;
-            }
-            latest.synced = out.synced;
-            latest.waited = Some(Span((ctx.elapsed() - started).as_secs() as i64).human());
-            return Ok(latest);
+        if now >= deadline || !state.queue.iter().any(|x| x.id() == &w.key) {
+            return w.leave(latest, now);
         }
-        let blocked = !judge
-            .conflicts(
-                &ctx.agent,
-                &all_scopes,
-                mode,
-                state.active(ctx.expiry_now(), ctx.skew()),
-            )
-            .is_empty();
-        if !blocked {
+        if w.held(&state).is_empty() {
             // The blockers are gone (released or expired): a tidy write grants the queue.
             let tidy = Op::Tidy {
                 id: OpId::from_bits(ctx.random()),
@@ -145,5 +102,72 @@ pub(super) fn wait(
         let jitter = Duration::from_millis(ctx.random() % 100);
         std::thread::sleep(nap + jitter);
         nap = (nap * 3 / 2).min(Duration::from_secs(2));
+    }
+}
+
+/// One claim request waiting in the queue.
+struct Waiting<'a> {
+    ctx: &'a Context,
+    judge: &'a Judge<'a>,
+    all_scopes: Vec<Scope>,
+    mode: Mode,
+    ids: Vec<ClaimId>,
+    /// The waiter's id in the queue (its first claim's).
+    key: ClaimId,
+    started: Duration,
+}
+
+impl Waiting<'_> {
+    fn waited(&self) -> Duration {
+        self.ctx.elapsed() - self.started
+    }
+
+    fn board(&self) -> Result<ClaimsState, Error> {
+        let tip = self.ctx.store.tip(refs::CLAIMS)?;
+        Ok(self.ctx.store.load_claims(refs::CLAIMS, tip)?.state)
+    }
+
+    /// Who still holds what the request wants.
+    fn held(&self, state: &ClaimsState) -> Vec<ConflictReport> {
+        self.judge
+            .conflicts(
+                &self.ctx.agent,
+                &self.all_scopes,
+                self.mode,
+                state.active(self.ctx.expiry_now(), self.ctx.skew()),
+            )
+            .into_iter()
+            .map(ConflictReport::from)
+            .collect()
+    }
+
+    /// The deadline passed (or the waiter left the queue): leave it, and report who still
+    /// holds the scopes — unless the grant came in the meantime.
+    fn leave(&self, mut latest: ClaimReport, now: Timestamp) -> Result<ClaimReport, Error> {
+        let leave = Op::Dequeue {
+            id: OpId::from_bits(self.ctx.random()),
+            agent: self.ctx.agent.clone(),
+            waiter: self.key.clone(),
+        };
+        let out = transact(self.ctx, |state| {
+            Ok(if state.queue.iter().any(|w| w.id() == &self.key) {
+                Plan::Write(leave.clone(), ())
+            } else {
+                Plan::Done(())
+            })
+        })?;
+        let state = self.board()?;
+        if let Some(report) = granted(&state, &self.ids, self.waited()) {
+            return Ok(report);
+        }
+        let conflicts = self.held(&state);
+        latest.decision = Decision::Conflict;
+        latest.suggestion = suggestion(&conflicts, now);
+        if !conflicts.is_empty() {
+            latest.conflicts = conflicts;
+        }
+        latest.synced = out.synced;
+        latest.waited = Some(Span(self.waited().as_secs() as i64).human());
+        Ok(latest)
     }
 }
