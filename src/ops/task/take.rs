@@ -104,6 +104,71 @@ pub fn next(ctx: &Context, specialty: Option<&str>, fetch: bool) -> Result<NextR
 }
 
 /// `task claim ID` (Some) or `task claim-next` (None).
+/// The task to take: the one asked for (refused when it cannot be taken), or the best
+/// ranked one not already taken by a pending write of this clone; with whether it is a
+/// takeover of an expired lease.
+fn pick<'a>(
+    ctx: &Context,
+    state: &'a ClaimsState,
+    judge: &Judge,
+    wanted: Option<&TaskId>,
+    specialty: Option<&str>,
+    taken_here: &[TaskId],
+) -> Result<(&'a Task, bool), Error> {
+    if let Some(id) = wanted {
+        if taken_here.contains(id) {
+            return Err(Error::refused(
+                format!("{id} was taken by a write still pending in this clone"),
+                Some("run `git coord sync` to confirm it".to_string()),
+            ));
+        }
+        let t = find(state, id)?;
+        let takeover =
+            takeable(ctx, state, judge, t).map_err(|r| Error::refused(format!("cannot claim {id}: {r}"), None))?;
+        return Ok((t, takeover));
+    }
+    let (ok, skipped) = ranked(ctx, state, judge, specialty);
+    if let Some(&(t, takeover)) = ok.iter().find(|(t, _)| !taken_here.contains(&t.id)) {
+        return Ok((t, takeover));
+    }
+    let why = skipped
+        .iter()
+        .map(|s| format!("{}: {}", s.task, s.reason))
+        .collect::<Vec<_>>()
+        .join("; ");
+    Err(Error::refused(
+        format!(
+            "no task to claim{}",
+            specialty.map(|s| format!(" for specialty {s}")).unwrap_or_default()
+        ),
+        (!why.is_empty()).then_some(format!("skipped: {why}")),
+    ))
+}
+
+/// Exclusive claims of the task's scopes for this agent, for `ttl`.
+fn task_claims(ctx: &Context, task: &Task, ids: &[ClaimId], ttl: Span, branch: &Option<String>) -> Vec<Claim> {
+    let now = ctx.now();
+    task.scopes
+        .iter()
+        .zip(ids)
+        .map(|(s, id)| Claim {
+            id: id.clone(),
+            agent: ctx.agent.clone(),
+            scope: s.clone(),
+            mode: Mode::Exclusive,
+            created_at: now,
+            expires_at: now.plus(ttl),
+            note: Some(format!("task {}: {}", task.id, task.title)),
+            task: Some(task.id.to_string()),
+            branch: branch.clone(),
+            urgency: Urgency::Normal,
+            host: ctx.host.clone(),
+            narrowable: false,
+            narrowed: Vec::new(),
+        })
+        .collect()
+}
+
 pub fn claim(
     ctx: &Context,
     id: Option<&str>,
@@ -130,63 +195,11 @@ pub fn claim(
         })
         .collect();
     write(ctx, expected, |state| {
-        let (t, takeover) = match &wanted {
-            Some(id) if taken_here.contains(id) => {
-                return Err(Error::refused(
-                    format!("{id} was taken by a write still pending in this clone"),
-                    Some("run `git coord sync` to confirm it".to_string()),
-                ))
-            }
-            Some(id) => {
-                let t = find(state, id)?;
-                let takeover = takeable(ctx, state, &judge, t)
-                    .map_err(|r| Error::refused(format!("cannot claim {id}: {r}"), None))?;
-                (t, takeover)
-            }
-            None => {
-                let (ok, skipped) = ranked(ctx, state, &judge, specialty);
-                match ok.iter().find(|(t, _)| !taken_here.contains(&t.id)) {
-                    Some(&(t, takeover)) => (t, takeover),
-                    None => {
-                        let why = skipped
-                            .iter()
-                            .map(|s| format!("{}: {}", s.task, s.reason))
-                            .collect::<Vec<_>>()
-                            .join("; ");
-                        return Err(Error::refused(
-                            format!(
-                                "no task to claim{}",
-                                specialty.map(|s| format!(" for specialty {s}")).unwrap_or_default()
-                            ),
-                            (!why.is_empty()).then_some(format!("skipped: {why}")),
-                        ));
-                    }
-                }
-            }
-        };
+        let (t, takeover) = pick(ctx, state, &judge, wanted.as_ref(), specialty, &taken_here)?;
         let now = ctx.now();
         let mut task = t.clone();
         let release: Vec<ClaimId> = live_claims(&task, state);
-        let grant: Vec<Claim> = task
-            .scopes
-            .iter()
-            .zip(&ids)
-            .map(|(s, id)| Claim {
-                id: id.clone(),
-                agent: ctx.agent.clone(),
-                scope: s.clone(),
-                mode: Mode::Exclusive,
-                created_at: now,
-                expires_at: now.plus(ttl),
-                note: Some(format!("task {}: {}", task.id, task.title)),
-                task: Some(task.id.to_string()),
-                branch: branch.clone(),
-                urgency: Urgency::Normal,
-                host: ctx.host.clone(),
-                narrowable: false,
-                narrowed: Vec::new(),
-            })
-            .collect();
+        let grant = task_claims(ctx, &task, &ids, ttl, &branch);
         let lease = Lease {
             agent: ctx.agent.clone(),
             token: token.clone(),
