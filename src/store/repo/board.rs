@@ -153,6 +153,35 @@ impl Store {
         Ok(out)
     }
 
+    /// `claims/`, reusing the blobs of buckets that did not change; `None` when empty.
+    fn write_claims_dir(&self, base: &Loaded, state: &ClaimsState) -> Result<Option<ObjectId>, StoreError> {
+        let w = |e: gix::Error| StoreError::write("objects", e);
+        let mut entries = Vec::new();
+        let before = codec::buckets(&base.state);
+        for (name, claims) in codec::buckets(state) {
+            let unchanged = base.buckets.get(&name).filter(|_| before.get(&name) == Some(&claims));
+            let oid = match unchanged {
+                Some(oid) => *oid,
+                None => self.repo.write_blob(codec::encode_bucket(&claims)).map_err(w)?.detach(),
+            };
+            entries.push(Entry {
+                mode: EntryKind::Blob.into(),
+                filename: format!("{name}.json").into(),
+                oid,
+            });
+        }
+        if entries.is_empty() {
+            return Ok(None);
+        }
+        entries.sort();
+        Ok(Some(
+            self.repo
+                .write_object(&gix::objs::Tree { entries })
+                .map_err(w)?
+                .detach(),
+        ))
+    }
+
     /// Write one bucketed dir, reusing the blobs of buckets that did not change.
     fn write_list<T: serde::Serialize + PartialEq>(
         &self,
@@ -245,63 +274,34 @@ impl Store {
         now: Timestamp,
     ) -> Result<ObjectId, StoreError> {
         let w = |e: gix::Error| StoreError::write("objects", e);
-        let mut bucket_entries = Vec::new();
-        let before = codec::buckets(&base.state);
-        for (name, claims) in codec::buckets(state) {
-            let unchanged = base.buckets.get(&name).filter(|_| before.get(&name) == Some(&claims));
-            let oid = match unchanged {
-                Some(oid) => *oid,
-                None => self.repo.write_blob(codec::encode_bucket(&claims)).map_err(w)?.detach(),
-            };
-            bucket_entries.push(Entry {
-                mode: EntryKind::Blob.into(),
-                filename: format!("{name}.json").into(),
-                oid,
-            });
-        }
+        let blob = |filename: &str, oid: ObjectId| Entry {
+            mode: EntryKind::Blob.into(),
+            filename: filename.into(),
+            oid,
+        };
+        let tree = |filename: &str, oid: ObjectId| Entry {
+            mode: EntryKind::Tree.into(),
+            filename: filename.into(),
+            oid,
+        };
         let mut top = base.foreign.clone();
-        top.push(Entry {
-            mode: EntryKind::Blob.into(),
-            filename: README.into(),
-            oid: self.repo.write_blob(codec::README_TEXT).map_err(w)?.detach(),
-        });
-        top.push(Entry {
-            mode: EntryKind::Blob.into(),
-            filename: META.into(),
-            oid: self.repo.write_blob(codec::encode_meta()).map_err(w)?.detach(),
-        });
-        if !bucket_entries.is_empty() {
-            bucket_entries.sort();
-            let t = self
-                .repo
-                .write_object(&gix::objs::Tree {
-                    entries: bucket_entries,
-                })
-                .map_err(w)?
-                .detach();
-            top.push(Entry {
-                mode: EntryKind::Tree.into(),
-                filename: CLAIMS_DIR.into(),
-                oid: t,
-            });
+        top.push(blob(
+            README,
+            self.repo.write_blob(codec::README_TEXT).map_err(w)?.detach(),
+        ));
+        top.push(blob(
+            META,
+            self.repo.write_blob(codec::encode_meta()).map_err(w)?.detach(),
+        ));
+        if let Some(t) = self.write_claims_dir(base, state)? {
+            top.push(tree(CLAIMS_DIR, t));
         }
         if let Some(t) = self.write_list(&group_tasks(&base.state), &group_tasks(state), &base.task_buckets)? {
-            top.push(Entry {
-                mode: EntryKind::Tree.into(),
-                filename: TASKS_DIR.into(),
-                oid: t,
-            });
+            top.push(tree(TASKS_DIR, t));
         }
-        if let Some(t) = self.write_list(
-            &group_handoffs(&base.state),
-            &group_handoffs(state),
-            &base.handoff_buckets,
-        )? {
-            top.push(Entry {
-                mode: EntryKind::Tree.into(),
-                filename: HANDOFFS_DIR.into(),
-                oid: t,
-            });
+        let handoffs = (group_handoffs(&base.state), group_handoffs(state));
+        if let Some(t) = self.write_list(&handoffs.0, &handoffs.1, &base.handoff_buckets)? {
+            top.push(tree(HANDOFFS_DIR, t));
         }
         self.add_docs(&mut top, docs)?;
         if !state.queue.is_empty() {
@@ -310,11 +310,7 @@ impl Store {
                 .write_blob(codec::encode_queue(&state.queue))
                 .map_err(w)?
                 .detach();
-            top.push(Entry {
-                mode: EntryKind::Blob.into(),
-                filename: QUEUE.into(),
-                oid,
-            });
+            top.push(blob(QUEUE, oid));
         }
         top.sort();
         if let Some(pair) = top.windows(2).find(|p| p[0].filename == p[1].filename) {
