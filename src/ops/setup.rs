@@ -81,62 +81,8 @@ pub(super) fn local_git(ctx: &Context, args: &[&str]) -> Result<Option<crate::st
 }
 
 pub fn init(ctx: &Context, hooks: bool) -> Result<SetupReport, Error> {
-    let mut steps = Vec::new();
-    match &ctx.remote {
-        None => steps.push(Step::new(
-            "refspec",
-            Status::Skipped,
-            "no remote: this repository is the arbiter (add one and run init again to share)",
-        )),
-        Some(remote) => {
-            let key = format!("remote.{}.fetch", remote.name);
-            if ctx.store.config_strings(&key).iter().any(|v| v == refs::FETCH_REFSPEC) {
-                steps.push(Step::new(
-                    "refspec",
-                    Status::Already,
-                    format!("{key} has {}", refs::FETCH_REFSPEC),
-                ));
-            } else {
-                match local_git(ctx, &["config", "--add", &key, refs::FETCH_REFSPEC])? {
-                    Some(o) if o.code == Some(0) => steps.push(Step::new(
-                        "refspec",
-                        Status::Done,
-                        format!(
-                            "added {} to {key} (fast-forward only, never pruned)",
-                            refs::FETCH_REFSPEC
-                        ),
-                    )),
-                    other => steps.push(Step::new(
-                        "refspec",
-                        Status::Fail,
-                        format!(
-                            "git config failed: {}",
-                            other.map(|o| o.stderr).unwrap_or_default().trim()
-                        ),
-                    )),
-                }
-            }
-        }
-    }
-    if let Some(dir) = ctx.store.workdir() {
-        let path = dir.join(".coord.toml");
-        if path.exists() {
-            steps.push(Step::new("policy", Status::Already, ".coord.toml exists"));
-        } else {
-            match std::fs::write(&path, DEFAULT_POLICY_FILE) {
-                Ok(()) => steps.push(Step::new(
-                    "policy",
-                    Status::Done,
-                    "wrote a commented .coord.toml (commit it to share the policy)",
-                )),
-                Err(e) => steps.push(Step::new(
-                    "policy",
-                    Status::Fail,
-                    format!("cannot write .coord.toml: {e}"),
-                )),
-            }
-        }
-    }
+    let mut steps = vec![refspec_step(ctx)?];
+    steps.extend(policy_file_step(ctx));
     if let Some(remote) = ctx.online_remote() {
         steps.push(probe(ctx, remote)?);
         if steps.last().is_some_and(|s| s.status != Status::Fail) {
@@ -160,6 +106,59 @@ pub fn init(ctx: &Context, hooks: bool) -> Result<SetupReport, Error> {
         steps.push(Step::new("hooks", Status::Skipped, "--no-hooks"));
     }
     Ok(SetupReport::new(ctx, steps))
+}
+
+/// The fetch refspec that brings `refs/coord/*` (fast-forward only, never pruned).
+fn refspec_step(ctx: &Context) -> Result<Step, Error> {
+    let Some(remote) = &ctx.remote else {
+        return Ok(Step::new(
+            "refspec",
+            Status::Skipped,
+            "no remote: this repository is the arbiter (add one and run init again to share)",
+        ));
+    };
+    let key = format!("remote.{}.fetch", remote.name);
+    if ctx.store.config_strings(&key).iter().any(|v| v == refs::FETCH_REFSPEC) {
+        return Ok(Step::new(
+            "refspec",
+            Status::Already,
+            format!("{key} has {}", refs::FETCH_REFSPEC),
+        ));
+    }
+    Ok(match local_git(ctx, &["config", "--add", &key, refs::FETCH_REFSPEC])? {
+        Some(o) if o.code == Some(0) => Step::new(
+            "refspec",
+            Status::Done,
+            format!(
+                "added {} to {key} (fast-forward only, never pruned)",
+                refs::FETCH_REFSPEC
+            ),
+        ),
+        other => Step::new(
+            "refspec",
+            Status::Fail,
+            format!(
+                "git config failed: {}",
+                other.map(|o| o.stderr).unwrap_or_default().trim()
+            ),
+        ),
+    })
+}
+
+/// A commented `.coord.toml` when the work tree has none.
+fn policy_file_step(ctx: &Context) -> Option<Step> {
+    let path = ctx.store.workdir()?.join(".coord.toml");
+    if path.exists() {
+        return Some(Step::new("policy", Status::Already, ".coord.toml exists"));
+    }
+    Some(match std::fs::write(&path, DEFAULT_POLICY_FILE) {
+        Ok(()) => Step::new(
+            "policy",
+            Status::Done,
+            "wrote a commented .coord.toml (commit it to share the policy)",
+        ),
+        Err(e) => Step::new("policy", Status::Fail, format!("cannot write .coord.toml: {e}")),
+    })
 }
 
 /// The hooks this kind of repository gets: pre-push in a clone, pre-receive on a server.

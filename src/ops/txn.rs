@@ -144,29 +144,23 @@ pub fn transact_at<R>(
     for attempt in 1..=MAX_ATTEMPTS {
         let tip = ctx.store.tip(refs::CLAIMS)?;
         let loaded = ctx.store.load_claims(refs::CLAIMS, tip)?;
-        let planned = match plan(&loaded.state, tip) {
-            // A refusal reads the state: make sure it is not a stale one before reporting it.
-            Err(Error::Refused(..) | Error::NotFound(..)) if !fetched && ctx.online_remote().is_some() => {
-                fetched = true;
-                if let Some(remote) = ctx.online_remote() {
-                    remote.fetch()?;
+        // A refusal reads the state: it is confirmed against a fresh fetch before it stands.
+        let (op, result) = match plan(&loaded.state, tip) {
+            Err(e @ (Error::Refused(..) | Error::NotFound(..))) => {
+                if refetched(ctx, &mut fetched, tip)? {
+                    continue;
                 }
-                continue;
+                return Err(e);
             }
-            other => other,
-        };
-        let (op, result) = match planned? {
-            Plan::Write(op, r) => (op, r),
-            Plan::Done(r) => {
+            Err(e) => return Err(e),
+            Ok(Plan::Write(op, r)) => (op, r),
+            Ok(Plan::Done(r)) => {
                 drop_saved(&saved)?;
                 return Ok(Outcome::new(r, attempt));
             }
-            Plan::Refused(r) => {
-                if let (Some(remote), false) = (ctx.online_remote(), fetched) {
-                    fetched = true;
-                    if remote.fetch()? == Fetch::Fetched && ctx.store.tip(refs::CLAIMS)? != tip {
-                        continue;
-                    }
+            Ok(Plan::Refused(r)) => {
+                if refetched(ctx, &mut fetched, tip)? {
+                    continue;
                 }
                 drop_saved(&saved)?;
                 return Ok(Outcome::new(r, attempt));
@@ -210,6 +204,18 @@ pub fn transact_at<R>(
         }
     }
     Err(gave_up(ctx, usize::from(saved.is_some())))
+}
+
+/// Fetch once (per write) to confirm a refusal; true when the board moved (plan again).
+fn refetched(ctx: &Context, fetched: &mut bool, tip: Option<ObjectId>) -> Result<bool, Error> {
+    let Some(remote) = ctx.online_remote() else {
+        return Ok(false);
+    };
+    if *fetched {
+        return Ok(false);
+    }
+    *fetched = true;
+    Ok(remote.fetch()? == Fetch::Fetched && ctx.store.tip(refs::CLAIMS)? != tip)
 }
 
 /// The board after `op` (expired claims dropped, waiters that can now be served granted),
