@@ -191,68 +191,9 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
             status,
             specialty,
             no_fetch,
-        } => {
-            let status = status
-                .as_deref()
-                .map(|s| {
-                    serde_json::from_value::<TaskStatus>(serde_json::Value::String(s.to_owned())).map_err(|_| {
-                        Error::usage(
-                            format!("invalid --status '{s}': open, claimed, review, approved or cancelled"),
-                            None,
-                        )
-                    })
-                })
-                .transpose()?;
-            let r = task::list(ctx, status, specialty.as_deref(), !no_fetch)?;
-            if out.json {
-                out.json(&r);
-            } else {
-                out.line(format!("board {}", r.revision.as_deref().unwrap_or("none")));
-                for v in &r.tasks {
-                    out.line(line(v));
-                }
-            }
-            return Ok(Exit::Ok);
-        }
-        Cmd::Show { id } => {
-            let r = task::show(ctx, id, true)?;
-            if out.json {
-                out.json(&r);
-            } else {
-                let v = &r.tasks[0];
-                out.line(line(v));
-                if !v.task.scopes.is_empty() {
-                    out.line(format!("  scopes: {}", task::scope_list(&v.task.scopes)));
-                }
-                for e in &v.task.history {
-                    out.line(format!(
-                        "  {}  {} {}{}",
-                        e.at,
-                        e.agent,
-                        e.what,
-                        e.reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()
-                    ));
-                }
-                out.line(format!("  revision {}", r.revision.as_deref().unwrap_or("none")));
-            }
-            return Ok(Exit::Ok);
-        }
-        Cmd::Next { specialty, no_fetch } => {
-            let r = task::next(ctx, specialty.as_deref(), !no_fetch)?;
-            if out.json {
-                out.json(&r);
-            } else {
-                match &r.task {
-                    Some(v) => out.line(format!("next: {}", line(v))),
-                    None => out.line("no task to take"),
-                }
-                for s in &r.skipped {
-                    out.line(format!("  skipped {}: {}", s.task, s.reason));
-                }
-                out.line(format!("  revision {}", r.revision.as_deref().unwrap_or("none")));
-            }
-            return Ok(Exit::Ok);
-        }
+        } => return list(ctx, status.as_deref(), specialty.as_deref(), *no_fetch, out),
+        Cmd::Show { id } => return show(ctx, id, out),
+        Cmd::Next { specialty, no_fetch } => return next(ctx, specialty.as_deref(), *no_fetch, out),
         Cmd::Claim { id, ttl } => task::claim(ctx, Some(id), None, span("--ttl", ttl)?, exp)?,
         Cmd::ClaimNext { specialty, ttl } => task::claim(ctx, None, specialty.as_deref(), span("--ttl", ttl)?, exp)?,
         Cmd::Renew { id, token, ttl } => task::renew(ctx, id, token, span("--ttl", ttl)?, exp)?,
@@ -264,4 +205,74 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         Cmd::Cancel { id, reason } => task::decide(ctx, id, &Verdict::Cancel(reason.clone()), exp)?,
     };
     Ok(written(ctx, out, &r))
+}
+
+fn list(
+    ctx: &Context,
+    status: Option<&str>,
+    specialty: Option<&str>,
+    no_fetch: bool,
+    out: &mut Out,
+) -> Result<Exit, Error> {
+    let status = status
+        .map(|s| {
+            serde_json::from_value::<TaskStatus>(serde_json::Value::String(s.to_owned())).map_err(|_| {
+                Error::usage(
+                    format!("invalid --status '{s}': open, claimed, review, approved or cancelled"),
+                    None,
+                )
+            })
+        })
+        .transpose()?;
+    let r = task::list(ctx, status, specialty, !no_fetch)?;
+    if out.json {
+        out.json(&r);
+    } else {
+        out.line(format!("board {}", r.revision.as_deref().unwrap_or("none")));
+        for v in &r.tasks {
+            out.line(line(v));
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+fn show(ctx: &Context, id: &str, out: &mut Out) -> Result<Exit, Error> {
+    let r = task::show(ctx, id, true)?;
+    if out.json {
+        out.json(&r);
+        return Ok(Exit::Ok);
+    }
+    let v = &r.tasks[0];
+    out.line(line(v));
+    if !v.task.scopes.is_empty() {
+        out.line(format!("  scopes: {}", task::scope_list(&v.task.scopes)));
+    }
+    for e in &v.task.history {
+        out.line(format!(
+            "  {}  {} {}{}",
+            e.at,
+            e.agent,
+            e.what,
+            e.reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()
+        ));
+    }
+    out.line(format!("  revision {}", r.revision.as_deref().unwrap_or("none")));
+    Ok(Exit::Ok)
+}
+
+fn next(ctx: &Context, specialty: Option<&str>, no_fetch: bool, out: &mut Out) -> Result<Exit, Error> {
+    let r = task::next(ctx, specialty, !no_fetch)?;
+    if out.json {
+        out.json(&r);
+        return Ok(Exit::Ok);
+    }
+    match &r.task {
+        Some(v) => out.line(format!("next: {}", line(v))),
+        None => out.line("no task to take"),
+    }
+    for s in &r.skipped {
+        out.line(format!("  skipped {}: {}", s.task, s.reason));
+    }
+    out.line(format!("  revision {}", r.revision.as_deref().unwrap_or("none")));
+    Ok(Exit::Ok)
 }

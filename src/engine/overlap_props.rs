@@ -10,13 +10,8 @@ fn claim(id: u32, agent: &str, scope: &str, mode: Mode) -> Claim {
     Claim::example(id, agent, scope, mode)
 }
 
-/// Random scopes against a brute-force answer: every pair of scopes that some generated
-/// path (or symbol, or key) lies in both of must be judged overlapping, and every
-/// witness must really match both. Never "free" where brute force finds a common path.
-#[test]
-fn overlap_is_never_missed_against_brute_force() {
-    let mut rng = crate::model::Rng::new(0x5eed);
-    let atoms = ["a", "b", "/", "*", "?", "**", "[ab]", "{a,b}", "a/", "b/"];
+/// Every path of up to five characters over `a`, `b` and `/` that git could track.
+fn generated_paths() -> Vec<String> {
     let mut paths: Vec<String> = vec![String::new()];
     for _ in 0..5 {
         let longer: Vec<String> = paths
@@ -28,58 +23,80 @@ fn overlap_is_never_missed_against_brute_force() {
     paths.retain(|p| !p.is_empty() && !p.starts_with('/') && !p.ends_with('/') && !p.contains("//"));
     paths.sort();
     paths.dedup();
-    let symbols = ["a::X", "a::X::m", "a::X::n", "b/a::Y", "a/b::X"];
-    let keys = ["db:a", "db:a:b", "db:ab", "db:b"];
-    let gen = |rng: &mut crate::model::Rng| -> String {
-        match rng.below(10) {
-            0 => symbols[rng.below(symbols.len() as u64) as usize].to_string(),
-            1 => keys[rng.below(keys.len() as u64) as usize].to_string(),
-            _ => loop {
-                let n = 1 + rng.below(4);
-                let g: String = (0..n).map(|_| atoms[rng.below(atoms.len() as u64) as usize]).collect();
-                let ok = !g.starts_with('/') && !g.contains("//") && Scope::parse(&g, &["db".into()]).is_ok();
-                if ok && Glob::new(&g).is_ok() {
-                    break g;
-                }
-            },
+    paths
+}
+
+/// A random scope: mostly small globs over the same alphabet, sometimes a symbol or a key.
+fn random_scope(rng: &mut crate::model::Rng) -> String {
+    const ATOMS: [&str; 10] = ["a", "b", "/", "*", "?", "**", "[ab]", "{a,b}", "a/", "b/"];
+    const SYMBOLS: [&str; 5] = ["a::X", "a::X::m", "a::X::n", "b/a::Y", "a/b::X"];
+    const KEYS: [&str; 4] = ["db:a", "db:a:b", "db:ab", "db:b"];
+    match rng.below(10) {
+        0 => SYMBOLS[rng.below(SYMBOLS.len() as u64) as usize].to_string(),
+        1 => KEYS[rng.below(KEYS.len() as u64) as usize].to_string(),
+        _ => loop {
+            let n = 1 + rng.below(4);
+            let g: String = (0..n).map(|_| ATOMS[rng.below(ATOMS.len() as u64) as usize]).collect();
+            let ok = !g.starts_with('/') && !g.contains("//") && Scope::parse(&g, &["db".into()]).is_ok();
+            if ok && Glob::new(&g).is_ok() {
+                break g;
+            }
+        },
+    }
+}
+
+/// The brute-force answer: keys and symbols by their prefix rules, paths by trying them all.
+fn brute_overlap(paths: &[String], a: &Scope, b: &Scope) -> bool {
+    let matcher = |scope: &Scope| -> Box<dyn Fn(&str) -> bool> {
+        match scope {
+            Scope::Glob(g) => {
+                let glob = Glob::new(g).unwrap();
+                Box::new(move |p: &str| glob.is_match(p))
+            }
+            Scope::Symbol(s) => {
+                let file = s.file.clone();
+                Box::new(move |p: &str| file == p)
+            }
+            Scope::Key(_) => Box::new(|_: &str| false),
         }
     };
+    match (a, b) {
+        (Scope::Key(x), Scope::Key(y)) => {
+            let (x, y) = (format!("{x}:"), format!("{y}:"));
+            x.starts_with(&y) || y.starts_with(&x)
+        }
+        (Scope::Symbol(x), Scope::Symbol(y)) => {
+            let (x, y) = (format!("{x}::"), format!("{y}::"));
+            x.starts_with(&y) || y.starts_with(&x)
+        }
+        _ => {
+            let (ma, mb) = (matcher(a), matcher(b));
+            paths.iter().any(|p| ma(p) && mb(p))
+        }
+    }
+}
+
+/// Random scopes against a brute-force answer: every pair of scopes that some generated
+/// path (or symbol, or key) lies in both of must be judged overlapping, and every
+/// witness must really match both. Never "free" where brute force finds a common path.
+#[test]
+fn overlap_is_never_missed_against_brute_force() {
+    let mut rng = crate::model::Rng::new(0x5eed);
+    let paths = generated_paths();
     let judge = Judge::new(&paths, &[]).unwrap();
-    let covers = |scope: &Scope, glob: &Option<Glob>, p: &str| match scope {
-        Scope::Glob(_) => glob.as_ref().is_some_and(|g| g.is_match(p)),
-        Scope::Symbol(s) => s.file == p,
-        Scope::Key(_) => false,
-    };
-    let compiled = |s: &Scope| match s {
-        Scope::Glob(g) => Some(Glob::new(g).unwrap()),
-        _ => None,
-    };
     let mut brute_hits = 0;
     for round in 0..3000 {
-        let (ta, tb) = (gen(&mut rng), gen(&mut rng));
+        let (ta, tb) = (random_scope(&mut rng), random_scope(&mut rng));
         let a = Scope::parse(&ta, &["db".into()]).unwrap();
         let b = Scope::parse(&tb, &["db".into()]).unwrap();
         let got = judge.overlap(&a, &b);
+        let swapped = judge.overlap(&b, &a);
         assert_eq!(
             got.is_some(),
-            judge.overlap(&b, &a).is_some(),
+            swapped.is_some(),
             "round {round}: {ta} vs {tb} (symmetry)"
         );
-        let brute = match (&a, &b) {
-            (Scope::Key(x), Scope::Key(y)) => {
-                let (x, y) = (format!("{x}:"), format!("{y}:"));
-                x.starts_with(&y) || y.starts_with(&x)
-            }
-            (Scope::Symbol(x), Scope::Symbol(y)) => {
-                let (x, y) = (format!("{x}::"), format!("{y}::"));
-                x.starts_with(&y) || y.starts_with(&x)
-            }
-            _ => {
-                let (ga, gb) = (compiled(&a), compiled(&b));
-                paths.iter().any(|p| covers(&a, &ga, p) && covers(&b, &gb, p))
-            }
-        };
-        if brute {
+        if brute_overlap(&paths, &a, &b) {
             brute_hits += 1;
             assert!(
                 got.is_some(),
@@ -92,10 +109,8 @@ fn overlap_is_never_missed_against_brute_force() {
                 "round {round}: {ta} vs {tb} small patterns must be decided"
             );
             if let (Scope::Glob(x), Scope::Glob(y), Some(w)) = (&a, &b, &o.witness) {
-                assert!(
-                    Glob::new(x).unwrap().is_match(w) && Glob::new(y).unwrap().is_match(w),
-                    "{x} {y} {w}"
-                );
+                let both = Glob::new(x).unwrap().is_match(w) && Glob::new(y).unwrap().is_match(w);
+                assert!(both, "{x} {y} {w}");
             }
         }
     }

@@ -104,21 +104,35 @@ pub fn extract(path: &str, source: &[u8]) -> Result<SymbolTree, SymbolError> {
         .ok_or_else(|| SymbolError::Grammar(lang.name.to_owned()))?;
     let root = tree.root_node();
     let error_line = root.has_error().then(|| first_error_line(root)).flatten();
+    let mut list: Vec<Decl> = declarations(query, root, text)
+        .into_values()
+        .filter(|e| !e.name.is_empty())
+        .collect();
+    list.sort_by_key(|e| (e.start, std::cmp::Reverse(e.end)));
+    Ok(SymbolTree {
+        language: lang.name,
+        symbols: nest(list, text),
+        error_line,
+    })
+}
 
+/// One declaration node, as the query's captures describe it (several patterns may match
+/// the same node: the first pattern's kind wins, ranges are joined).
+struct Decl {
+    kind: String,
+    name: String,
+    receiver: Option<String>,
+    start: usize,
+    end: usize,
+    pattern: usize,
+}
+
+/// Every declaration the query captures, by node id.
+fn declarations(query: &tree_sitter::Query, root: tree_sitter::Node, text: &str) -> HashMap<usize, Decl> {
     let names = query.capture_names();
     let idx = |n: &str| names.iter().position(|c| *c == n);
     let (name_i, recv_i, range_i) = (idx("name"), idx("receiver"), idx("range"));
-
-    // One entry per declaration node; several patterns may match the same node.
-    struct Entry {
-        kind: String,
-        name: String,
-        receiver: Option<String>,
-        start: usize,
-        end: usize,
-        pattern: usize,
-    }
-    let mut entries: HashMap<usize, Entry> = HashMap::new();
+    let mut entries: HashMap<usize, Decl> = HashMap::new();
     let mut cursor = tree_sitter::QueryCursor::new();
     let mut matches = cursor.matches(query, root, text.as_bytes());
     while let Some(m) = matches.next() {
@@ -145,7 +159,7 @@ pub fn extract(path: &str, source: &[u8]) -> Result<SymbolTree, SymbolError> {
             start = start.min(r.start_byte());
             end = end.max(r.end_byte());
         }
-        let e = entries.entry(node.id()).or_insert_with(|| Entry {
+        let e = entries.entry(node.id()).or_insert_with(|| Decl {
             kind: kind.to_owned(),
             name: clean_name(&node_text(name)),
             receiver: None,
@@ -163,9 +177,12 @@ pub fn extract(path: &str, source: &[u8]) -> Result<SymbolTree, SymbolError> {
             e.receiver = Some(node_text(r));
         }
     }
+    entries
+}
 
-    let mut list: Vec<Entry> = entries.into_values().filter(|e| !e.name.is_empty()).collect();
-    list.sort_by_key(|e| (e.start, std::cmp::Reverse(e.end)));
+/// Nest declarations (sorted by start, outermost first) into symbol paths by containment;
+/// declarations with the same path merge into one symbol with several ranges.
+fn nest(list: Vec<Decl>, text: &str) -> Vec<Symbol> {
     let line_of = line_index(text);
     let mut stack: Vec<(usize, usize, String, String)> = Vec::new(); // (start, end, path, kind)
     let mut symbols: Vec<Symbol> = Vec::new();
@@ -177,11 +194,10 @@ pub fn extract(path: &str, source: &[u8]) -> Result<SymbolTree, SymbolError> {
         {
             stack.pop();
         }
-        let segments = e.name.clone();
         let path = match (&e.receiver, stack.last()) {
-            (Some(r), _) => format!("{r}::{segments}"),
-            (None, Some((_, _, parent, _))) => format!("{parent}::{segments}"),
-            (None, None) => segments,
+            (Some(r), _) => format!("{r}::{}", e.name),
+            (None, Some((_, _, parent, _))) => format!("{parent}::{}", e.name),
+            (None, None) => e.name.clone(),
         };
         let mut kind = e.kind.clone();
         if kind == "function" && stack.last().is_some_and(|(_, _, _, k)| k == "class") {
@@ -209,11 +225,7 @@ pub fn extract(path: &str, source: &[u8]) -> Result<SymbolTree, SymbolError> {
         }
         stack.push((e.start, e.end, path, kind));
     }
-    Ok(SymbolTree {
-        language: lang.name,
-        symbols,
-        error_line,
-    })
+    symbols
 }
 
 /// `"quoted-name"` → `quoted-name`; `A.B` → `A::B`; computed names stay as written.

@@ -40,31 +40,7 @@ pub(super) fn wait(
         ids,
         started: ctx.elapsed(),
     };
-    let claims: Vec<Claim> = w
-        .all_scopes
-        .iter()
-        .zip(&w.ids)
-        .map(|(s, id)| new_claim(ctx, req, id, s, mode, start_now, ttl, &branch))
-        .collect();
-    let enqueue = Op::Enqueue {
-        id: OpId::from_bits(ctx.random()),
-        waiter: Waiter {
-            claims,
-            agent: ctx.agent.clone(),
-            urgency: req.urgency,
-            queued_at: start_now,
-            deadline,
-            ttl,
-        },
-    };
-    let out = transact(ctx, |state| {
-        let known = state.claims.contains_key(&w.key) || state.queue.iter().any(|x| x.id() == &w.key);
-        Ok(if known {
-            Plan::Done(())
-        } else {
-            Plan::Write(enqueue.clone(), ())
-        })
-    })?;
+    let out = w.enqueue(req, ttl, &branch, start_now, deadline)?;
     let mut latest = first;
     latest.decision = Decision::Queued;
     if out.pending {
@@ -118,6 +94,43 @@ struct Waiting<'a> {
 }
 
 impl Waiting<'_> {
+    /// Join the queue (unless this request is already granted or queued).
+    fn enqueue(
+        &self,
+        req: &ClaimRequest,
+        ttl: Span,
+        branch: &Option<String>,
+        start_now: Timestamp,
+        deadline: Timestamp,
+    ) -> Result<super::super::txn::Outcome<()>, Error> {
+        let ctx = self.ctx;
+        let claims: Vec<Claim> = self
+            .all_scopes
+            .iter()
+            .zip(&self.ids)
+            .map(|(s, id)| new_claim(ctx, req, id, s, self.mode, start_now, ttl, branch))
+            .collect();
+        let enqueue = Op::Enqueue {
+            id: OpId::from_bits(ctx.random()),
+            waiter: Waiter {
+                claims,
+                agent: ctx.agent.clone(),
+                urgency: req.urgency,
+                queued_at: start_now,
+                deadline,
+                ttl,
+            },
+        };
+        transact(ctx, |state| {
+            let known = state.claims.contains_key(&self.key) || state.queue.iter().any(|x| x.id() == &self.key);
+            Ok(if known {
+                Plan::Done(())
+            } else {
+                Plan::Write(enqueue.clone(), ())
+            })
+        })
+    }
+
     fn waited(&self) -> Duration {
         self.ctx.elapsed() - self.started
     }
