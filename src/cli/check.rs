@@ -2,8 +2,9 @@
 
 use super::render::{self, Out};
 use super::warn;
+use crate::front::Exit;
 use crate::ops::query::check;
-use crate::ops::{Context, Error, Exit};
+use crate::ops::{Context, Error};
 
 /// Would these scopes conflict for me? Exit 0 safe, 1 conflict (writes nothing)
 #[derive(clap::Args, Debug)]

@@ -2,9 +2,10 @@
 
 use super::render::{self, Out};
 use super::{span, warn};
+use crate::front::Exit;
 use crate::model::{Timestamp, Urgency};
 use crate::ops::claim::{claim, ClaimReport, ClaimRequest, Decision, WaitObserver};
-use crate::ops::{Context, Error, Exit};
+use crate::ops::{Context, Error};
 
 /// Claim files, symbols or keys before editing them (all scopes or none)
 #[derive(clap::Args, Debug)]

@@ -2,8 +2,9 @@
 
 use super::init::render_steps;
 use super::render::Out;
+use crate::front::Exit;
 use crate::ops::doctor::doctor;
-use crate::ops::{Context, Error, Exit};
+use crate::ops::{Context, Error};
 
 /// Check the setup, the board, pending operations and the clock; say what to fix
 #[derive(clap::Args, Debug)]

@@ -1,9 +1,10 @@
 //! `git coord handoff …`, `git coord inbox`, `git coord agents`
 
 use super::render::Out;
+use crate::front::Exit;
 use crate::model::HandoffStatus;
 use crate::ops::handoff::{self, HandoffReport, WriteRequest};
-use crate::ops::{Context, Error, Exit};
+use crate::ops::{Context, Error};
 
 /// Handoffs: Markdown documents a reviewer reads with plain git
 #[derive(clap::Args, Debug)]

@@ -4,10 +4,11 @@ use std::io::Read;
 
 use super::render::Out;
 use super::warn;
+use crate::front::Exit;
 use crate::model::{AgentId, HookMode};
 use crate::ops::hook::{pre_push, pre_receive, HookReport, RefUpdate};
 use crate::ops::pre_edit::{EditChange, PendingEdit};
-use crate::ops::{Context, Error, Exit};
+use crate::ops::{Context, Error};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

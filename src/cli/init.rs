@@ -1,8 +1,9 @@
 //! `git coord init`
 
 use super::render::Out;
+use crate::front::Exit;
 use crate::ops::setup::{init, SetupReport};
-use crate::ops::{Context, Error, Exit};
+use crate::ops::{Context, Error};
 
 /// Set up refspecs, hooks and .coord.toml, and probe the remote (idempotent)
 #[derive(clap::Args, Debug)]

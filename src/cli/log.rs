@@ -3,10 +3,11 @@
 use std::time::Duration;
 
 use super::render::Out;
+use crate::front::Exit;
 use crate::model::time::parse_when;
 use crate::ops::log::{log, Event};
 use crate::ops::txn::view;
-use crate::ops::{Context, Error, Exit};
+use crate::ops::{Context, Error};
 
 /// Show the history of coordination events, newest first
 #[derive(clap::Args, Debug)]

@@ -23,8 +23,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::front::Exit;
 use crate::model::Span;
-use crate::ops::{Context, Error, Exit, Settings};
+use crate::ops::{Context, Error, Settings};
 pub use render::Out;
 
 use crate::front::Launch;
@@ -116,7 +117,7 @@ fn run_cli(cli: &Cli) -> i32 {
         Ok(exit) => exit as i32,
         Err(e) => {
             render::error(&mut out, &e);
-            e.exit() as i32
+            crate::front::exit_code(&e) as i32
         }
     }
 }

@@ -1,8 +1,9 @@
 //! `git coord release`
 
 use super::render::Out;
+use crate::front::Exit;
 use crate::ops::release::{release, ReleaseRequest};
-use crate::ops::{Context, Error, Exit};
+use crate::ops::{Context, Error};
 
 /// Release your claims (another agent's only with --force, which is recorded)
 #[derive(clap::Args, Debug)]

@@ -69,7 +69,7 @@ pub fn error(out: &mut Out, e: &Error) {
     if out.json {
         let (message, causes, hint) = error_parts(e);
         out.json(&serde_json::json!({
-            "error": { "code": e.code(), "message": message, "causes": causes, "hint": hint, "exit": e.exit() as i32 }
+            "error": { "code": e.code(), "message": message, "causes": causes, "hint": hint, "exit": crate::front::exit_code(e) as i32 }
         }));
     }
 }

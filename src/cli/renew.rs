@@ -2,8 +2,9 @@
 
 use super::render::{self, Out};
 use super::span;
+use crate::front::Exit;
 use crate::ops::release::{renew, RenewRequest};
-use crate::ops::{Context, Error, Exit};
+use crate::ops::{Context, Error};
 
 /// Extend your claims
 #[derive(clap::Args, Debug)]

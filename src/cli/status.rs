@@ -2,8 +2,9 @@
 
 use super::render::{self, Out};
 use super::warn;
+use crate::front::Exit;
 use crate::ops::query::status;
-use crate::ops::{Context, Error, Exit};
+use crate::ops::{Context, Error};
 
 /// Show active claims, the queue, tasks, handoffs and pending operations at a glance
 #[derive(clap::Args, Debug)]

@@ -2,8 +2,9 @@
 
 use super::render::Out;
 use super::warn;
+use crate::front::Exit;
 use crate::ops::symbols::{symbols, Source};
-use crate::ops::{Context, Error, Exit};
+use crate::ops::{Context, Error};
 
 /// List the symbol paths in a file, with kinds and line ranges, to name what you claim
 #[derive(clap::Args, Debug)]

@@ -1,8 +1,9 @@
 //! `git coord sync`
 
 use super::render::Out;
+use crate::front::Exit;
 use crate::ops::sync::sync;
-use crate::ops::{Context, Error, Exit};
+use crate::ops::{Context, Error};
 
 /// Fetch, replay pending operations, push; report what was confirmed and what conflicted
 #[derive(clap::Args, Debug)]

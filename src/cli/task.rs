@@ -2,9 +2,10 @@
 
 use super::render::Out;
 use super::span;
+use crate::front::Exit;
 use crate::model::{TaskStatus, Verdict};
 use crate::ops::task::{self, AddRequest, TaskView, TaskWriteReport};
-use crate::ops::{Context, Error, Exit};
+use crate::ops::{Context, Error};
 
 /// The task board: add, rank and claim tasks with leases, review, approve
 #[derive(clap::Args, Debug)]

@@ -2,9 +2,10 @@
 
 use super::render::Out;
 use super::warn;
+use crate::front::Exit;
 use crate::model::AgentId;
 use crate::ops::hook::verify;
-use crate::ops::{Context, Error, Exit};
+use crate::ops::{Context, Error};
 
 /// For CI: exit 1 if the commits of a range change files or symbols another agent holds
 #[derive(clap::Args, Debug)]

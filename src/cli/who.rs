@@ -2,8 +2,9 @@
 
 use super::render::{self, Out};
 use super::warn;
+use crate::front::Exit;
 use crate::ops::query::who;
-use crate::ops::{Context, Error, Exit};
+use crate::ops::{Context, Error};
 
 /// List the active claims that cover a path or scope
 #[derive(clap::Args, Debug)]

@@ -5,7 +5,7 @@
 mod errors;
 mod settings;
 
-pub use errors::{error_parts, error_text};
+pub use errors::{error_parts, error_text, exit_code, hint, Exit};
 pub use settings::env_settings;
 
 pub use crate::model::text::printable;

@@ -17,8 +17,9 @@ use std::path::PathBuf;
 
 use serde_json::{json, Value};
 
+use crate::front::Exit;
 use crate::front::{env_settings, error_text, printable};
-use crate::ops::{Context, Error, Exit};
+use crate::ops::{Context, Error};
 
 const VERSIONS: [&str; 4] = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
 
@@ -29,7 +30,7 @@ pub fn main(dir: Option<PathBuf>, agent: Option<String>, remote: Option<String>,
         Ok(exit) => exit as i32,
         Err(e) => {
             let _ = std::io::stderr().write_all(printable(&error_text(&e)).as_bytes());
-            e.exit() as i32
+            crate::front::exit_code(&e) as i32
         }
     }
 }

@@ -1,19 +1,9 @@
-//! Errors of the use cases, each with the exit code it maps to and, where there is one,
-//! a hint that says how to proceed.
+//! Errors of the use cases: typed, carrying what they are about. Which exit code each maps
+//! to and the hint a person is shown are the front's (front/errors.rs).
 
 use crate::engine::glob::GlobError;
 use crate::model::{IdError, PolicyError, ScopeError, TimeError};
-use crate::store::StoreError;
-
-/// The exit codes of the contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    Ok = 0,
-    Refused = 1,
-    Usage = 2,
-    Remote = 3,
-    Internal = 70,
-}
+pub use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -66,54 +56,6 @@ impl Error {
 
     pub fn not_found(msg: impl Into<String>, hint: impl Into<Option<String>>) -> Error {
         Error::NotFound(msg.into(), hint.into())
-    }
-
-    pub fn exit(&self) -> Exit {
-        match self {
-            Error::Scope(_)
-            | Error::Id(_)
-            | Error::Time(_)
-            | Error::Glob(_)
-            | Error::Policy(_)
-            | Error::TooBroad { .. }
-            | Error::NotFound(..)
-            | Error::Usage(..) => Exit::Usage,
-            Error::Refused(..) | Error::Conflict { .. } => Exit::Refused,
-            Error::Remote { .. } => Exit::Remote,
-            Error::Store(e) => match e {
-                StoreError::NotARepo { .. }
-                | StoreError::Corrupt { .. }
-                | StoreError::Schema { .. }
-                | StoreError::Revision { .. }
-                | StoreError::NotACommit { .. } => Exit::Usage,
-                _ => Exit::Internal,
-            },
-        }
-    }
-
-    pub fn hint(&self) -> Option<String> {
-        match self {
-            Error::Usage(_, h) | Error::Refused(_, h) | Error::NotFound(_, h) | Error::Conflict { hint: h, .. } => {
-                h.clone()
-            }
-            Error::TooBroad { .. } => Some("claim a narrower glob, or raise claims.max_files / claims.max_fraction in .coord.toml".into()),
-            Error::Policy(_) => Some("fix .coord.toml at the repository root; `git coord init` writes a commented example when none exists".into()),
-            Error::Remote { detail, .. } if detail == "too many concurrent writers" => Some(
-                "the board is busy with concurrent writers: run the command again (`git coord sync` confirms anything left pending)".into(),
-            ),
-            Error::Remote { what, .. } if what.contains("does not descend") => Some(
-                "the remote's board was rewritten or replaced: compare `git log refs/coord/claims` with `git ls-remote <remote> 'refs/coord/*'`; to adopt the remote's board run `git fetch <remote> +refs/coord/claims:refs/coord/claims` (operations pending here are kept and replayed by `git coord sync`)".into(),
-            ),
-            Error::Remote { what, pending, .. } if what.starts_with("refused") => Some(format!(
-                "the remote is up and its hook refused this write for the reason above; {pending} operation(s) kept as pending: fix what it names, then `git coord sync`, or `git coord release` to drop it"
-            )),
-            Error::Remote { pending, .. } if *pending > 0 => Some(format!(
-                "{pending} operation(s) kept as pending; run `git coord sync` when the remote is back, or pass --offline to work locally"
-            )),
-            Error::Remote { .. } => Some("check the remote with `git ls-remote`, or pass --offline to work locally".into()),
-            Error::Store(e) => e.hint(),
-            _ => None,
-        }
     }
 
     /// A machine-readable code for JSON, when there is one. Remote failures are told apart:

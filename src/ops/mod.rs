@@ -27,4 +27,4 @@ pub mod task;
 pub mod txn;
 
 pub use context::{Context, Settings};
-pub use error::{Error, Exit};
+pub use error::Error;
