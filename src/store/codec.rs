@@ -38,26 +38,14 @@ pub struct Meta {
     pub kind: String,
 }
 
-/// Encode any list one item per line (tasks, handoffs), like a claims bucket.
+/// Encode one bucket (claims, tasks, handoffs): a JSON array with one item per line, so
+/// `git show` reads well, a change is a one-line diff, and parsing stays fast.
 pub fn encode_list<T: Serialize>(items: &[&T]) -> Vec<u8> {
     let mut out = Vec::with_capacity(items.len() * 512);
     out.extend_from_slice(b"[\n");
     for (i, c) in items.iter().enumerate() {
         serde_json::to_writer(&mut out, c).expect("because board items always serialise");
         out.extend_from_slice(if i + 1 < items.len() { b",\n" } else { b"\n" });
-    }
-    out.extend_from_slice(b"]\n");
-    out
-}
-
-/// Encode the JSON of one bucket: an array with one claim per line, so `git show` reads
-/// well, a change is a one-line diff, and parsing stays fast.
-pub fn encode_bucket(claims: &[&Claim]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(claims.len() * 320);
-    out.extend_from_slice(b"[\n");
-    for (i, c) in claims.iter().enumerate() {
-        serde_json::to_writer(&mut out, c).expect("because claims always serialise");
-        out.extend_from_slice(if i + 1 < claims.len() { b",\n" } else { b"\n" });
     }
     out.extend_from_slice(b"]\n");
     out

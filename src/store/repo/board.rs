@@ -153,35 +153,6 @@ impl Store {
         Ok(out)
     }
 
-    /// `claims/`, reusing the blobs of buckets that did not change; `None` when empty.
-    fn write_claims_dir(&self, base: &Loaded, state: &ClaimsState) -> Result<Option<ObjectId>, StoreError> {
-        let w = |e: gix::Error| StoreError::write("objects", e);
-        let mut entries = Vec::new();
-        let before = codec::buckets(&base.state);
-        for (name, claims) in codec::buckets(state) {
-            let unchanged = base.buckets.get(&name).filter(|_| before.get(&name) == Some(&claims));
-            let oid = match unchanged {
-                Some(oid) => *oid,
-                None => self.repo.write_blob(codec::encode_bucket(&claims)).map_err(w)?.detach(),
-            };
-            entries.push(Entry {
-                mode: EntryKind::Blob.into(),
-                filename: format!("{name}.json").into(),
-                oid,
-            });
-        }
-        if entries.is_empty() {
-            return Ok(None);
-        }
-        entries.sort();
-        Ok(Some(
-            self.repo
-                .write_object(&gix::objs::Tree { entries })
-                .map_err(w)?
-                .detach(),
-        ))
-    }
-
     /// Write one bucketed dir, reusing the blobs of buckets that did not change.
     fn write_list<T: serde::Serialize + PartialEq>(
         &self,
@@ -293,7 +264,7 @@ impl Store {
             META,
             self.repo.write_blob(codec::encode_meta()).map_err(w)?.detach(),
         ));
-        if let Some(t) = self.write_claims_dir(base, state)? {
+        if let Some(t) = self.write_list(&codec::buckets(&base.state), &codec::buckets(state), &base.buckets)? {
             top.push(tree(CLAIMS_DIR, t));
         }
         if let Some(t) = self.write_list(&group_tasks(&base.state), &group_tasks(state), &base.task_buckets)? {
