@@ -42,7 +42,7 @@ pub enum AgentSource {
 }
 
 /// The newest write by another agent on the board, and when this clone first saw it.
-type Horizon = Option<(Timestamp, Timestamp)>;
+pub type Horizon = Option<(Timestamp, Timestamp)>;
 
 pub struct Context {
     pub store: Store,
@@ -156,25 +156,11 @@ impl Context {
     /// remaining lifetime pass (or someone force-releases it).
     pub fn expiry_now(&self) -> Timestamp {
         let now = self.now();
-        let tip = self.store.tip(refs::CLAIMS).ok().flatten();
-        let cached = self
-            .horizon
-            .borrow()
-            .as_ref()
-            .filter(|(t, _)| *t == tip)
-            .map(|(_, h)| *h);
-        let horizon = cached.unwrap_or_else(|| {
-            let h = tip.and_then(|t| {
-                let board = self
-                    .store
-                    .newest_foreign_write(refs::CLAIMS, t, self.agent.as_str(), FOREIGN_DEPTH)
-                    .ok()??;
-                let seen = ClockFile::new(self.store.common_dir()).first_seen(board, now).ok()?;
-                Some((board, seen))
-            });
-            *self.horizon.borrow_mut() = Some((tip, h));
-            h
-        });
+        let cached = *self.horizon.borrow();
+        let horizon = match cached {
+            Some((_, h)) => h,
+            None => self.observe(self.store.tip(refs::CLAIMS).ok().flatten()),
+        };
         match horizon {
             Some((board, seen)) => {
                 let watched = (now.0 - seen.0).max(0);
@@ -182,6 +168,29 @@ impl Context {
             }
             None => now,
         }
+    }
+
+    /// The board this command now reads is at `tip`: what the board vouches for follows it.
+    /// Called wherever the board is (re)read, so [`Self::expiry_now`] never reads a ref in
+    /// the hot loops that judge thousands of claims or tasks.
+    pub fn observe(&self, tip: Option<gix::ObjectId>) -> Horizon {
+        if let Some((t, h)) = *self.horizon.borrow() {
+            if t == tip {
+                return h;
+            }
+        }
+        let h = tip.and_then(|t| {
+            let board = self
+                .store
+                .newest_foreign_write(refs::CLAIMS, t, self.agent.as_str(), FOREIGN_DEPTH)
+                .ok()??;
+            let seen = ClockFile::new(self.store.common_dir())
+                .first_seen(board, self.now())
+                .ok()?;
+            Some((board, seen))
+        });
+        *self.horizon.borrow_mut() = Some((tip, h));
+        h
     }
 
     /// The remote to talk to now (none when offline).

@@ -147,6 +147,7 @@ pub fn sync(ctx: &Context) -> Result<SyncReport, Error> {
     for attempt in 1..=super::txn::MAX_ATTEMPTS {
         let pending = ctx.pending.list()?;
         let tip = ctx.store.tip(refs::CLAIMS)?;
+        ctx.observe(tip);
         let (mut report, head) = replay(ctx, &judge, &pending, tip)?;
         report.remote = Some(remote.name.clone());
         let done = |report: SyncReport| -> Result<SyncReport, Error> {

@@ -93,6 +93,7 @@ pub fn view(ctx: &Context, fetch: bool) -> Result<View, Error> {
         }
     }
     let tip = ctx.store.tip(refs::CLAIMS)?;
+    ctx.observe(tip);
     let loaded = ctx.store.load_claims(refs::CLAIMS, tip)?;
     let mut loaded = loaded;
     let pending = ctx.pending.list()?;
@@ -143,6 +144,7 @@ pub fn transact_at<R>(
     };
     for attempt in 1..=MAX_ATTEMPTS {
         let tip = ctx.store.tip(refs::CLAIMS)?;
+        ctx.observe(tip);
         let loaded = ctx.store.load_claims(refs::CLAIMS, tip)?;
         // A refusal reads the state: it is confirmed against a fresh fetch before it stands.
         let (op, result) = match plan(&loaded.state, tip) {

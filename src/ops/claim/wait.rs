@@ -137,6 +137,7 @@ impl Waiting<'_> {
 
     fn board(&self) -> Result<ClaimsState, Error> {
         let tip = self.ctx.store.tip(refs::CLAIMS)?;
+        self.ctx.observe(tip);
         Ok(self.ctx.store.load_claims(refs::CLAIMS, tip)?.state)
     }
 
