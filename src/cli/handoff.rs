@@ -44,10 +44,7 @@ enum Cmd {
 }
 
 fn line(h: &HandoffReport) -> String {
-    let s = serde_json::to_value(h.handoff.status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let s = h.handoff.status.name().to_owned();
     format!(
         "{}  {:<8} from {} to {}{}  {}",
         h.handoff.id,

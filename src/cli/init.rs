@@ -55,10 +55,7 @@ pub fn render_steps(out: &mut Out, r: &SetupReport) -> Exit {
         return exit;
     }
     for s in &r.steps {
-        let status = serde_json::to_value(s.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let status = s.status.name().to_owned();
         out.line(format!("{status:>8}  {:<8} {}", s.name, s.detail));
         if let Some(f) = &s.fix {
             out.line(format!("{:>8}  {:<8} fix: {f}", "", ""));

@@ -107,10 +107,7 @@ enum Cmd {
 }
 
 fn status_word(s: TaskStatus) -> String {
-    serde_json::to_value(s)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+    s.name().to_owned()
 }
 
 fn line(v: &TaskView) -> String {

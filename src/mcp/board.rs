@@ -55,14 +55,7 @@ pub(super) fn task_done(ctx: &Context, args: &Value, verbose: bool) -> Result<St
         if verbose {
             full(&r)
         } else {
-            format!(
-                "{} is {}",
-                r.task.task.id,
-                serde_json::to_value(r.task.task.status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
-            )
+            format!("{} is {}", r.task.task.id, r.task.task.status.name().to_owned())
         }
     })
 }

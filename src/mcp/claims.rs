@@ -49,10 +49,7 @@ pub(super) fn claim(ctx: &Context, args: &Value, verbose: bool) -> Result<String
             }
             d => format!(
                 "{}: {}",
-                serde_json::to_value(d)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                d.name().to_owned(),
                 r.claims.iter().map(claim_line).collect::<Vec<_>>().join("; ")
             ),
         };

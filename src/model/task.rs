@@ -75,6 +75,19 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
+    /// The name used in JSON and in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            TaskStatus::Open => "open",
+            TaskStatus::Claimed => "claimed",
+            TaskStatus::Review => "review",
+            TaskStatus::Approved => "approved",
+            TaskStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl TaskStatus {
     pub fn is_final(self) -> bool {
         matches!(self, TaskStatus::Approved | TaskStatus::Cancelled)
     }
@@ -136,6 +149,17 @@ pub enum HandoffStatus {
     Ready,
     Claimed,
     Acked,
+}
+
+impl HandoffStatus {
+    /// The name used in JSON and in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            HandoffStatus::Ready => "ready",
+            HandoffStatus::Claimed => "claimed",
+            HandoffStatus::Acked => "acked",
+        }
+    }
 }
 
 /// A handoff's metadata; its Markdown document lives at `handoff-docs/<id>.md`.
@@ -310,6 +334,17 @@ mod tests {
         &'a str,
         Result<(TaskStatus, bool), &'a str>,
     );
+
+    #[test]
+    fn names_are_the_json_names() {
+        use TaskStatus::*;
+        for s in [Open, Claimed, Review, Approved, Cancelled] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.name());
+        }
+        for h in [HandoffStatus::Ready, HandoffStatus::Claimed, HandoffStatus::Acked] {
+            assert_eq!(serde_json::to_value(h).unwrap(), h.name());
+        }
+    }
 
     #[test]
     fn decisions_follow_the_task_state_machine() {

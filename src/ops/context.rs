@@ -41,6 +41,18 @@ pub enum AgentSource {
     Default,
 }
 
+impl AgentSource {
+    /// The name used in JSON and by `doctor`.
+    pub fn name(self) -> &'static str {
+        match self {
+            AgentSource::Flag => "flag",
+            AgentSource::Env => "env",
+            AgentSource::Config => "config",
+            AgentSource::Default => "default",
+        }
+    }
+}
+
 /// The newest write by another agent on the board, and when this clone first saw it.
 pub type Horizon = Option<(Timestamp, Timestamp)>;
 

@@ -41,10 +41,7 @@ fn git_step(ctx: &Context) -> Result<Step, Error> {
 }
 
 fn agent_step(ctx: &Context) -> Step {
-    let source = serde_json::to_value(ctx.agent_source)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let source = ctx.agent_source.name().to_owned();
     Step::new("agent", Status::Ok, format!("{} (from {source})", ctx.agent))
 }
 

@@ -112,10 +112,7 @@ fn git_facts(ctx: &Context, state: &ClaimsState, task: Option<&Task>) -> Result<
                 t.id,
                 t.title,
                 t.priority,
-                serde_json::to_value(t.status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
+                t.status.name().to_owned()
             )
         })
         .unwrap_or_else(|| "- none\n".into());
@@ -353,13 +350,7 @@ pub fn advance(ctx: &Context, id: &str, to: HandoffStatus) -> Result<HandoffRepo
             }
             (from, _) => {
                 return Err(Error::refused(
-                    format!(
-                        "{id} is {} already",
-                        serde_json::to_value(from)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                            .unwrap_or_default()
-                    ),
+                    format!("{id} is {} already", from.name().to_owned()),
                     None,
                 ))
             }

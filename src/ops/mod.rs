@@ -28,3 +28,36 @@ pub mod txn;
 
 pub use context::{Context, Settings};
 pub use error::Error;
+
+#[cfg(test)]
+mod names {
+    use crate::ops::claim::Decision;
+    use crate::ops::context::AgentSource;
+    use crate::ops::setup::Status;
+
+    #[test]
+    fn names_are_the_json_names() {
+        use Decision::*;
+        for d in [Granted, Refreshed, Coexist, Narrowed, Queued, Conflict] {
+            assert_eq!(serde_json::to_value(d).unwrap(), d.name());
+        }
+        for s in [
+            Status::Ok,
+            Status::Done,
+            Status::Already,
+            Status::Skipped,
+            Status::Warn,
+            Status::Fail,
+        ] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.name());
+        }
+        for a in [
+            AgentSource::Flag,
+            AgentSource::Env,
+            AgentSource::Config,
+            AgentSource::Default,
+        ] {
+            assert_eq!(serde_json::to_value(a).unwrap(), a.name());
+        }
+    }
+}

@@ -22,6 +22,20 @@ pub enum Status {
     Fail,
 }
 
+impl Status {
+    /// The name used in JSON and in the setup table.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Done => "done",
+            Status::Already => "already",
+            Status::Skipped => "skipped",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
     pub name: &'static str,

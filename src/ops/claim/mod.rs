@@ -42,6 +42,20 @@ pub enum Decision {
     Conflict,
 }
 
+impl Decision {
+    /// The name used in JSON and in answers.
+    pub fn name(self) -> &'static str {
+        match self {
+            Decision::Granted => "granted",
+            Decision::Refreshed => "refreshed",
+            Decision::Coexist => "coexist",
+            Decision::Narrowed => "narrowed",
+            Decision::Queued => "queued",
+            Decision::Conflict => "conflict",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ClaimReport {
     pub decision: Decision,

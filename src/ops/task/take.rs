@@ -27,15 +27,7 @@ fn takeable(ctx: &Context, state: &ClaimsState, judge: &Judge, t: &Task) -> Resu
                 t.lease.as_ref().map(|l| l.expires_at.to_string()).unwrap_or_default()
             ))
         }
-        s => {
-            return Err(format!(
-                "status is {}",
-                serde_json::to_value(s)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
-            ))
-        }
+        s => return Err(format!("status is {}", s.name().to_owned())),
     };
     let blockers = (TaskGraph { tasks: &state.tasks }).blockers(t);
     if !blockers.is_empty() {
@@ -236,10 +228,7 @@ fn token_ok(t: &Task, token: &str) -> Result<(), Error> {
                 }
                 (None, s) => format!(
                     "the task is {} now; see `git coord task show {}`",
-                    serde_json::to_value(s)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
+                    s.name().to_owned(),
                     t.id
                 ),
             }),
