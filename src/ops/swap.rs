@@ -52,10 +52,13 @@ pub fn swap(
     match pushed {
         Push::Pushed => {
             ctx.crash_point("after-push");
-            // Another process of this clone may have moved the local ref meanwhile: a fetch
-            // brings it to the remote's board, which now holds ours.
-            if let Cas::Lost { .. } = cas_local()? {
-                let _ = remote.fetch()?;
+            // git's push already moved the local ref when the fetch refspec maps it (the usual
+            // case after `init`). Only when another process of this clone moved it elsewhere
+            // meanwhile does a fetch bring it to the remote's board, which now holds ours.
+            if let Cas::Lost { actual } = cas_local()? {
+                if actual != Some(new) {
+                    let _ = remote.fetch()?;
+                }
             }
             Ok(Swap::Won)
         }
