@@ -30,6 +30,19 @@ fn frozen_server() -> (u16, std::sync::mpsc::Sender<()>) {
     (port, stop)
 }
 
+/// Run a hook as bob with `input` on stdin, as git or the editor would.
+fn hook(repo: &crate::support::Repo, args: &[&str], input: &str) -> std::process::Output {
+    let mut child = repo
+        .command(Some("bob"), NOW, args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 #[test]
 fn a_frozen_server_never_holds_a_command_past_its_timeout() {
     let (port, _stop) = frozen_server();
@@ -79,15 +92,7 @@ fn a_frozen_server_never_holds_a_command_past_its_timeout() {
         let head = a.git(&["rev-parse", "HEAD"]).trim().to_owned();
         let line = format!("refs/heads/main {head} refs/heads/main {}\n", "0".repeat(40));
         let started = Instant::now();
-        let mut child = a
-            .command(Some("bob"), NOW, &["hook", "pre-push", "origin", &url])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(line.as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = hook(&a, &["hook", "pre-push", "origin", &url], &line);
         assert!(
             started.elapsed() < budget,
             "{url} pre-push took {:?}",
@@ -105,15 +110,7 @@ fn a_frozen_server_never_holds_a_command_past_its_timeout() {
         .unwrap()
         .replace("__REPO__", a.dir.to_str().unwrap());
         let started = Instant::now();
-        let mut child = a
-            .command(Some("bob"), NOW, &["hook", "pre-edit"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(payload.as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = hook(&a, &["hook", "pre-edit"], &payload);
         assert!(
             started.elapsed() < budget,
             "{url} pre-edit took {:?}",

@@ -139,6 +139,18 @@ fn malformed_input_to_every_command_exits_within_the_contract() {
     assert_eq!(a.as_("alice", &["release", "c-deadbeef"]).code, 2);
 }
 
+/// An empty lock file last touched a minute ago, as a killed process leaves it.
+fn stale_lock(path: &std::path::Path) {
+    std::fs::write(path, "").unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+}
+
 #[test]
 fn a_lock_left_by_a_killed_process_never_wedges_the_clone() {
     let w = World::new();
@@ -146,14 +158,7 @@ fn a_lock_left_by_a_killed_process_never_wedges_the_clone() {
     a.as_("alice", &["claim", "docs/**"]).ok();
     for lock in ["refs/coord/claims.lock", "packed-refs.lock"] {
         let path = a.dir.join(".git").join(lock);
-        std::fs::write(&path, "").unwrap();
-        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
-        std::fs::File::options()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
+        stale_lock(&path);
         let r = a.as_("alice", &["claim", "src/main.ts", "--json"]);
         r.ok();
         assert_eq!(r.json()["pending"], false, "{lock}: {}", r.stderr);
@@ -179,13 +184,6 @@ fn a_lock_left_by_a_killed_process_never_wedges_the_clone() {
     let solo = w.repo("a");
     solo.git(&["config", "coord.remote", "none"]);
     let path = a.dir.join(".git/refs/coord/claims.lock");
-    std::fs::write(&path, "").unwrap();
-    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
-    std::fs::File::options()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_modified(old)
-        .unwrap();
+    stale_lock(&path);
     solo.as_("alice", &["claim", "README.md"]).ok();
 }
