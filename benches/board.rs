@@ -71,7 +71,7 @@ fn task_board(dir: &Path, n: usize, chains: bool) {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let exe = std::path::PathBuf::from(env!("CARGO_BIN_EXE_git-coord"));
+    let exe = common::exe();
     let tmp = std::env::temp_dir().join(format!("git-coord-boardbench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(tmp.join("home")).unwrap();

@@ -11,7 +11,6 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -20,7 +19,7 @@ use git_coord::store::refs;
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let exe = PathBuf::from(env!("CARGO_BIN_EXE_git-coord"));
+    let exe = common::exe();
     let tmp = std::env::temp_dir().join(format!("git-coord-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(tmp.join("home")).unwrap();

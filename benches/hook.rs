@@ -125,7 +125,7 @@ fn hook_once(b: &Bench, clone: &Path) -> Duration {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let exe = PathBuf::from(env!("CARGO_BIN_EXE_git-coord"));
+    let exe = common::exe();
     let tmp = std::env::temp_dir().join(format!("git-coord-hookbench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(tmp.join("home")).unwrap();

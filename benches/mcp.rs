@@ -42,7 +42,7 @@ impl Server {
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let calls = if quick { 50 } else { 200 };
-    let exe = std::path::PathBuf::from(env!("CARGO_BIN_EXE_git-coord"));
+    let exe = common::exe();
     let tmp = std::env::temp_dir().join(format!("git-coord-mcpbench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(tmp.join("home")).unwrap();

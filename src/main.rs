@@ -5,12 +5,8 @@ use git_coord::front::Launch;
 fn main() {
     let code = match git_coord::cli::main() {
         Launch::Exit(code) => code,
-        Launch::Mcp {
-            dir,
-            agent,
-            remote,
-            offline,
-        } => git_coord::mcp::main(dir, agent, remote, offline),
+        Launch::Mcp(flags) => git_coord::mcp::main(flags),
+        Launch::Hook { kind, flags, json } => git_coord::hook::main(kind, flags, json),
     };
     std::process::exit(code);
 }

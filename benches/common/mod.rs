@@ -11,6 +11,14 @@ use git_coord::store::{refs, Loaded, Store};
 
 pub const NOW: &str = "2026-11-21T10:00:00Z";
 
+/// The binary measured: this build's, or another one named by `GIT_COORD_BENCH_EXE` (to
+/// measure two versions side by side with the same benchmark).
+pub fn exe() -> PathBuf {
+    std::env::var_os("GIT_COORD_BENCH_EXE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_git-coord")))
+}
+
 pub struct Bench {
     pub exe: PathBuf,
     pub home: PathBuf,

@@ -1,7 +1,7 @@
 //! `git coord check`
 
-use super::render::{self, Out};
 use super::warn;
+use crate::front::render::{self, Out};
 use crate::front::Exit;
 use crate::ops::query::check;
 use crate::ops::{Context, Error};
@@ -9,18 +9,15 @@ use crate::ops::{Context, Error};
 /// Would these scopes conflict for me? Exit 0 safe, 1 conflict (writes nothing)
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    #[arg(required = true, value_name = "SCOPE")]
-    scopes: Vec<String>,
-    /// Ask about a shared claim
-    #[arg(long)]
-    shared: bool,
+    #[command(flatten)]
+    s: super::ScopeArgs,
     /// Answer from the local copy without fetching first
     #[arg(long)]
     no_fetch: bool,
 }
 
 pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
-    let report = check(ctx, &a.scopes, a.shared, !a.no_fetch)?;
+    let report = check(ctx, &a.s.scopes, a.s.shared, !a.no_fetch)?;
     super::notices(&report.notices);
     let exit = if report.safe { Exit::Ok } else { Exit::Refused };
     if let Some(e) = &report.fetch_error {

@@ -1,7 +1,7 @@
 //! `git coord claim`
 
-use super::render::{self, Out};
 use super::{span, warn};
+use crate::front::render::{self, Out};
 use crate::front::Exit;
 use crate::model::{Timestamp, Urgency};
 use crate::ops::claim::{claim, ClaimReport, ClaimRequest, Decision, WaitObserver};
@@ -10,12 +10,8 @@ use crate::ops::{Context, Error};
 /// Claim files, symbols or keys before editing them (all scopes or none)
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Globs or paths (src/auth/**), symbols (src/a.ts::Class::method) or keys (db:schema:users)
-    #[arg(required = true, value_name = "SCOPE")]
-    scopes: Vec<String>,
-    /// Share with other shared claims (still blocks and is blocked by exclusive ones)
-    #[arg(long)]
-    shared: bool,
+    #[command(flatten)]
+    s: super::ScopeArgs,
     /// The symbol or file does not exist yet: you are about to create it
     #[arg(long)]
     new: bool,
@@ -71,8 +67,8 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
     })?;
     let note = a.note.as_ref().map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     let req = ClaimRequest {
-        scopes: a.scopes.clone(),
-        shared: a.shared,
+        scopes: a.s.scopes.clone(),
+        shared: a.s.shared,
         new: a.new,
         ttl: span("--ttl", &a.ttl)?,
         wait: span("--wait", &a.wait)?,
@@ -100,13 +96,13 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
     let now = ctx.now();
     match report.decision {
         Decision::Conflict => {
-            out.line(format!("conflict: {} cannot have {}", ctx.agent, a.scopes.join(", ")));
+            out.line(format!("conflict: {} cannot have {}", ctx.agent, a.s.scopes.join(", ")));
             render::conflicts(out, &report.conflicts, now);
             if let Some(s) = &report.suggestion {
                 out.line(format!("hint: {s}"));
             }
         }
-        Decision::Queued => out.line(format!("queued: {} waits for {}", ctx.agent, a.scopes.join(", "))),
+        Decision::Queued => out.line(format!("queued: {} waits for {}", ctx.agent, a.s.scopes.join(", "))),
         d => {
             let word = match d {
                 Decision::Refreshed => "refreshed",

@@ -1,7 +1,7 @@
 //! `git coord doctor`
 
 use super::init::render_steps;
-use super::render::Out;
+use crate::front::render::Out;
 use crate::front::Exit;
 use crate::ops::doctor::doctor;
 use crate::ops::{Context, Error};

@@ -1,6 +1,6 @@
 //! `git coord handoff …`, `git coord inbox`, `git coord agents`
 
-use super::render::Out;
+use crate::front::render::Out;
 use crate::front::Exit;
 use crate::model::HandoffStatus;
 use crate::ops::handoff::{self, HandoffReport, WriteRequest};

@@ -1,6 +1,6 @@
 //! `git coord init`
 
-use super::render::Out;
+use crate::front::render::Out;
 use crate::front::Exit;
 use crate::ops::setup::{init, SetupReport};
 use crate::ops::{Context, Error};
@@ -32,7 +32,8 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         let r = crate::ops::setup::uninstall_hooks(ctx)?;
         return Ok(render_steps(out, &r));
     }
-    let mut r = init(ctx, !a.no_hooks)?;
+    let script = crate::front::hook_script;
+    let mut r = init(ctx, (!a.no_hooks).then_some(&script as crate::ops::setup::HookScript))?;
     if a.agents {
         let more = crate::ops::agents_setup::agents(ctx, true)?;
         r.ok &= more.ok;

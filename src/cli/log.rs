@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::render::Out;
+use crate::front::render::Out;
 use crate::front::Exit;
 use crate::model::time::parse_when;
 use crate::ops::log::{log, Event};

@@ -5,11 +5,10 @@ mod check;
 mod claim;
 mod doctor;
 mod handoff;
-mod hook;
 mod init;
 mod log;
 mod release;
-pub mod render;
+
 mod renew;
 mod status;
 mod symbols;
@@ -18,17 +17,17 @@ mod task;
 mod verify;
 mod who;
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::front::render;
 use crate::front::Exit;
 use crate::model::Span;
 use crate::ops::{Context, Error, Settings};
 pub use render::Out;
 
-use crate::front::Launch;
+use crate::front::{Flags, HookKind, Launch};
 
 /// Coordinate agents and people on one repository, with all shared state in refs/coord/
 #[derive(Parser, Debug)]
@@ -74,7 +73,7 @@ enum Command {
     /// Serve the git-coord tools to coding agents over MCP (stdio)
     Mcp,
     #[command(hide = true)]
-    Hook(hook::Args),
+    Hook(HookArgs),
 }
 
 /// Parse, run, render; returns the process exit code, or hands `git coord mcp` back to the
@@ -88,30 +87,25 @@ pub fn main() -> Launch {
             return Launch::Exit(code);
         }
     };
-    if let Command::Mcp = cli.command {
-        return Launch::Mcp {
-            dir: cli.dir,
-            agent: cli.agent,
-            remote: cli.remote,
-            offline: cli.offline,
-        };
+    let flags = Flags {
+        dir: cli.dir.clone(),
+        agent: cli.agent.clone(),
+        remote: cli.remote.clone(),
+        offline: cli.offline,
+    };
+    match &cli.command {
+        Command::Mcp => Launch::Mcp(flags),
+        Command::Hook(h) => Launch::Hook {
+            kind: h.kind(),
+            flags,
+            json: cli.json,
+        },
+        _ => Launch::Exit(run_cli(&cli)),
     }
-    Launch::Exit(run_cli(&cli))
 }
 
 fn run_cli(cli: &Cli) -> i32 {
     let mut out = Out::new(cli.json);
-    if let Command::Hook(h) = &cli.command {
-        if h.is_pre_edit() {
-            return match settings(cli) {
-                Ok(s) => hook::pre_edit_fail_open(s, &mut out) as i32,
-                Err(e) => {
-                    warn(&format!("git-coord pre-edit: not checked ({e}); the edit is allowed"));
-                    0
-                }
-            };
-        }
-    }
     let result = settings(cli).and_then(|s| run(cli, s, &mut out));
     match result {
         Ok(exit) => exit as i32,
@@ -124,15 +118,7 @@ fn run_cli(cli: &Cli) -> i32 {
 
 fn run(cli: &Cli, settings: Settings, out: &mut Out) -> Result<Exit, Error> {
     let ctx = Context::open(settings)?;
-    if let Some(w) = &ctx.policy_warning {
-        warn(&format!("warning: {w}"));
-    }
-    for lock in &ctx.cleared_locks {
-        warn(&format!(
-            "warning: removed {}, a lock file left by a stopped process",
-            lock.display()
-        ));
-    }
+    render::context_warnings(&ctx);
     match &cli.command {
         Command::Init(a) => init::run(&ctx, a, out),
         Command::Doctor(a) => doctor::run(&ctx, a, out),
@@ -150,8 +136,7 @@ fn run(cli: &Cli, settings: Settings, out: &mut Out) -> Result<Exit, Error> {
         Command::Handoff(a) => handoff::run(&ctx, a, out),
         Command::Inbox(a) => handoff::inbox(&ctx, a, out),
         Command::Agents(a) => handoff::agents(&ctx, a, out),
-        Command::Mcp => unreachable!("handed to the MCP front end by main"),
-        Command::Hook(a) => hook::run(&ctx, a, out),
+        Command::Mcp | Command::Hook(_) => unreachable!("handed to their front ends by main"),
     }
 }
 
@@ -200,7 +185,54 @@ fn pending_warning(ctx: &Context, error: Option<&str>) {
     ));
 }
 
-/// Write a line to stderr (progress and warnings; never part of the JSON contract).
-fn warn(msg: &str) {
-    let _ = writeln!(std::io::stderr(), "{}", render::printable(msg));
+use render::warn;
+
+/// `git coord hook …` (hidden): what the installed git hooks call; run by the hook front end.
+#[derive(clap::Args, Debug)]
+struct HookArgs {
+    #[command(subcommand)]
+    which: HookWhich,
+}
+
+/// Named after the hooks they serve.
+#[derive(clap::Subcommand, Debug)]
+#[allow(clippy::enum_variant_names)]
+enum HookWhich {
+    /// Judge a push (git's pre-push stdin) against other agents' claims
+    PrePush {
+        /// The remote's name (or URL), as git passes it
+        #[arg(value_name = "REMOTE")]
+        push_remote: String,
+        /// The remote's URL, as git passes it
+        #[arg(value_name = "URL")]
+        push_url: Option<String>,
+    },
+    /// Judge a push on the server (git's pre-receive stdin); --no-verify cannot skip it
+    PreReceive,
+    /// Judge an editor's pending edit (Claude Code PreToolUse JSON on stdin); exit 2 blocks
+    PreEdit,
+}
+
+impl HookArgs {
+    fn kind(&self) -> HookKind {
+        match &self.which {
+            HookWhich::PrePush { push_remote, .. } => HookKind::PrePush {
+                remote: push_remote.clone(),
+            },
+            HookWhich::PreReceive => HookKind::PreReceive,
+            HookWhich::PreEdit => HookKind::PreEdit,
+        }
+    }
+}
+
+/// The scopes of `claim` and `check`.
+#[derive(clap::Args, Debug)]
+struct ScopeArgs {
+    /// Globs or paths (src/auth/**), symbols (src/a.ts::Class::method) or keys (db:schema:users)
+    #[arg(required = true, value_name = "SCOPE")]
+    scopes: Vec<String>,
+    /// A shared claim: it coexists with other shared claims, and still blocks and is blocked by
+    /// exclusive ones
+    #[arg(long)]
+    shared: bool,
 }

@@ -1,6 +1,6 @@
 //! `git coord release`
 
-use super::render::Out;
+use crate::front::render::Out;
 use crate::front::Exit;
 use crate::ops::release::{release, ReleaseRequest};
 use crate::ops::{Context, Error};

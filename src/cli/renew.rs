@@ -1,7 +1,7 @@
 //! `git coord renew`
 
-use super::render::{self, Out};
 use super::span;
+use crate::front::render::{self, Out};
 use crate::front::Exit;
 use crate::ops::release::{renew, RenewRequest};
 use crate::ops::{Context, Error};

@@ -1,7 +1,7 @@
 //! `git coord symbols`
 
-use super::render::Out;
 use super::warn;
+use crate::front::render::Out;
 use crate::front::Exit;
 use crate::ops::symbols::{symbols, Source};
 use crate::ops::{Context, Error};

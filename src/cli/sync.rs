@@ -1,6 +1,6 @@
 //! `git coord sync`
 
-use super::render::Out;
+use crate::front::render::Out;
 use crate::front::Exit;
 use crate::ops::sync::sync;
 use crate::ops::{Context, Error};

@@ -1,7 +1,7 @@
 //! `git coord task …`: the board.
 
-use super::render::Out;
 use super::span;
+use crate::front::render::Out;
 use crate::front::Exit;
 use crate::model::{TaskStatus, Verdict};
 use crate::ops::task::{self, AddRequest, TaskView, TaskWriteReport};

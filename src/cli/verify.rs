@@ -1,7 +1,7 @@
 //! `git coord verify`
 
-use super::render::Out;
 use super::warn;
+use crate::front::render::Out;
 use crate::front::Exit;
 use crate::model::AgentId;
 use crate::ops::hook::verify;
@@ -80,7 +80,7 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
                 out.line("no changes to what other agents hold");
             } else {
                 out.line(format!("{} violation(s):", r.violations.len()));
-                for l in super::render::table(&r.violations, ctx.now()) {
+                for l in crate::front::render::table(&r.violations, ctx.now()) {
                     out.line(l);
                 }
             }

@@ -1,7 +1,7 @@
 //! `git coord who`
 
-use super::render::{self, Out};
 use super::warn;
+use crate::front::render::{self, Out};
 use crate::front::Exit;
 use crate::ops::query::who;
 use crate::ops::{Context, Error};

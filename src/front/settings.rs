@@ -64,5 +64,18 @@ pub fn env_settings(
         hostname,
         crash_at: env("GIT_COORD_CRASH_AT"),
         started: Some(std::time::Instant::now()),
+        quarantine: quarantine(),
+    })
+}
+
+/// Inside a pre-receive hook git names the pushed objects only through the environment.
+fn quarantine() -> Option<crate::ops::PushQuarantine> {
+    let objects = std::env::var_os("GIT_QUARANTINE_PATH").or_else(|| std::env::var_os("GIT_OBJECT_DIRECTORY"))?;
+    let alternates = std::env::var_os("GIT_ALTERNATE_OBJECT_DIRECTORIES")
+        .map(|a| std::env::split_paths(&a).collect())
+        .unwrap_or_default();
+    Some(crate::ops::PushQuarantine {
+        objects: objects.into(),
+        alternates,
     })
 }

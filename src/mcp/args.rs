@@ -1,5 +1,5 @@
-//! Reading a tool call's arguments, and shaping short answers (an agent pays for every
-//! byte).
+//! Reading a tool call's arguments into the values ops takes. Must not call ops or shape
+//! answers.
 
 use serde_json::Value;
 
@@ -25,31 +25,4 @@ pub(super) fn span(args: &Value, key: &str) -> Result<Option<Span>, Error> {
     s(args, key)
         .map(|t| Span::parse(&t).map_err(|e| Error::usage(format!("{key}: {e}"), None)))
         .transpose()
-}
-
-/// At most 10 items, then how many more: an agent pays for every byte.
-pub(super) fn capped(items: Vec<String>, sep: &str) -> String {
-    let n = items.len();
-    let mut shown: Vec<String> = items.into_iter().take(10).collect();
-    if n > 10 {
-        shown.push(format!("… and {} more (verbose: true lists all)", n - 10));
-    }
-    shown.join(sep)
-}
-
-pub(super) fn short(text: &str) -> String {
-    if text.chars().count() <= 120 {
-        text.to_owned()
-    } else {
-        format!("{}…", text.chars().take(119).collect::<String>())
-    }
-}
-
-pub(super) fn full<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).expect("because reports serialise")
-}
-
-/// One claim, as an answer line.
-pub(super) fn claim_line(c: &crate::model::Claim) -> String {
-    format!("{} {} until {}", c.id, c.scope, c.expires_at)
 }

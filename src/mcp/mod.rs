@@ -7,6 +7,7 @@
 //! can act on; `verbose: true` returns the full JSON report. Errors come back as tool
 //! errors with the same message, causes and hint as the command line.
 
+mod answers;
 mod args;
 mod board;
 mod claims;
@@ -18,15 +19,15 @@ use std::path::PathBuf;
 use serde_json::{json, Value};
 
 use crate::front::Exit;
-use crate::front::{env_settings, error_text, printable};
+use crate::front::{env_settings, error_text, error_text_for, printable, Surface};
 use crate::ops::{Context, Error};
 
 const VERSIONS: [&str; 4] = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
 
 /// The MCP front end's entry point: serve, and on a failure to start say why on stderr;
 /// returns the process exit code.
-pub fn main(dir: Option<PathBuf>, agent: Option<String>, remote: Option<String>, offline: bool) -> i32 {
-    match serve(dir, agent, remote, offline) {
+pub fn main(flags: crate::front::Flags) -> i32 {
+    match serve(flags.dir, flags.agent, flags.remote, flags.offline) {
         Ok(exit) => exit as i32,
         Err(e) => {
             let _ = std::io::stderr().write_all(printable(&error_text(&e)).as_bytes());
@@ -109,7 +110,7 @@ fn handle(msg: &Value, dir: &Option<PathBuf>, agent: &str, remote: &Option<Strin
                     // Text other agents wrote never reaches a host's terminal raw.
                     Ok(text) => json!({"content": [{"type": "text", "text": printable(&text)}], "isError": false}),
                     Err(e) => {
-                        json!({"content": [{"type": "text", "text": printable(&error_text(&e))}], "isError": true})
+                        json!({"content": [{"type": "text", "text": printable(&error_text_for(&e, Surface::Mcp))}], "isError": true})
                     }
                 })
             }

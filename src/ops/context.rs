@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::error::Error;
 use crate::model::{AgentId, Policy, Rng, Span, Timestamp};
+use crate::ops::Next;
 use crate::store::{refs, ClockFile, PendingDir, Remote, Store};
 
 /// How far back the board's history is searched for another agent's write.
@@ -29,6 +30,8 @@ pub struct Settings {
     pub crash_at: Option<String>,
     /// When the command started, on the monotonic clock (elapsed time of a `--wait`).
     pub started: Option<std::time::Instant>,
+    /// Inside a pre-receive hook: where the pushed objects wait.
+    pub quarantine: Option<crate::store::PushQuarantine>,
 }
 
 /// Where the agent id came from (for `doctor`).
@@ -83,7 +86,7 @@ pub struct Context {
 
 impl Context {
     pub fn open(s: Settings) -> Result<Context, Error> {
-        let store = Store::discover(&s.cwd)?;
+        let store = Store::discover_in_push(&s.cwd, s.quarantine.as_ref())?;
         // A lock left by a killed process would wedge every write (and look like an outage):
         // clear the ones old enough to be certainly stale, before anything else.
         let (alive, cleared_locks) = crate::store::locks::enter(store.common_dir())?;
@@ -261,12 +264,8 @@ fn resolve_agent(store: &Store, s: &Settings) -> Result<(AgentId, AgentSource), 
     } else {
         format!("{who}@{host}")
     };
-    let id = AgentId::sanitized(&text).ok_or_else(|| {
-        Error::usage(
-            "cannot build a default agent id",
-            Some("pass --agent ID or set GIT_COORD_AGENT".to_string()),
-        )
-    })?;
+    let id =
+        AgentId::sanitized(&text).ok_or_else(|| Error::usage("cannot build a default agent id", Next::SetAgent))?;
     Ok((id, AgentSource::Default))
 }
 

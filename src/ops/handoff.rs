@@ -10,6 +10,7 @@ use super::context::Context;
 use super::error::Error;
 use super::txn::{transact, view, Plan};
 use crate::model::{AgentId, Claim, ClaimsState, Handoff, HandoffId, HandoffStatus, Op, OpId, Task};
+use crate::ops::Next;
 use crate::store::refs;
 
 #[derive(Debug, Clone, Default)]
@@ -307,12 +308,11 @@ pub fn list(ctx: &Context, to: Option<&str>, status: Option<HandoffStatus>, fetc
 pub fn show(ctx: &Context, id: &str, fetch: bool) -> Result<HandoffReport, Error> {
     let id = parse_id(id)?;
     let v = view(ctx, fetch)?;
-    let h = v.state.handoffs.get(&id).ok_or_else(|| {
-        Error::usage(
-            format!("no handoff {id}"),
-            Some("`git coord handoff list` shows them".to_string()),
-        )
-    })?;
+    let h = v
+        .state
+        .handoffs
+        .get(&id)
+        .ok_or_else(|| Error::usage(format!("no handoff {id}"), Next::ListHandoffs))?;
     let tip = v.loaded.tip.ok_or_else(|| Error::usage("no board yet", None))?;
     let doc = ctx
         .store

@@ -26,8 +26,9 @@ pub mod sync;
 pub mod task;
 pub mod txn;
 
+pub use crate::store::PushQuarantine;
 pub use context::{Context, Settings};
-pub use error::Error;
+pub use error::{Error, Next};
 
 #[cfg(test)]
 mod names {

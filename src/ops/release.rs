@@ -8,6 +8,7 @@ use super::error::Error;
 use super::report::Delivery;
 use super::txn::{transact, Plan};
 use crate::model::{Claim, ClaimId, ClaimsState, Op, OpId, Refresh, Scope, Span};
+use crate::ops::Next;
 
 #[derive(Debug, Clone, Default)]
 pub struct ReleaseRequest {
@@ -32,10 +33,7 @@ pub struct ReleaseReport {
 
 pub fn release(ctx: &Context, req: &ReleaseRequest) -> Result<ReleaseReport, Error> {
     if req.ids.is_empty() && req.scopes.is_empty() && !req.all {
-        return Err(Error::usage(
-            "name the claims to release",
-            Some("give claim ids, --scope SCOPE or --all (see `git coord status`)".to_string()),
-        ));
+        return Err(Error::usage("name the claims to release", Next::NameClaims));
     }
     let ids: Vec<ClaimId> = req
         .ids
@@ -186,9 +184,9 @@ fn select(
             None => {
                 return Err(Error::not_found(
                     format!("no claim {id} on the board"),
-                    Some(
-                        "it may have been released or expired; `git coord status` lists the active claims".to_string(),
-                    ),
+                    Next::ListClaims {
+                        why: Some("it may have been released or expired".into()),
+                    },
                 ))
             }
         }
@@ -202,7 +200,7 @@ fn select(
         if matches.is_empty() {
             return Err(Error::refused(
                 format!("{} holds no claim on {s}", ctx.agent),
-                Some("`git coord status` lists the active claims".to_string()),
+                Next::ListClaims { why: None },
             ));
         }
         matches.into_iter().for_each(&mut push);

@@ -8,6 +8,9 @@ use super::context::Context;
 use super::error::Error;
 use crate::model::policy::DEFAULT_POLICY_FILE;
 use crate::store::hooks::{self, HookChange};
+
+/// The shell text of our hook block, from the front end that installs it.
+pub type HookScript<'a> = hooks::Script<'a>;
 use crate::store::remote::run_git;
 use crate::store::{refs, Push};
 
@@ -94,7 +97,8 @@ pub(super) fn local_git(ctx: &Context, args: &[&str]) -> Result<Option<crate::st
     Ok(run_git(&ctx.store.run_dir(), args, Duration::from_secs(30))?)
 }
 
-pub fn init(ctx: &Context, hooks: bool) -> Result<SetupReport, Error> {
+/// `hooks`: the script text to install (None: `--no-hooks`).
+pub fn init(ctx: &Context, hooks: Option<hooks::Script>) -> Result<SetupReport, Error> {
     let mut steps = vec![refspec_step(ctx)?];
     steps.extend(policy_file_step(ctx));
     if let Some(remote) = ctx.online_remote() {
@@ -114,8 +118,8 @@ pub fn init(ctx: &Context, hooks: bool) -> Result<SetupReport, Error> {
         }
     }
     steps.extend(super::server::push_options(ctx, true)?);
-    if hooks {
-        steps.push(install_hooks(ctx)?);
+    if let Some(script) = hooks {
+        steps.push(install_hooks(ctx, script)?);
     } else {
         steps.push(Step::new("hooks", Status::Skipped, "--no-hooks"));
     }
@@ -184,11 +188,11 @@ pub(super) fn hook_names(ctx: &Context) -> &'static [&'static str] {
     }
 }
 
-fn install_hooks(ctx: &Context) -> Result<Step, Error> {
+fn install_hooks(ctx: &Context, script: hooks::Script) -> Result<Step, Error> {
     let dir = hooks::hooks_dir(&ctx.store);
     let mut done = Vec::new();
     for h in hook_names(ctx) {
-        match hooks::install(&dir, h) {
+        match hooks::install(&dir, h, script) {
             Ok(HookChange::Unchanged) => done.push(format!("{h} already installed")),
             Ok(HookChange::Added) => done.push(format!("{h}: added to your existing hook (yours still runs)")),
             Ok(c) => done.push(format!(

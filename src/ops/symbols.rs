@@ -8,6 +8,7 @@ use super::error::Error;
 use crate::engine::symbols::{extract, SymbolTree};
 use crate::model::scope::normalize_glob;
 use crate::model::SymbolScope;
+use crate::ops::Next;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SymbolsReport {
@@ -69,7 +70,7 @@ pub fn validate(ctx: &Context, sym: &SymbolScope, new: bool) -> Result<(), Error
         }
         return Err(Error::usage(
             format!("{} does not exist, so {sym} cannot name a symbol in it", sym.file),
-            Some("check the path, or pass --new if you are about to create it".to_string()),
+            Next::ClaimNew,
         ));
     };
     let tree = match extract(&sym.file, &bytes) {
@@ -77,7 +78,7 @@ pub fn validate(ctx: &Context, sym: &SymbolScope, new: bool) -> Result<(), Error
         Err(e) => {
             return Err(Error::usage(
                 format!("cannot claim {sym}: {e}"),
-                Some(format!("claim the whole file instead: git coord claim {}", sym.file)),
+                Next::ClaimWholeFile { file: sym.file.clone() },
             ))
         }
     };
@@ -85,17 +86,10 @@ pub fn validate(ctx: &Context, sym: &SymbolScope, new: bool) -> Result<(), Error
         return Ok(());
     }
     let close = tree.closest(&wanted, 3);
-    let hint = if close.is_empty() {
-        format!(
-            "{} has no symbols; claim the whole file, or pass --new if you are about to create {wanted}",
-            sym.file
-        )
-    } else {
-        format!(
-            "did you mean {}? (`git coord symbols {}` lists them; --new if you are creating it)",
-            close.join(", "),
-            sym.file
-        )
+    let hint = Next::PickSymbol {
+        file: sym.file.clone(),
+        wanted: wanted.clone(),
+        close: close.iter().map(|c| c.to_string()).collect(),
     };
     let broken = tree
         .error_line
@@ -103,6 +97,6 @@ pub fn validate(ctx: &Context, sym: &SymbolScope, new: bool) -> Result<(), Error
         .unwrap_or_default();
     Err(Error::usage(
         format!("{} has no symbol {wanted} in the {from}{broken}", sym.file),
-        Some(hint),
+        hint,
     ))
 }

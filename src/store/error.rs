@@ -70,7 +70,6 @@ impl StoreError {
     /// A way forward for the user, when there is an obvious one.
     pub fn hint(&self) -> Option<String> {
         match self {
-            StoreError::NotARepo { .. } => Some("run git coord inside a clone, or pass -C <dir>".into()),
             StoreError::Corrupt { reference, path, .. } => Some(format!(
                 "inspect it with `git show {reference}:{path}`; git-coord never overwrites what it cannot read, so repair or revert that commit"
             )),
@@ -81,9 +80,6 @@ impl StoreError {
             StoreError::Revision { rev, .. } => Some(format!(
                 "check it with `git rev-parse --verify '{rev}^{{commit}}'`; a range is BASE..HEAD, and BASE~N needs N commits of history"
             )),
-            StoreError::Write { source, .. } if source.to_string().to_lowercase().contains("lock") => Some(
-                "a stopped process may have left a lock file; `git coord doctor` lists them and how to remove them".into(),
-            ),
             _ => None,
         }
     }

@@ -1,6 +1,7 @@
 //! Installing our hooks into the hooks directory git actually uses, as a marker-delimited
 //! block that leaves the user's own hook lines alone (theirs still runs after ours, on the
-//! same standard input; either refusing refuses).
+//! same standard input; either refusing refuses). Owns the files and markers, not the
+//! shell text inside the block (a front end's).
 
 use std::path::{Path, PathBuf};
 
@@ -21,29 +22,12 @@ pub enum HookChange {
     Absent,
 }
 
-/// Our block. Alone in the hook it is a one-line `exec` shim; in front of the user's own
-/// lines it saves standard input, runs, and hands the same input on to them.
-fn block(hook: &str, alone: bool) -> String {
-    let args = if hook == "pre-push" { " \"$@\"" } else { "" };
-    let body = if alone {
-        format!("command -v git-coord >/dev/null 2>&1 && exec git-coord hook {hook}{args}\n")
-    } else {
-        format!(
-            "if command -v git-coord >/dev/null 2>&1; then\n\
-  __coord_in=$(mktemp \"${{TMPDIR:-/tmp}}/git-coord-hook.XXXXXX\") || exit 1\n\
-  cat > \"$__coord_in\"\n\
-  git-coord hook {hook}{args} < \"$__coord_in\" || {{ __coord_rc=$?; rm -f \"$__coord_in\"; exit $__coord_rc; }}\n\
-  exec 0< \"$__coord_in\"; rm -f \"$__coord_in\"\n\
-fi\n"
-        )
-    };
-    format!(
-        "{BEGIN}\n\
-# Installed by `git coord init`; `git coord init --uninstall-hooks` removes this block.\n\
-{body}\
-command -v git-coord >/dev/null 2>&1 || echo \"git-coord is not installed here: claims were not checked\" >&2\n\
-{END}\n"
-    )
+/// Makes the body of our block for a hook name; `alone` when no other lines of the user's
+/// are in the file. The text is the front end's (see `front::hook_script`).
+pub type Script<'a> = &'a dyn Fn(&str, bool) -> String;
+
+fn block(script: Script, hook: &str, alone: bool) -> String {
+    format!("{BEGIN}\n{}{END}\n", script(hook, alone))
 }
 
 /// Where git looks for hooks: `core.hooksPath` (relative to the work tree) or the common
@@ -67,7 +51,7 @@ fn remove_block(text: &str) -> String {
 }
 
 /// Install (or refresh) our block in `dir/hook`.
-pub fn install(dir: &Path, hook: &str) -> Result<HookChange, StoreError> {
+pub fn install(dir: &Path, hook: &str, script: Script) -> Result<HookChange, StoreError> {
     let path = dir.join(hook);
     let err = |e: std::io::Error| StoreError::write(path.display().to_string(), e);
     std::fs::create_dir_all(dir).map_err(err)?;
@@ -82,7 +66,7 @@ pub fn install(dir: &Path, hook: &str) -> Result<HookChange, StoreError> {
         })?),
     };
     let (text, change) = match existing {
-        None => (format!("#!/bin/sh\n{}", block(hook, true)), HookChange::Created),
+        None => (format!("#!/bin/sh\n{}", block(script, hook, true)), HookChange::Created),
         Some(existing) => {
             let rest = remove_block(&existing);
             if !rest.starts_with("#!") && !rest.trim().is_empty() {
@@ -92,7 +76,7 @@ pub fn install(dir: &Path, hook: &str) -> Result<HookChange, StoreError> {
                 ));
             }
             let alone = !rest.lines().skip(1).any(|l| !l.trim().is_empty());
-            let text = insert_after_shebang(&rest, &block(hook, alone));
+            let text = insert_after_shebang(&rest, &block(script, hook, alone));
             if text == existing {
                 return Ok(HookChange::Unchanged);
             }

@@ -18,4 +18,4 @@ pub use clock::ClockFile;
 pub use error::StoreError;
 pub use pending::{Pending, PendingDir};
 pub use remote::{Fetch, Push, Remote};
-pub use repo::{Cas, FileChange, HistoryEntry, Loaded, Store};
+pub use repo::{Cas, FileChange, HistoryEntry, Loaded, PushQuarantine, Store};

@@ -223,3 +223,54 @@ fn two_servers_in_two_clones_see_each_others_claims() {
         r["results"][1]
     );
 }
+
+/// An agent is told what to call next in tool names, not in commands it cannot run; the
+/// command line keeps its own words for the same error.
+#[test]
+fn hints_name_tools_over_mcp_and_commands_on_the_command_line() {
+    let w = World::new();
+    let a = w.clone("a");
+    std::fs::create_dir_all(a.dir.join("src")).unwrap();
+    std::fs::write(a.dir.join("src/util.py"), "def parse(x):\n    return x\n").unwrap();
+    a.as_("lead", &["task", "add", "bill run", "--scope", "src/main.ts"])
+        .ok();
+    let r = mcp(
+        &a,
+        "bob",
+        json!([["task_claim_next", {}], ["symbols", {"file": "src/util.py"}], ["claim", {"scopes": ["src/util.py::prase"]}]]),
+    );
+    let took = r["results"][0]["text"].as_str().unwrap();
+    let token = took.split("lease token ").nth(1).unwrap().split(' ').next().unwrap();
+    let id = took.split_whitespace().nth(1).unwrap();
+    let r = mcp(
+        &a,
+        "bob",
+        json!([["task_done", {"id": id, "token": token}], ["claim", {"scopes": ["src/util.py::prase"]}]]),
+    );
+    let done = &r["results"][0];
+    assert_eq!(done["is_error"], true, "{done}");
+    let text = done["text"].as_str().unwrap();
+    assert!(text.contains("hint: write one with `handoff_write`"), "{text}");
+    assert!(!text.contains("git coord"), "{text}");
+    let sym = r["results"][1]["text"].as_str().unwrap();
+    assert!(
+        sym.contains("did you mean parse?") && sym.contains("the `symbols` tool"),
+        "{sym}"
+    );
+    assert!(!sym.contains("--new") && !sym.contains("git coord"), "{sym}");
+    // The same two errors on the command line name commands and flags.
+    let out = a.as_("bob", &["task", "done", id, "--token", token]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("hint: write one: git coord handoff write --task"),
+        "{}",
+        out.stderr
+    );
+    let out = a.as_("bob", &["claim", "src/util.py::prase"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("`git coord symbols src/util.py` lists them; --new"),
+        "{}",
+        out.stderr
+    );
+}

@@ -8,6 +8,7 @@
 //! age (older first); then id. A task whose scopes conflict with another agent's active
 //! claims is skipped, with the reason.
 
+use crate::ops::Next;
 use serde::Serialize;
 
 mod review;
@@ -93,12 +94,10 @@ fn view(state: &ClaimsState, t: &Task) -> TaskView {
 }
 
 fn find<'a>(state: &'a ClaimsState, id: &TaskId) -> Result<&'a Task, Error> {
-    state.tasks.get(id).ok_or_else(|| {
-        Error::usage(
-            format!("no task {id} on the board"),
-            Some("`git coord task list` shows the tasks".to_string()),
-        )
-    })
+    state
+        .tasks
+        .get(id)
+        .ok_or_else(|| Error::usage(format!("no task {id} on the board"), Next::ListTasks))
 }
 
 pub fn parse_id(text: &str) -> Result<TaskId, Error> {
@@ -118,7 +117,7 @@ fn check_revision(expected: &Option<String>, tip: Option<gix::ObjectId>) -> Resu
             "the board moved: expected revision {want}, it is at {}",
             if have.is_empty() { "none" } else { &have[..12] }
         ),
-        hint: Some("read the board again (`git coord task list`) and retry with its revision".into()),
+        hint: Some(Next::RetryWithRevision),
     })
 }
 

@@ -7,6 +7,7 @@ use super::super::error::Error;
 use super::{event, find, live_claims, parse_id, view, write, NextReport, Skipped, TaskWriteReport};
 use crate::engine::conflict::Judge;
 use crate::model::{Claim, ClaimId, ClaimsState, Lease, Mode, Op, Span, Task, TaskGraph, TaskId, TaskStatus, Urgency};
+use crate::ops::Next;
 
 fn lease_expired(ctx: &Context, t: &Task) -> bool {
     t.lease
@@ -111,7 +112,7 @@ fn pick<'a>(
         if taken_here.contains(id) {
             return Err(Error::refused(
                 format!("{id} was taken by a write still pending in this clone"),
-                Some("run `git coord sync` to confirm it".to_string()),
+                Next::Sync,
             ));
         }
         let t = find(state, id)?;
@@ -221,16 +222,10 @@ fn token_ok(t: &Task, token: &str) -> Result<(), Error> {
         _ => Err(Error::Conflict {
             code: "lease-token-conflict",
             message: format!("the lease token does not match task {}'s current lease", t.id),
-            hint: Some(match (&t.lease, t.status) {
-                (Some(l), _) => format!("{} holds the lease now; see `git coord task show {}`", l.agent, t.id),
-                (None, TaskStatus::Claimed | TaskStatus::Open) => {
-                    format!("claim it again: git coord task claim {}", t.id)
-                }
-                (None, s) => format!(
-                    "the task is {} now; see `git coord task show {}`",
-                    s.name().to_owned(),
-                    t.id
-                ),
+            hint: Some(Next::TaskMoved {
+                task: t.id.clone(),
+                holder: t.lease.as_ref().map(|l| l.agent.clone()),
+                status: t.status,
             }),
         }),
     }
@@ -298,9 +293,7 @@ pub fn done(
                 .ok_or_else(|| {
                     Error::refused(
                         format!("task {id} needs a handoff before review"),
-                        Some(format!(
-                            "write one: git coord handoff write --task {id} --to reviewers --summary \"…\""
-                        )),
+                        Next::WriteHandoff { task: id.clone() },
                     )
                 })?;
             t.status = TaskStatus::Review;

@@ -1,7 +1,6 @@
 //! History, commit ranges and tree diffs.
 
-use gix::bstr::{BString, ByteSlice};
-use gix::objs::tree::Entry;
+use gix::bstr::ByteSlice;
 use gix::ObjectId;
 
 use super::Store;
@@ -123,52 +122,66 @@ impl Store {
 
     /// Paths whose blobs differ between two trees (`None` = the empty tree).
     pub fn diff_trees(&self, old: Option<ObjectId>, new: Option<ObjectId>) -> Result<Vec<FileChange>, StoreError> {
-        let mut out = Vec::new();
-        self.diff_into(old, new, "", &mut out)?;
-        Ok(out)
-    }
-
-    fn diff_into(
-        &self,
-        old: Option<ObjectId>,
-        new: Option<ObjectId>,
-        prefix: &str,
-        out: &mut Vec<FileChange>,
-    ) -> Result<(), StoreError> {
         if old == new {
-            return Ok(());
+            return Ok(Vec::new());
         }
-        let list = |t: Option<ObjectId>| -> Result<Vec<Entry>, StoreError> {
+        let read = |t: Option<ObjectId>| -> Result<Vec<u8>, StoreError> {
             match t {
-                Some(t) => self.tree_entries("tree", t),
                 None => Ok(Vec::new()),
+                Some(t) => Ok(self
+                    .repo
+                    .find_tree(t)
+                    .map_err(|e| StoreError::read(format!("tree {t}"), e))?
+                    .detach()
+                    .data),
             }
         };
-        let (a, b) = (list(old)?, list(new)?);
-        let mut names: Vec<&BString> = a.iter().chain(b.iter()).map(|e| &e.filename).collect();
-        names.sort();
-        names.dedup();
-        for name in names {
-            let find = |v: &[Entry], tree: bool| {
-                v.iter()
-                    .find(|e| &e.filename == name && e.mode.is_tree() == tree)
-                    .map(|e| e.oid)
+        let (a, b) = (read(old)?, read(new)?);
+        let mut recorder = gix::diff::tree::Recorder::default();
+        gix::diff::tree(
+            gix::objs::TreeRefIter::from_bytes(&a, gix::hash::Kind::Sha1),
+            gix::objs::TreeRefIter::from_bytes(&b, gix::hash::Kind::Sha1),
+            gix::diff::tree::State::default(),
+            &self.repo.objects,
+            &mut recorder,
+        )
+        .map_err(|e| StoreError::read("a tree diff", e))?;
+        // Files only (trees are walked into, submodules are not files of this repository);
+        // a change of mode alone changes no content.
+        let file = |m: &gix::objs::tree::EntryMode| !m.is_tree() && !m.is_commit();
+        let mut out: Vec<FileChange> = Vec::new();
+        for change in recorder.records {
+            use gix::diff::tree::recorder::Change;
+            let (path, old, new) = match change {
+                Change::Addition {
+                    entry_mode, oid, path, ..
+                } if file(&entry_mode) => (path, None, Some(oid)),
+                Change::Deletion {
+                    entry_mode, oid, path, ..
+                } if file(&entry_mode) => (path, Some(oid), None),
+                Change::Modification {
+                    previous_entry_mode,
+                    previous_oid,
+                    entry_mode,
+                    oid,
+                    path,
+                } => {
+                    let old = file(&previous_entry_mode).then_some(previous_oid);
+                    let new = file(&entry_mode).then_some(oid);
+                    if old == new || (old.is_none() && new.is_none()) {
+                        continue;
+                    }
+                    (path, old, new)
+                }
+                _ => continue,
             };
-            let path = format!("{prefix}{}", name.to_str_lossy());
-            let (ot, nt) = (find(&a, true), find(&b, true));
-            if ot.is_some() || nt.is_some() {
-                self.diff_into(ot, nt, &format!("{path}/"), out)?;
-            }
-            let blob = |v: &[Entry]| {
-                v.iter()
-                    .find(|e| &e.filename == name && !e.mode.is_tree() && !e.mode.is_commit())
-                    .map(|e| e.oid)
-            };
-            let (ob, nb) = (blob(&a), blob(&b));
-            if ob != nb {
-                out.push(FileChange { path, old: ob, new: nb });
-            }
+            out.push(FileChange {
+                path: path.to_str_lossy().into_owned(),
+                old,
+                new,
+            });
         }
-        Ok(())
+        out.sort_by(|x, y| x.path.cmp(&y.path));
+        Ok(out)
     }
 }

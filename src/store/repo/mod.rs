@@ -17,6 +17,7 @@ use gix::ObjectId;
 
 pub use board::Loaded;
 pub use history::{FileChange, HistoryEntry};
+pub use quarantine::PushQuarantine;
 
 use super::error::StoreError;
 use crate::model::Timestamp;
@@ -38,11 +39,20 @@ pub enum Cas {
 impl Store {
     /// Find the repository containing `dir`.
     pub fn discover(dir: &Path) -> Result<Store, StoreError> {
+        Store::discover_in_push(dir, None)
+    }
+
+    /// Find the repository containing `dir`; inside a pre-receive hook, with the pushed
+    /// objects readable too.
+    pub fn discover_in_push(dir: &Path, quarantine: Option<&PushQuarantine>) -> Result<Store, StoreError> {
         let mut repo = gix::discover(dir).map_err(|e| StoreError::NotARepo {
             path: dir.to_owned(),
             source: Box::new(e),
         })?;
-        let view = quarantine::view(&mut repo)?;
+        let view = match quarantine {
+            Some(q) => Some(quarantine::view(&mut repo, q)?),
+            None => None,
+        };
         Ok(Store {
             repo,
             _quarantine_view: view,

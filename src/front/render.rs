@@ -61,7 +61,7 @@ fn quiet_on_broken_pipe(e: std::io::Error) {
     }
 }
 
-pub use crate::front::{error_parts, error_text};
+pub use super::{error_parts, error_text};
 
 /// The error on stderr; in JSON mode also one object on stdout with the same content.
 pub fn error(out: &mut Out, e: &Error) {
@@ -71,6 +71,24 @@ pub fn error(out: &mut Out, e: &Error) {
         out.json(&serde_json::json!({
             "error": { "code": e.code(), "message": message, "causes": causes, "hint": hint, "exit": crate::front::exit_code(e) as i32 }
         }));
+    }
+}
+
+/// Write a line to stderr (progress and warnings; never part of the JSON contract).
+pub fn warn(msg: &str) {
+    let _ = writeln!(std::io::stderr(), "{}", printable(msg));
+}
+
+/// What opening the repository found worth saying, before any command's own output.
+pub fn context_warnings(ctx: &crate::ops::Context) {
+    if let Some(w) = &ctx.policy_warning {
+        warn(&format!("warning: {w}"));
+    }
+    for lock in &ctx.cleared_locks {
+        warn(&format!(
+            "warning: removed {}, a lock file left by a stopped process",
+            lock.display()
+        ));
     }
 }
 

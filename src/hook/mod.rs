@@ -1,0 +1,154 @@
+//! The hook front end: what git's pre-push and pre-receive hooks and an editor's pre-edit
+//! hook run (`git coord hook …`). Reads the host's payload, asks ops to judge it, says why on
+//! stderr (git shows it; on a server as `remote:` lines), and chooses the exit code.
+//! Must not import another front end; the judgement itself is ops'.
+
+mod payload;
+
+use crate::front::render::{self, warn, Out};
+use crate::front::{env_settings, Exit, Flags, HookKind};
+use crate::model::HookMode;
+use crate::ops::hook::{pre_push, pre_receive, HookReport};
+use crate::ops::pre_edit::PreEdit;
+use crate::ops::{Context, Error};
+
+/// Run one hook; returns the process exit code.
+pub fn main(kind: HookKind, flags: Flags, json: bool) -> i32 {
+    let mut out = Out::new(json);
+    let settings = env_settings(flags.dir, flags.agent, flags.remote, flags.offline);
+    if let HookKind::PreEdit = kind {
+        return match settings {
+            Ok(s) => pre_edit_fail_open(s, &mut out) as i32,
+            Err(e) => {
+                warn(&format!("git-coord pre-edit: not checked ({e}); the edit is allowed"));
+                0
+            }
+        };
+    }
+    let result = settings.and_then(Context::open).and_then(|ctx| {
+        render::context_warnings(&ctx);
+        judge_push(&ctx, &kind, &mut out)
+    });
+    match result {
+        Ok(exit) => exit as i32,
+        Err(e) => {
+            render::error(&mut out, &e);
+            crate::front::exit_code(&e) as i32
+        }
+    }
+}
+
+/// pre-push / pre-receive: judge the pushed ref updates.
+fn judge_push(ctx: &Context, kind: &HookKind, out: &mut Out) -> Result<Exit, Error> {
+    let updates = payload::ref_updates(&payload::stdin()?, kind)?;
+    let server = matches!(kind, HookKind::PreReceive);
+    let report = match kind {
+        HookKind::PrePush { remote } => pre_push(ctx, remote, &updates)?,
+        HookKind::PreReceive => pre_receive(ctx, &updates, payload::push_option_agent()?.as_ref())?,
+        HookKind::PreEdit => unreachable!("pre-edit fails open and is handled before the context opens"),
+    };
+    if out.json {
+        out.json(&report);
+    } else {
+        explain(ctx, &report, server);
+    }
+    Ok(if report.refuse { Exit::Refused } else { Exit::Ok })
+}
+
+/// The editor hook must never block by accident: any failure lets the edit through, with a
+/// visible warning.
+fn pre_edit_fail_open(mut settings: crate::ops::Settings, out: &mut Out) -> Exit {
+    let input = match payload::stdin() {
+        Ok(i) => i,
+        Err(e) => {
+            warn(&format!("git-coord pre-edit: {e}; edit allowed without a claim check"));
+            return Exit::Ok;
+        }
+    };
+    let payload: serde_json::Value = serde_json::from_str(&input).unwrap_or(serde_json::Value::Null);
+    if let Some(cwd) = payload["cwd"].as_str() {
+        settings.cwd = cwd.into();
+    }
+    let decided = match payload::pending_edit(&payload) {
+        Some(edit) => Context::open(settings).and_then(|ctx| crate::ops::pre_edit::pre_edit(&ctx, &edit)),
+        // Not an edit of a file (another tool, or no path): nothing to judge.
+        None => Ok(PreEdit {
+            allowed: true,
+            file: None,
+            reason: None,
+            claimed: None,
+        }),
+    };
+    match decided {
+        Ok(r) => {
+            if out.json {
+                out.json(&r);
+            }
+            if let Some(c) = &r.claimed {
+                warn(&format!(
+                    "git-coord: claimed {} for this edit ({c})",
+                    r.file.as_deref().unwrap_or("")
+                ));
+            }
+            if r.allowed {
+                Exit::Ok
+            } else {
+                warn(&format!(
+                    "git-coord: {}",
+                    r.reason.as_deref().unwrap_or("held by another agent")
+                ));
+                Exit::Usage // 2: the blocking exit code of editor hooks
+            }
+        }
+        Err(e) => {
+            warn(&format!(
+                "git-coord pre-edit: not checked ({}); the edit is allowed. Run `git coord doctor` to set this repository up.",
+                render::error_text(&e).trim().replace('\n', "; ")
+            ));
+            Exit::Ok
+        }
+    }
+}
+
+/// The hook's words go to stderr (git shows them; on a server, as `remote:` lines).
+fn explain(ctx: &Context, r: &HookReport, server: bool) {
+    if let Some(e) = &r.fetch_error {
+        warn(&format!(
+            "git-coord: could not refresh claims from the remote ({e}); judging on the local copy"
+        ));
+    }
+    for c in &r.refused_coord {
+        warn(&format!("git-coord: refused {c}"));
+    }
+    if r.violations.is_empty() {
+        return;
+    }
+    let verdict = if r.mode == HookMode::Enforce {
+        "push refused"
+    } else {
+        "warning (hook mode is warn; pushing anyway)"
+    };
+    warn(&format!("git-coord: {verdict}: it changes what other agents hold\n"));
+    for l in render::table(&r.violations, ctx.now()) {
+        warn(&l);
+    }
+    let first = &r.violations[0];
+    let scope = first.claim.scope.to_string();
+    warn("\nways forward:");
+    warn(&format!(
+        "  - ask {} to release it (see `git coord who {}`)",
+        first.claim.agent, first.file
+    ));
+    warn(&format!(
+        "  - wait for it: git coord claim {scope} --wait 30m, then push again"
+    ));
+    warn(&format!(
+        "  - if the claim is stale: git coord release --force {} (recorded in the history)",
+        first.claim.id
+    ));
+    if server {
+        warn("  - this check runs on the server: identify yourself with `git push -o coord-agent=<your id>` if you hold the claim");
+    } else {
+        warn("  - or skip this check with `git push --no-verify` (the push lands over their claim; a server-side hook may still refuse)");
+    }
+}
