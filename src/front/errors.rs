@@ -156,6 +156,36 @@ pub fn next_text(n: &Next, surface: Surface) -> String {
             format!("write one: git coord handoff write --task {task} --to reviewers --summary \"…\""),
             format!("write one with `handoff_write` (task: {task}, to: reviewers), then call `task_done` again"),
         ),
+        Next::ClaimWholeFile { .. } | Next::PickSymbol { .. } | Next::ClaimNew => symbol_next(n, cli),
+        Next::NameClaims => pick(
+            "give claim ids, --scope SCOPE or --all (see `git coord status`)".into(),
+            "give ids, scopes or all: true (the `status` tool lists your claims)".into(),
+        ),
+        Next::ListClaims { why } => {
+            let list = pick(
+                "`git coord status` lists the active claims".into(),
+                "the `status` tool lists the active claims".into(),
+            );
+            match why {
+                Some(w) => format!("{w}; {list}"),
+                None => list,
+            }
+        }
+        Next::ListHandoffs => pick(
+            "`git coord handoff list` shows them".into(),
+            "the `handoff_list` tool shows them".into(),
+        ),
+        Next::SetAgent => pick(
+            "pass --agent ID or set GIT_COORD_AGENT".into(),
+            "start the server with GIT_COORD_AGENT set (or `git coord --agent ID mcp`)".into(),
+        ),
+    }
+}
+
+/// The ways forward about symbols and files.
+fn symbol_next(n: &Next, cli: bool) -> String {
+    let pick = |c: String, m: String| if cli { c } else { m };
+    match n {
         Next::ClaimWholeFile { file } => pick(
             format!("claim the whole file instead: git coord claim {file}"),
             format!("claim the whole file instead: `claim` with scopes [\"{file}\"]"),
@@ -180,27 +210,6 @@ pub fn next_text(n: &Next, surface: Surface) -> String {
             "check the path, or pass --new if you are about to create it".into(),
             "check the path, or pass new: true if you are about to create it".into(),
         ),
-        Next::NameClaims => pick(
-            "give claim ids, --scope SCOPE or --all (see `git coord status`)".into(),
-            "give ids, scopes or all: true (the `status` tool lists your claims)".into(),
-        ),
-        Next::ListClaims { why } => {
-            let list = pick(
-                "`git coord status` lists the active claims".into(),
-                "the `status` tool lists the active claims".into(),
-            );
-            match why {
-                Some(w) => format!("{w}; {list}"),
-                None => list,
-            }
-        }
-        Next::ListHandoffs => pick(
-            "`git coord handoff list` shows them".into(),
-            "the `handoff_list` tool shows them".into(),
-        ),
-        Next::SetAgent => pick(
-            "pass --agent ID or set GIT_COORD_AGENT".into(),
-            "start the server with GIT_COORD_AGENT set (or `git coord --agent ID mcp`)".into(),
-        ),
+        _ => String::new(),
     }
 }

@@ -8,6 +8,7 @@ pub mod context;
 pub mod doctor;
 pub mod enforce;
 pub mod error;
+pub mod group;
 pub mod handoff;
 pub mod hook;
 pub mod inbox;

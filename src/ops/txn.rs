@@ -54,7 +54,7 @@ pub struct Outcome<R> {
 }
 
 impl<R> Outcome<R> {
-    fn new(result: R, attempts: u32) -> Outcome<R> {
+    pub(super) fn new(result: R, attempts: u32) -> Outcome<R> {
         Outcome {
             result,
             wrote: false,
@@ -129,95 +129,47 @@ pub fn op_docs(op: &Op) -> Vec<(String, String)> {
 }
 
 /// [`transact`], with the plan also seeing the tip it reads (for `--expected-revision`).
+/// With a remote online, see `group`; here the local ref is the arbiter, or (offline) the
+/// operation is recorded as pending.
 pub fn transact_at<R>(
     ctx: &Context,
     mut plan: impl FnMut(&ClaimsState, Option<ObjectId>) -> Result<Plan<R>, Error>,
 ) -> Result<Outcome<R>, Error> {
-    let mut fetched = false;
-    let mut saved: Option<std::path::PathBuf> = None;
-    let mut remote_lacks_ref = false;
-    let drop_saved = |saved: &Option<std::path::PathBuf>| -> Result<(), Error> {
-        if let Some(p) = saved {
-            ctx.pending.remove(p)?;
-        }
-        Ok(())
-    };
+    if ctx.online_remote().is_some() {
+        return super::group::transact_staged(ctx, &mut plan);
+    }
     for attempt in 1..=MAX_ATTEMPTS {
         let tip = ctx.store.tip(refs::CLAIMS)?;
         ctx.observe(tip);
         let loaded = ctx.store.load_claims(refs::CLAIMS, tip)?;
-        // A refusal reads the state: it is confirmed against a fresh fetch before it stands.
-        let (op, result) = match plan(&loaded.state, tip) {
-            Err(e @ (Error::Refused(..) | Error::NotFound(..))) => {
-                if refetched(ctx, &mut fetched, tip)? {
-                    continue;
-                }
-                return Err(e);
-            }
-            Err(e) => return Err(e),
-            Ok(Plan::Write(op, r)) => (op, r),
-            Ok(Plan::Done(r)) => {
-                drop_saved(&saved)?;
-                return Ok(Outcome::new(r, attempt));
-            }
-            Ok(Plan::Refused(r)) => {
-                if refetched(ctx, &mut fetched, tip)? {
-                    continue;
-                }
-                drop_saved(&saved)?;
-                return Ok(Outcome::new(r, attempt));
-            }
+        let (op, result) = match plan(&loaded.state, tip)? {
+            Plan::Write(op, r) => (op, r),
+            Plan::Done(r) | Plan::Refused(r) => return Ok(Outcome::new(r, attempt)),
         };
-        if ctx.offline && ctx.remote.is_some() {
+        if ctx.remote.is_some() {
+            // Offline: recorded here, confirmed by `git coord sync`.
             ctx.pending.save(&op, ctx.now(), None)?;
             let mut o = Outcome::new(result, attempt);
             o.pending = true;
             return Ok(o);
         }
         let Some((commit, granted)) = commit_op(ctx, &loaded, &op, ctx.agent.as_str())? else {
-            drop_saved(&saved)?;
             let mut o = Outcome::new(result, attempt);
             o.synced = true;
             return Ok(o);
         };
         ctx.crash_point("after-commit");
-        if ctx.remote.is_some() {
-            saved = Some(ctx.pending.save(&op, ctx.now(), saved.as_deref())?);
-            ctx.crash_point("before-push");
-        }
-        let lease = if remote_lacks_ref { None } else { tip };
-        match swap(ctx, tip, commit, lease, 1)? {
+        match swap(ctx, tip, commit, tip, 1)? {
             Swap::Won => {
-                drop_saved(&saved)?;
                 let mut o = Outcome::new(result, attempt);
                 (o.wrote, o.synced, o.commit, o.granted_waiters) = (true, true, Some(commit), granted);
                 return Ok(o);
             }
-            Swap::Lost {
-                remote_lacks_ref: lacks,
-            } => {
-                if ctx.remote.is_some() {
-                    fetched = true;
-                    remote_lacks_ref = !remote_lacks_ref && lacks;
-                }
-                backoff(ctx, attempt);
-            }
+            Swap::Lost { .. } => backoff(ctx, attempt),
             Swap::Unreachable(e) => return Ok(pending_outcome(result, attempt, e)),
         }
     }
-    Err(gave_up(ctx, usize::from(saved.is_some())))
-}
-
-/// Fetch once (per write) to confirm a refusal; true when the board moved (plan again).
-fn refetched(ctx: &Context, fetched: &mut bool, tip: Option<ObjectId>) -> Result<bool, Error> {
-    let Some(remote) = ctx.online_remote() else {
-        return Ok(false);
-    };
-    if *fetched {
-        return Ok(false);
-    }
-    *fetched = true;
-    Ok(remote.fetch()? == Fetch::Fetched && ctx.store.tip(refs::CLAIMS)? != tip)
+    Err(gave_up(ctx, 0))
 }
 
 /// The board after `op` (expired claims dropped, waiters that can now be served granted),

@@ -13,9 +13,11 @@ pub mod pending;
 pub mod refs;
 pub mod remote;
 pub mod repo;
+pub mod stage;
 
 pub use clock::ClockFile;
 pub use error::StoreError;
 pub use pending::{Pending, PendingDir};
 pub use remote::{Fetch, Push, Remote};
 pub use repo::{Cas, FileChange, HistoryEntry, Loaded, PushQuarantine, Store};
+pub use stage::Stage;

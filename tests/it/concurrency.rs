@@ -317,3 +317,64 @@ fn claims_killed_at_random_moments_leave_a_consistent_board() {
         assert!(named.contains(id), "{id} was reported granted but is not on the remote");
     }
 }
+
+/// Writers of one clone that arrive together leave together: twelve agents claim disjoint
+/// scopes at once from one clone; every claim is granted, the remote's board holds all twelve
+/// with one commit each, and the remote saw fewer pushes than writes (counted by a real
+/// pre-receive hook on the bare remote).
+#[test]
+fn writers_of_one_clone_share_pushes_and_each_keeps_its_own_outcome() {
+    let w = World::with_files(FILES);
+    let a = w.clone("a");
+    let count = w.root().join("pushes.log");
+    let hook = w.remote().join("hooks").join("pre-receive");
+    std::fs::write(
+        &hook,
+        format!("#!/bin/sh\ncat >/dev/null\necho push >> '{}'\n", count.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let children: Vec<(String, Child)> = (0..12)
+        .map(|i| {
+            let scope = format!("db:table{i}");
+            let child = spawn(&a, &format!("agent{i}"), &["claim", &scope, "--json"]);
+            (scope, child)
+        })
+        .collect();
+    // One more, in the same burst, that conflicts with the first: refused alone.
+    let rival = spawn(&a, "rival", &["claim", "db:table0", "--json"]);
+    let mut granted = 0;
+    for (scope, c) in children {
+        let out = c.wait_with_output().unwrap();
+        let code = out.status.code().unwrap_or(-1);
+        if code == 0 {
+            granted += 1;
+        } else {
+            // Only db:table0 can be lost, and only to the rival.
+            assert_eq!(
+                (scope.as_str(), code),
+                ("db:table0", 1),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    let rival = rival.wait_with_output().unwrap();
+    let rival_code = rival.status.code().unwrap_or(-1);
+    assert!(
+        [0, 1].contains(&rival_code),
+        "{}",
+        String::from_utf8_lossy(&rival.stderr)
+    );
+    assert_eq!(
+        granted + usize::from(rival_code == 0),
+        12,
+        "exactly one of agent0 and rival holds db:table0"
+    );
+    let named = audit_remote(&w);
+    assert_eq!(named.len(), 12, "{named:?}");
+    let b = w.clone("b");
+    assert_eq!(b.claim_ids().len(), 12);
+    let pushes = std::fs::read_to_string(&count).unwrap_or_default().lines().count();
+    assert!((1..12).contains(&pushes), "{pushes} pushes for 12 grants");
+}

@@ -120,6 +120,24 @@ impl Store {
         Ok((tree, c.parent_ids().map(|p| p.detach()).collect()))
     }
 
+    /// Whether walking first parents from `from` reaches `target` (`None`: a root commit)
+    /// within `limit` steps; the board's history is one first-parent line.
+    pub fn reaches(&self, from: ObjectId, target: Option<ObjectId>, limit: usize) -> Result<bool, StoreError> {
+        let mut next = Some(from);
+        for _ in 0..limit {
+            let Some(id) = next else { return Ok(target.is_none()) };
+            if Some(id) == target {
+                return Ok(true);
+            }
+            let c = self
+                .repo
+                .find_commit(id)
+                .map_err(|e| StoreError::read(format!("commit {id}"), e))?;
+            next = c.parent_ids().next().map(|p| p.detach());
+        }
+        Ok(next.is_none() && target.is_none())
+    }
+
     /// Paths whose blobs differ between two trees (`None` = the empty tree).
     pub fn diff_trees(&self, old: Option<ObjectId>, new: Option<ObjectId>) -> Result<Vec<FileChange>, StoreError> {
         if old == new {

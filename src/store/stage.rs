@@ -1,0 +1,111 @@
+//! The clone's stage: board commits that writers of this clone have made but not yet pushed,
+//! as one chain on top of the board this clone last confirmed with the remote, so that work
+//! arriving together leaves in one push (group commit, no daemon).
+//!
+//! Two `flock`s in `<common dir>/coord/`: `stage.lock`, held for the moments it takes to read
+//! the stage head, plan on it and append one commit; `push.lock`, held by the one writer of
+//! this clone that is talking to the remote. The kernel drops both when a process dies, even
+//! by kill -9; the stage head itself is a file replaced atomically. Owns the files, not the
+//! protocol (ops/txn.rs).
+
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+
+use gix::ObjectId;
+
+use super::error::StoreError;
+
+/// An exclusive `flock` on one file, released on drop (or when the process dies).
+pub struct Held {
+    _file: std::fs::File,
+}
+
+fn open(path: &Path) -> Result<std::fs::File, StoreError> {
+    let err = |e: std::io::Error| StoreError::write(path.display().to_string(), e);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(err)
+}
+
+fn lock(path: &Path) -> Result<Held, StoreError> {
+    let err = |e: std::io::Error| StoreError::write(path.display().to_string(), e);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(err)?;
+    loop {
+        // SAFETY: flock(2) on a descriptor this function owns; no memory is shared.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+            return Ok(Held { _file: file });
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(err(e));
+        }
+    }
+}
+
+/// The stage of one clone.
+pub struct Stage {
+    dir: PathBuf,
+}
+
+impl Stage {
+    pub fn new(common_dir: &Path) -> Stage {
+        Stage {
+            dir: common_dir.join("coord"),
+        }
+    }
+
+    /// Hold the stage while reading, planning on and appending to it.
+    pub fn lock(&self) -> Result<Held, StoreError> {
+        lock(&self.dir.join("stage.lock"))
+    }
+
+    /// Become the one writer of this clone that pushes (waits for the current one).
+    pub fn push_turn(&self) -> Result<Held, StoreError> {
+        lock(&self.dir.join("push.lock"))
+    }
+
+    /// The turn at the remote if nobody has it now.
+    pub fn try_push_turn(&self) -> Result<Option<Held>, StoreError> {
+        let file = open(&self.dir.join("push.lock"))?;
+        // SAFETY: flock(2) on a descriptor this function owns; no memory is shared.
+        let got = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+        Ok(got.then_some(Held { _file: file }))
+    }
+
+    /// The staged head, if any (read with the stage held, or as a hint).
+    pub fn head(&self) -> Option<ObjectId> {
+        let text = std::fs::read_to_string(self.dir.join("stage")).ok()?;
+        ObjectId::from_hex(text.trim().as_bytes()).ok()
+    }
+
+    /// Replace the staged head (with the stage held); `None` empties the stage.
+    pub fn set(&self, head: Option<ObjectId>) -> Result<(), StoreError> {
+        let path = self.dir.join("stage");
+        let err = |e: std::io::Error| StoreError::write(path.display().to_string(), e);
+        match head {
+            None => match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(err(e)),
+                _ => Ok(()),
+            },
+            Some(id) => {
+                let tmp = self.dir.join(format!("stage.{}", std::process::id()));
+                std::fs::write(&tmp, format!("{id}\n")).map_err(err)?;
+                std::fs::rename(&tmp, &path).map_err(err)
+            }
+        }
+    }
+}
