@@ -207,6 +207,12 @@ fn run(r: &Run) -> serde_json::Value {
         })
         .collect();
     let seen: Vec<Seen> = workers.into_iter().map(|w| w.join().expect("agent thread")).collect();
+    if std::env::args().any(|a| a == "--dump") {
+        for (a, s) in seen.iter().enumerate() {
+            let lat: Vec<String> = s.claim_ms.iter().map(|m| format!("{m:.0}")).collect();
+            eprintln!("agent{a} (clone {}): claims {}", a % r.clones, lat.join(" "));
+        }
+    }
     let elapsed = started.elapsed().as_secs_f64();
     let (pushes, fetches) = (
         counts.pushes.load(Ordering::SeqCst),
@@ -317,10 +323,18 @@ fn coord(exe: &Path, dir: &Path, home: &Path, agent: &str, args: &[&str]) -> i32
         .args(args)
         .arg("--json")
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stderr(Stdio::piped());
     isolated(&mut c, home);
     c.env("GIT_COORD_AGENT", agent).env("GIT_COORD_NOW", NOW);
-    c.status().expect("git-coord runs").code().unwrap_or(-1)
+    let out = c.output().expect("git-coord runs");
+    let code = out.status.code().unwrap_or(-1);
+    if code > 1 && std::env::args().any(|a| a == "--dump") {
+        eprintln!(
+            "{agent} {args:?} exit {code}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    code
 }
 
 /// Every commit of the remote's board: how many held two overlapping exclusive claims of

@@ -13,10 +13,17 @@ pub const NOW: &str = "2026-11-21T10:00:00Z";
 
 /// The binary measured: this build's, or another one named by `GIT_COORD_BENCH_EXE` (to
 /// measure two versions side by side with the same benchmark).
+/// The other binary is copied under the name `git-coord`, so the hooks it installs (which
+/// call `git-coord` from PATH) run it too.
 pub fn exe() -> PathBuf {
-    std::env::var_os("GIT_COORD_BENCH_EXE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_git-coord")))
+    let Some(other) = std::env::var_os("GIT_COORD_BENCH_EXE") else {
+        return PathBuf::from(env!("CARGO_BIN_EXE_git-coord"));
+    };
+    let dir = std::env::temp_dir().join(format!("git-coord-bench-exe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let exe = dir.join("git-coord");
+    std::fs::copy(&other, &exe).expect("GIT_COORD_BENCH_EXE is a readable file");
+    exe
 }
 
 pub struct Bench {

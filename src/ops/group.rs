@@ -23,7 +23,7 @@ use gix::ObjectId;
 
 use super::context::Context;
 use super::error::Error;
-use super::swap::{swap, Swap};
+use super::swap::{ask_for_a_turn, swap, Swap};
 use super::txn::{backoff, commit_op, gave_up, Outcome, Plan, MAX_ATTEMPTS};
 use crate::model::{ClaimId, ClaimsState};
 use crate::store::stage::Held;
@@ -94,9 +94,8 @@ pub fn transact_staged<R>(
     let mut unreachable = None;
     for attempt in 1..=MAX_ATTEMPTS {
         if unreachable.is_none() {
-            match flush(ctx, &stage, &mut round)? {
-                Flushed::Done => {}
-                Flushed::Lost => backoff(ctx, attempt),
+            match flush(ctx, &stage, &mut round, attempt)? {
+                Flushed::Done | Flushed::Lost => {}
                 Flushed::Unreachable(e) => unreachable = Some(e),
             }
         }
@@ -260,7 +259,7 @@ fn stage_base(ctx: &Context, stage: &Stage) -> Result<(Option<ObjectId>, Option<
 
 /// Push whatever is staged, leased on the confirmed board. The stage is only read under its
 /// lock: other writers keep appending while the push is on the wire.
-fn flush<R>(ctx: &Context, stage: &Stage, round: &mut Round<R>) -> Result<Flushed, Error> {
+fn flush<R>(ctx: &Context, stage: &Stage, round: &mut Round<R>, attempt: u32) -> Result<Flushed, Error> {
     let (head, confirmed) = {
         let _held = stage.lock()?;
         stage_base(ctx, stage)?
@@ -270,8 +269,18 @@ fn flush<R>(ctx: &Context, stage: &Stage, round: &mut Round<R>) -> Result<Flushe
     }
     let head = head.expect("because a staged chain has a head");
     let lease = if round.remote_lacks_ref { None } else { confirmed };
+    let pending = usize::from(round.saved.is_some());
+    // From the second loss of one write on, ask the clone that keeps winning to yield, and
+    // then fetch at once: the clone that yields leaves us a window.
+    let pause = || {
+        if attempt >= 2 {
+            let _ = ask_for_a_turn(ctx);
+        } else {
+            backoff(ctx, attempt);
+        }
+    };
     Ok(
-        match swap(ctx, confirmed, head, lease, usize::from(round.saved.is_some()))? {
+        match swap(ctx, confirmed, head, lease, pending, &pause, attempt == 1)? {
             Swap::Won => Flushed::Done,
             Swap::Lost { remote_lacks_ref } => {
                 round.fetched = true;

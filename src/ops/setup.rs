@@ -273,7 +273,7 @@ fn probe(ctx: &Context, remote: &crate::store::Remote) -> Result<Step, Error> {
             format!("{} refuses refs under {}: {e}", remote.name, refs::NAMESPACE),
         )
         .fix("allow refs/coord/* on the host (branch protection or a hook may block custom refs)"),
-        Push::Stale => Step::new("probe", Status::Fail, format!("{} already has {name}", remote.name)),
+        Push::Stale | Push::Yield => Step::new("probe", Status::Fail, format!("{} already has {name}", remote.name)),
         Push::Unreachable(e) => Step::new("probe", Status::Fail, format!("{} cannot be reached: {e}", remote.name))
             .fix("check the URL and your credentials with `git ls-remote`"),
     })
@@ -295,7 +295,7 @@ fn publish(ctx: &Context, remote: &crate::store::Remote) -> Result<Step, Error> 
             Status::Done,
             format!("published the local board to {}", remote.name),
         ),
-        Push::Stale => Step::new("publish", Status::Already, format!("{} has a board", remote.name)),
+        Push::Stale | Push::Yield => Step::new("publish", Status::Already, format!("{} has a board", remote.name)),
         Push::Rejected(e) | Push::Unreachable(e) => Step::new("publish", Status::Fail, e),
     })
 }

@@ -4,8 +4,10 @@
 //! Without a remote the local ref is the arbiter (a ref transaction that must still see
 //! `tip`). With one, a push leased on the remote's old value, with a non-forced refspec (a
 //! `+` would ignore the lease); when it lands the local ref follows, and when the lease is
-//! lost the remote's board is fetched so the caller's next attempt plans on it. Must not
-//! sleep, retry or print: the caller owns the loop and its backoff.
+//! lost, `pause` runs (the caller's backoff) and only then is the remote's board fetched, so
+//! the caller's next attempt plans on a board as fresh as it can be (sleeping after the fetch
+//! would plan on a board already old, and a busy writer elsewhere would win every time).
+//! Must not retry or print: the caller owns the loop.
 
 use gix::ObjectId;
 
@@ -24,18 +26,25 @@ pub enum Swap {
     Unreachable(String),
 }
 
-/// Move the board from `tip` to `new`; with a remote, the push is leased on `lease`.
-/// `pending` is how many operations stay pending if the remote refuses.
+/// Move the board from `tip` to `new`; with a remote, the push is leased on `lease` (and,
+/// when `guarded`, on the contention marker [`refs::CONTEND`] too, so a writer that keeps
+/// losing elsewhere can make this one yield). `pending` is how many operations stay pending
+/// if the remote refuses; `pause` runs after a lost race, before the board is refreshed.
 pub fn swap(
     ctx: &Context,
     tip: Option<ObjectId>,
     new: ObjectId,
     lease: Option<ObjectId>,
     pending: usize,
+    pause: &dyn Fn(),
+    guarded: bool,
 ) -> Result<Swap, Error> {
     let cas_local = || ctx.store.cas(refs::CLAIMS, tip, new, ctx.agent.as_str(), ctx.now());
     let Some(remote) = ctx.remote.as_ref() else {
         let lost = ctx.inject_lost_race() || matches!(cas_local()?, Cas::Lost { .. });
+        if lost {
+            pause();
+        }
         return Ok(if lost {
             Swap::Lost {
                 remote_lacks_ref: false,
@@ -44,8 +53,16 @@ pub fn swap(
             Swap::Won
         });
     };
+    let started = std::time::Instant::now();
     let pushed = if ctx.inject_lost_race() {
         Push::Stale
+    } else if guarded {
+        let marker = ctx.store.tip(refs::CONTEND)?;
+        let value = match marker {
+            Some(m) => m,
+            None => ctx.store.contend_root()?,
+        };
+        remote.push_guarded(refs::CLAIMS, new, lease, (refs::CONTEND, value, marker))?
     } else {
         remote.push(refs::CLAIMS, new, lease)?
     };
@@ -62,18 +79,17 @@ pub fn swap(
             }
             Ok(Swap::Won)
         }
-        Push::Stale => match remote.fetch()? {
-            Fetch::Fetched => Ok(Swap::Lost {
-                remote_lacks_ref: tip.is_some() && ctx.store.tip(refs::CLAIMS)? == tip,
-            }),
-            Fetch::Unreachable(e) => Ok(Swap::Unreachable(e)),
-            Fetch::Diverged(e) => Err(Error::Remote {
-                remote: remote.name.clone(),
-                what: "holds a claims board that does not descend from this clone's".into(),
-                detail: e,
-                pending,
-            }),
-        },
+        Push::Yield => {
+            // Another clone asked for a turn and our board lease still held: stay off the
+            // remote for about three of our pushes, so its fetch, plan and push fit in between.
+            let took = started.elapsed().min(std::time::Duration::from_secs(2));
+            std::thread::sleep(took * 3 + std::time::Duration::from_millis(ctx.random() % 20));
+            refresh(ctx, remote, None, pending)
+        }
+        Push::Stale => {
+            pause();
+            refresh(ctx, remote, tip, pending)
+        }
         Push::Rejected(e) => Err(Error::Remote {
             remote: remote.name.clone(),
             what: "refused the write".into(),
@@ -81,5 +97,48 @@ pub fn swap(
             pending,
         }),
         Push::Unreachable(e) => Ok(Swap::Unreachable(e)),
+    }
+}
+
+/// Advance the contention marker (best effort: if another writer advanced it first, theirs
+/// does the same job). Every clone whose next board push is leased on the old marker loses
+/// that push once, and plans again on a fresh board: the writer that kept losing gets a turn.
+pub fn ask_for_a_turn(ctx: &Context) -> Result<(), Error> {
+    let Some(remote) = ctx.online_remote() else {
+        return Ok(());
+    };
+    let marker = ctx.store.tip(refs::CONTEND)?;
+    let parent = match marker {
+        Some(m) => m,
+        None => ctx.store.contend_root()?,
+    };
+    let tree = ctx.store.empty_tree()?;
+    let message = format!("{} waits for the board\n", ctx.agent);
+    let bump = ctx
+        .store
+        .write_commit(tree, Some(parent), &message, ctx.agent.as_str(), ctx.now())?;
+    let _ = remote.push(refs::CONTEND, bump, marker)?;
+    Ok(())
+}
+
+/// After a lost race: fetch the remote's board. `leased`: the board the lost push was leased
+/// on (when the fetch brings nothing newer, the remote has no board at all).
+fn refresh(
+    ctx: &Context,
+    remote: &crate::store::Remote,
+    leased: Option<ObjectId>,
+    pending: usize,
+) -> Result<Swap, Error> {
+    match remote.fetch()? {
+        Fetch::Fetched => Ok(Swap::Lost {
+            remote_lacks_ref: leased.is_some() && ctx.store.tip(refs::CLAIMS)? == leased,
+        }),
+        Fetch::Unreachable(e) => Ok(Swap::Unreachable(e)),
+        Fetch::Diverged(detail) => Err(Error::Remote {
+            remote: remote.name.clone(),
+            what: "holds a claims board that does not descend from this clone's".into(),
+            detail,
+            pending,
+        }),
     }
 }

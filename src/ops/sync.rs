@@ -160,12 +160,12 @@ pub fn sync(ctx: &Context) -> Result<SyncReport, Error> {
             return done(report);
         }
         let new = head.expect("because a commit was made");
-        match swap(ctx, tip, new, tip, count)? {
+        match swap(ctx, tip, new, tip, count, &|| super::txn::backoff(ctx, attempt), false)? {
             Swap::Won => {
                 report.revision = Some(new.to_string());
                 return done(report);
             }
-            Swap::Lost { .. } => super::txn::backoff(ctx, attempt),
+            Swap::Lost { .. } => {}
             Swap::Unreachable(e) => return Err(unreachable(e)),
         }
     }

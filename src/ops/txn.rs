@@ -159,13 +159,13 @@ pub fn transact_at<R>(
             return Ok(o);
         };
         ctx.crash_point("after-commit");
-        match swap(ctx, tip, commit, tip, 1)? {
+        match swap(ctx, tip, commit, tip, 1, &|| backoff(ctx, attempt), false)? {
             Swap::Won => {
                 let mut o = Outcome::new(result, attempt);
                 (o.wrote, o.synced, o.commit, o.granted_waiters) = (true, true, Some(commit), granted);
                 return Ok(o);
             }
-            Swap::Lost { .. } => backoff(ctx, attempt),
+            Swap::Lost { .. } => {}
             Swap::Unreachable(e) => return Ok(pending_outcome(result, attempt, e)),
         }
     }

@@ -3,6 +3,11 @@
 /// The claims board: the shared, exclusive state decided by compare-and-swap.
 pub const CLAIMS: &str = "refs/coord/claims";
 
+/// The contention marker: a writer that keeps losing the race for the board advances it, and
+/// every board push is leased on it too, so a clone that keeps winning yields once (a chain
+/// of empty commits; nothing reads its content).
+pub const CONTEND: &str = "refs/coord/contend";
+
 /// Everything git-coord shares lives below this prefix.
 pub const NAMESPACE: &str = "refs/coord/";
 

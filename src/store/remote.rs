@@ -28,6 +28,8 @@ pub enum Push {
     Pushed,
     /// The lease or fast-forward check failed: someone else wrote first.
     Stale,
+    /// Only the guard ref of a guarded push had moved: another clone asked for a turn.
+    Yield,
     /// The remote refused for another reason (a hook, permissions).
     Rejected(String),
     Unreachable(String),
@@ -238,6 +240,32 @@ impl Remote {
         self.push_raw(&[&lease, &spec])
     }
 
+    /// [`Remote::push`], atomically with a second, leased ref (`guard`: its name, the value
+    /// to push, the value the remote must have): either both land or neither. Pushing a
+    /// guard its current value is a no-op that still checks its lease.
+    pub fn push_guarded(
+        &self,
+        refname: &str,
+        new: ObjectId,
+        expected: Option<ObjectId>,
+        guard: (&str, ObjectId, Option<ObjectId>),
+    ) -> Result<Push, StoreError> {
+        let lease = |r: &str, e: Option<ObjectId>| {
+            format!(
+                "--force-with-lease={r}:{}",
+                e.map(|e| e.to_string()).unwrap_or_default()
+            )
+        };
+        let (g_ref, g_new, g_expected) = guard;
+        let (l1, l2) = (lease(refname, expected), lease(g_ref, g_expected));
+        let (s1, s2) = (format!("{new}:{refname}"), format!("{g_new}:{g_ref}"));
+        match self.push_raw(&["--atomic", &l1, &l2, &s1, &s2])? {
+            // A server without atomic pushes: the guard is a courtesy, the lease is not.
+            Push::Unreachable(e) if e.contains("atomic") => self.push(refname, new, expected),
+            other => Ok(other),
+        }
+    }
+
     /// Delete a remote ref (used by the `init` probe).
     pub fn delete(&self, refname: &str, expected: ObjectId) -> Result<Push, StoreError> {
         let lease = format!("--force-with-lease={refname}:{expected}");
@@ -255,41 +283,64 @@ impl Remote {
                 self.timeout.as_secs()
             )));
         };
+        // Every ref of the push must have landed; with --atomic the refs that failed only
+        // because another one did say "atomic push failed", the real reason is elsewhere.
+        let mut landed = false;
+        let mut refusals: Vec<&str> = Vec::new();
+        let mut guard_refused = 0;
+        let mut other_refused = 0;
         for line in out.stdout.lines() {
             let mut parts = line.splitn(3, '\t');
-            let (Some(flag), Some(_spec), Some(summary)) = (parts.next(), parts.next(), parts.next()) else {
+            let (Some(flag), Some(spec), Some(summary)) = (parts.next(), parts.next(), parts.next()) else {
                 continue;
             };
             if flag == "!" {
-                // A lost lease, a non-fast-forward, or the remote's ref lock held by a
-                // concurrent writer: all mean "someone else wrote first".
-                let stale = [
-                    "stale info",
-                    "fetch first",
-                    "non-fast-forward",
-                    "already exists",
-                    "failed to update ref",
-                    "cannot lock ref",
-                    "failed to lock",
-                ];
-                if stale.iter().any(|s| summary.contains(s)) {
-                    return Ok(Push::Stale);
-                }
-                let detail = remote_says(&out.stderr).unwrap_or_else(|| first_error_line(&out.stderr));
-                return Ok(Push::Rejected(format!(
-                    "{summary}{}",
-                    if detail == "no output" {
-                        String::new()
+                if !summary.contains("atomic push failed") {
+                    if spec.ends_with(&format!(":{}", super::refs::CONTEND)) {
+                        guard_refused += 1;
                     } else {
-                        format!(": {detail}")
+                        other_refused += 1;
                     }
-                )));
-            }
-            if matches!(flag, " " | "*" | "=" | "-" | "+") {
-                return Ok(Push::Pushed);
+                }
+                refusals.push(summary);
+            } else if matches!(flag, " " | "*" | "=" | "-" | "+") {
+                landed = true;
             }
         }
-        if out.code == Some(0) {
+        let reason = refusals
+            .iter()
+            .find(|s| !s.contains("atomic push failed"))
+            .or(refusals.first())
+            .copied();
+        if let Some(summary) = reason {
+            // A lost lease, a non-fast-forward, or the remote's ref lock held by a
+            // concurrent writer: all mean "someone else wrote first".
+            let stale = [
+                "stale info",
+                "fetch first",
+                "non-fast-forward",
+                "already exists",
+                "failed to update ref",
+                "cannot lock ref",
+                "failed to lock",
+                // The server's ref transaction of an --atomic push lost to a concurrent one.
+                "atomic transaction failed",
+            ];
+            if stale.iter().any(|s| summary.contains(s)) {
+                let guard_only = guard_refused > 0 && other_refused == 0;
+                return Ok(if guard_only { Push::Yield } else { Push::Stale });
+            }
+            let detail = remote_says(&out.stderr).unwrap_or_else(|| first_error_line(&out.stderr));
+            return Ok(Push::Rejected(format!(
+                "{summary}{}",
+                if detail == "no output" {
+                    String::new()
+                } else {
+                    format!(": {detail}")
+                }
+            )));
+        }
+        if landed || out.code == Some(0) {
             return Ok(Push::Pushed);
         }
         Ok(Push::Unreachable(first_error_line(&out.stderr)))

@@ -378,3 +378,47 @@ fn writers_of_one_clone_share_pushes_and_each_keeps_its_own_outcome() {
     let pushes = std::fs::read_to_string(&count).unwrap_or_default().lines().count();
     assert!((1..12).contains(&pushes), "{pushes} pushes for 12 grants");
 }
+
+/// A clone that keeps the board busy yields to one that keeps losing: agent A claims and
+/// releases in a tight loop from one clone (each of its pushes lands before the other
+/// clone's fetch → plan → push can), and B's one claim from another clone still goes
+/// through while A is running, instead of waiting for A to stop.
+#[test]
+fn a_busy_clone_yields_to_one_that_keeps_losing() {
+    let w = World::with_files(FILES);
+    let a = w.clone("a");
+    let b = w.clone("b");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let busy = {
+        let (stop, repo) = (
+            stop.clone(),
+            Repo {
+                dir: a.dir.clone(),
+                home: a.home.clone(),
+            },
+        );
+        std::thread::spawn(move || {
+            let until = Instant::now() + Duration::from_secs(40);
+            let mut ops = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) && Instant::now() < until {
+                for args in [&["claim", "db:busy"][..], &["release", "--all"][..]] {
+                    let out = spawn(&repo, "alice", args).wait_with_output().unwrap();
+                    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                    ops += 1;
+                }
+            }
+            ops
+        })
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    let out = spawn(&b, "bob", &["claim", "db:quiet", "--json"])
+        .wait_with_output()
+        .unwrap();
+    let still_busy = !busy.is_finished();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let ops = busy.join().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(still_busy, "bob was only granted once alice stopped ({ops} ops)");
+    assert!(ops >= 4, "alice kept the board busy: {ops} ops");
+    audit_remote(&w);
+}

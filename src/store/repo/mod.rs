@@ -202,6 +202,13 @@ impl Store {
             .detach())
     }
 
+    /// The root of the contention marker: the same commit in every clone (fixed author,
+    /// time and message), so creating it twice is creating it once.
+    pub fn contend_root(&self) -> Result<ObjectId, StoreError> {
+        let tree = self.empty_tree()?;
+        self.write_commit(tree, None, "git-coord contention marker\n", "git-coord", Timestamp(0))
+    }
+
     /// The empty tree's id (written if needed).
     pub fn empty_tree(&self) -> Result<ObjectId, StoreError> {
         Ok(self
