@@ -133,6 +133,17 @@ fn wait_turn<R>(
             if landed(ctx, m.commit)? {
                 return won(ctx, std::mem::replace(round, Round::new()), 1).map(Err);
             }
+            // `[network] timeout` bounds the whole command, waiting in line included: ours
+            // stays staged and pending (the writer whose turn it is, or `sync`, pushes it).
+            let budget = std::time::Duration::from_secs(ctx.policy.network_timeout.0.max(1) as u64);
+            if ctx.elapsed() > budget {
+                let mine = round.mine.take().expect("because it is checked above");
+                let e = format!(
+                    "timed out waiting for this clone's turn at the remote ([network] timeout is {}s)",
+                    budget.as_secs()
+                );
+                return Ok(Err(pending_of(mine, 1, e)));
+            }
             let _held = stage.lock()?;
             let (base, confirmed) = stage_base(ctx, stage)?;
             let staged = base != confirmed

@@ -2,8 +2,12 @@
 //!
 //! One file per operation under `<common git dir>/coord/pending/`, named so that listing
 //! sorts them in the order they were made. Written with write-then-rename, so a file is
-//! either whole or absent; removing one that is gone is not an error. Nothing here locks:
-//! operations are idempotent, so two processes confirming the same one is harmless.
+//! either whole or absent; removing one that is gone is not an error. Operations are
+//! idempotent, so two processes confirming the same one is harmless.
+//!
+//! The process that writes a file holds an `flock` on it for as long as it lives (the kernel
+//! drops it when the process ends, even by kill -9): a held file is a write still in flight,
+//! an unheld one was left for `sync` (offline, unreachable, or its writer died).
 
 use std::path::{Path, PathBuf};
 
@@ -20,12 +24,15 @@ pub struct Pending {
 
 pub struct PendingDir {
     dir: PathBuf,
+    /// The files this process wrote, open and locked.
+    held: std::cell::RefCell<Vec<(PathBuf, std::fs::File)>>,
 }
 
 impl PendingDir {
     pub fn new(common_dir: &Path) -> PendingDir {
         PendingDir {
             dir: common_dir.join("coord").join("pending"),
+            held: std::cell::RefCell::new(Vec::new()),
         }
     }
 
@@ -44,14 +51,36 @@ impl PendingDir {
     }
 
     fn write(&self, path: &Path, op: &Op) -> Result<PathBuf, StoreError> {
+        use std::io::Write;
         let tmp = path.with_extension("tmp");
+        let err = |e: std::io::Error| StoreError::write(tmp.display().to_string(), e);
         let bytes = serde_json::to_vec_pretty(op).expect("because ops always serialise");
-        std::fs::write(&tmp, bytes).map_err(|e| StoreError::write(tmp.display().to_string(), e))?;
+        let mut file = std::fs::File::create(&tmp).map_err(err)?;
+        file.write_all(&bytes).map_err(err)?;
+        // Locked before it takes its name, so no reader ever sees it unheld while we live.
+        flock(&file, libc::LOCK_EX);
         std::fs::rename(&tmp, path).map_err(|e| StoreError::write(path.display().to_string(), e))?;
+        let mut held = self.held.borrow_mut();
+        held.retain(|(p, _)| p != path);
+        held.push((path.to_owned(), file));
         Ok(path.to_owned())
     }
 
+    /// The pending operations no live process is writing: left for `sync`.
+    pub fn list_left(&self) -> Result<Vec<Pending>, StoreError> {
+        let mut out = self.list()?;
+        out.retain(|p| {
+            let Ok(f) = std::fs::File::open(&p.path) else {
+                return false;
+            };
+            // Our own files count as held too (a second open file description conflicts).
+            flock(&f, libc::LOCK_SH | libc::LOCK_NB)
+        });
+        Ok(out)
+    }
+
     pub fn remove(&self, path: &Path) -> Result<(), StoreError> {
+        self.held.borrow_mut().retain(|(p, _)| p != path);
         match std::fs::remove_file(path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -98,4 +127,11 @@ impl PendingDir {
         }
         Ok(out)
     }
+}
+
+/// flock(2); true when taken.
+fn flock(file: &std::fs::File, how: i32) -> bool {
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock(2) on a descriptor the caller owns; no memory is shared.
+    unsafe { libc::flock(file.as_raw_fd(), how) == 0 }
 }

@@ -422,3 +422,30 @@ fn a_busy_clone_yields_to_one_that_keeps_losing() {
     assert!(ops >= 4, "alice kept the board busy: {ops} ops");
     audit_remote(&w);
 }
+
+/// `[network] timeout` bounds a write that waits in line behind another writer of its clone
+/// (here the turn is held by this test through the same lock): it ends pending (exit 3, reason
+/// `timeout`), nothing is lost, and `sync` confirms it once the line moves.
+#[test]
+fn waiting_in_line_past_the_timeout_keeps_the_write_pending() {
+    let w = World::with_files(FILES);
+    let a = w.clone("a");
+    a.write(".coord.toml", "[network]\ntimeout = \"2s\"\n");
+    let turn = git_coord::store::Stage::new(&a.dir.join(".git")).push_turn().unwrap();
+    let started = Instant::now();
+    let out = a.as_("alice", &["claim", "db:line", "--json"]);
+    out.code(3);
+    assert!(started.elapsed() < Duration::from_secs(20), "bounded by the timeout");
+    let j = out.json();
+    assert_eq!(
+        (j["pending"].as_bool(), j["reason"].as_str()),
+        (Some(true), Some("timeout")),
+        "{j}"
+    );
+    assert!(j["error"].as_str().unwrap().contains("turn at the remote"), "{j}");
+    drop(turn);
+    a.as_("alice", &["sync"]).ok();
+    let b = w.clone("b");
+    assert_eq!(b.claim_ids().len(), 1, "confirmed by sync");
+    audit_remote(&w);
+}

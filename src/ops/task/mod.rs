@@ -134,10 +134,36 @@ fn event(ctx: &Context, what: &str, reason: Option<String>) -> TaskEvent {
 fn write(
     ctx: &Context,
     expected: &Option<String>,
+    change: impl FnMut(&ClaimsState) -> Result<(Task, Vec<Claim>, Vec<ClaimId>, Option<Lease>, bool), Error>,
+) -> Result<TaskWriteReport, Error> {
+    write_unless(ctx, expected, |_| None, change)
+}
+
+/// [`write`], unless `done` finds the board already holds what this write makes (it landed
+/// in an earlier attempt): then that is reported, and nothing is written again.
+fn write_unless(
+    ctx: &Context,
+    expected: &Option<String>,
+    done: impl Fn(&ClaimsState) -> Option<Task>,
     mut change: impl FnMut(&ClaimsState) -> Result<(Task, Vec<Claim>, Vec<ClaimId>, Option<Lease>, bool), Error>,
 ) -> Result<TaskWriteReport, Error> {
     let op_id = OpId::from_bits(ctx.random());
     let outcome = transact_at(ctx, |state, tip| {
+        if let Some(task) = done(state) {
+            return Ok(Plan::Done(TaskWriteReport {
+                revision: None,
+                task: view(state, &task),
+                lease: task.lease.clone(),
+                claims: task
+                    .claims
+                    .iter()
+                    .filter_map(|id| state.claims.get(id).cloned())
+                    .collect(),
+                takeover: false,
+                delivery: Delivery::default(),
+                attempts: 0,
+            }));
+        }
         check_revision(expected, tip)?;
         let (task, grant, release, lease, takeover) = change(state)?;
         let based_on = state.tasks.get(&task.id).map(|t| t.history.len());

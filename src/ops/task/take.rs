@@ -4,7 +4,7 @@
 
 use super::super::context::Context;
 use super::super::error::Error;
-use super::{event, find, live_claims, parse_id, view, write, NextReport, Skipped, TaskWriteReport};
+use super::{event, find, live_claims, parse_id, view, write, write_unless, NextReport, Skipped, TaskWriteReport};
 use crate::engine::conflict::Judge;
 use crate::model::{Claim, ClaimId, ClaimsState, Lease, Mode, Op, Span, Task, TaskGraph, TaskId, TaskStatus, Urgency};
 use crate::ops::Next;
@@ -176,18 +176,31 @@ pub fn claim(
     let token = format!("{:016x}", ctx.random());
     let ids: Vec<ClaimId> = (0..64).map(|_| ClaimId::from_bits(ctx.random() as u32)).collect();
     let branch = ctx.store.branch();
-    // Tasks this clone already took in a write the remote has not confirmed: never handed
-    // out a second time from here.
+    // Tasks this clone took in a write left for `sync` (one still in flight is on the stage,
+    // where the plan sees it): never handed out a second time from here.
     let taken_here: Vec<TaskId> = ctx
         .pending
-        .list()?
+        .list_left()?
         .into_iter()
         .filter_map(|p| match p.op {
             Op::Task { task, .. } if task.status == TaskStatus::Claimed => Some(task.id),
             _ => None,
         })
         .collect();
-    write(ctx, expected, |state| {
+    // Our lease token on the board means this take already landed (in an attempt whose
+    // outcome we missed): report it rather than take another task.
+    let mine = |state: &ClaimsState| {
+        state
+            .tasks
+            .values()
+            .find(|t| {
+                t.lease
+                    .as_ref()
+                    .is_some_and(|l| l.token == token && l.agent == ctx.agent)
+            })
+            .cloned()
+    };
+    write_unless(ctx, expected, mine, |state| {
         let (t, takeover) = pick(ctx, state, &judge, wanted.as_ref(), specialty, &taken_here)?;
         let now = ctx.now();
         let mut task = t.clone();
