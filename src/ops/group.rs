@@ -180,6 +180,17 @@ fn replan<R>(
 ) -> Result<Option<Outcome<R>>, Error> {
     let _held = stage.lock()?;
     let (base, confirmed) = stage_base(ctx, stage)?;
+    if let Some(m) = &round.mine {
+        // Still staged (the push that carried it yielded its turn, or someone else's chain
+        // moved on top): plan nothing again, push it. Planning on a stage that holds our own
+        // operation would add a second one (a second task taken under one token).
+        if unreachable.is_none()
+            && base != confirmed
+            && base.is_some_and(|b| ctx.store.reaches(b, Some(m.commit), LANDED_WITHIN).unwrap_or(false))
+        {
+            return Ok(None);
+        }
+    }
     let settled = base == confirmed || unreachable.is_some();
     let loaded = ctx.store.load_claims(refs::CLAIMS, base)?;
     let offline_now = unreachable.is_some();
