@@ -344,3 +344,61 @@ fn a_handoff_written_on_one_machine_is_read_on_another_with_git_alone() {
         .iter()
         .any(|x| x["agent"] == "alice"));
 }
+
+/// Workers that keep taking tasks until none is left, from four clones at once: every task
+/// on the board is held by exactly the worker that was told it got it, and every worker was
+/// told of every task it holds (a take must never land unreported: staged twice, or replayed
+/// as a second task under one lease token).
+#[test]
+fn every_task_taken_is_reported_to_the_worker_that_holds_it() {
+    let w = World::new();
+    let clones: Vec<Repo> = (0..4).map(|i| w.clone(&format!("c{i}"))).collect();
+    for i in 0..24 {
+        add(&clones[0], &[&format!("task {i}")]);
+    }
+    let workers: Vec<_> = (0..8)
+        .map(|i| {
+            let repo = Repo {
+                dir: clones[i % 4].dir.clone(),
+                home: clones[i % 4].home.clone(),
+            };
+            std::thread::spawn(move || {
+                let mut got = Vec::new();
+                loop {
+                    let out = repo
+                        .command(Some(&format!("agent{i}")), NOW, &["task", "claim-next", "--json"])
+                        .stdout(Stdio::piped())
+                        .stderr(Stdio::piped())
+                        .output()
+                        .unwrap();
+                    match out.status.code() {
+                        Some(0) => {
+                            let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+                            got.push((j["task"]["id"].as_str().unwrap().to_owned(), format!("agent{i}")));
+                        }
+                        Some(1) => return got,
+                        other => panic!("exit {other:?}: {}", String::from_utf8_lossy(&out.stderr)),
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut told: Vec<(String, String)> = workers.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    told.sort();
+    let fresh = w.clone("check");
+    let list = fresh.as_("x", &["task", "list", "--json"]).json();
+    let mut held: Vec<(String, String)> = list["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["id"].as_str().unwrap().to_owned(),
+                t["worker"].as_str().unwrap_or("-").to_owned(),
+            )
+        })
+        .collect();
+    held.sort();
+    assert_eq!(held.len(), 24);
+    assert_eq!(told, held, "what each worker was told is what the board holds");
+}
