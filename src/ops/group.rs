@@ -79,10 +79,7 @@ pub fn transact_staged<R>(
     {
         let _held = stage.lock()?;
         let (base, _) = stage_base(ctx, &stage)?;
-        let loaded = ctx.store.load_claims(refs::CLAIMS, base)?;
-        if let Ok(Plan::Write(op, result)) = plan(&loaded.state, base) {
-            let _unchanged = append(ctx, &stage, &mut round, &loaded, &op, result)?;
-        }
+        stage_if_write(ctx, &stage, &mut round, plan, base)?;
     }
     // Wait for this clone's turn at the remote; meanwhile the writer whose turn it is may
     // push ours (then we are done without a push), or lose its race and drop the chain
@@ -146,18 +143,34 @@ fn wait_turn<R>(
             }
             let _held = stage.lock()?;
             let (base, confirmed) = stage_base(ctx, stage)?;
-            let staged = base != confirmed
-                && base.is_some_and(|b| ctx.store.reaches(b, Some(m.commit), LANDED_WITHIN).unwrap_or(false));
-            if !staged && !landed(ctx, m.commit)? {
+            if !still_staged(ctx, base, confirmed, m.commit) && !landed(ctx, m.commit)? {
                 round.mine = None;
-                let loaded = ctx.store.load_claims(refs::CLAIMS, base)?;
-                if let Ok(Plan::Write(op, result)) = plan(&loaded.state, base) {
-                    let _unchanged = append(ctx, stage, round, &loaded, &op, result)?;
-                }
+                stage_if_write(ctx, stage, round, plan, base)?;
             }
         }
         std::thread::sleep(std::time::Duration::from_millis(2 + ctx.random() % 8));
     }
+}
+
+/// Whether `commit` is on the stage (`base`, its head, is ahead of `confirmed` and holds it).
+fn still_staged(ctx: &Context, base: Option<ObjectId>, confirmed: Option<ObjectId>, commit: ObjectId) -> bool {
+    base != confirmed && base.is_some_and(|b| ctx.store.reaches(b, Some(commit), LANDED_WITHIN).unwrap_or(false))
+}
+
+/// Plan on the stage head `base` (with the stage held) and stage the operation if it is a
+/// write; anything else is decided later, on the confirmed board.
+fn stage_if_write<R>(
+    ctx: &Context,
+    stage: &Stage,
+    round: &mut Round<R>,
+    plan: &mut impl FnMut(&ClaimsState, Option<ObjectId>) -> Result<Plan<R>, Error>,
+    base: Option<ObjectId>,
+) -> Result<(), Error> {
+    let loaded = ctx.store.load_claims(refs::CLAIMS, base)?;
+    if let Ok(Plan::Write(op, result)) = plan(&loaded.state, base) {
+        let _unchanged = append(ctx, stage, round, &loaded, &op, result)?;
+    }
+    Ok(())
 }
 
 /// Whether `commit` is on the confirmed board.
@@ -184,10 +197,7 @@ fn replan<R>(
         // Still staged (the push that carried it yielded its turn, or someone else's chain
         // moved on top): plan nothing again, push it. Planning on a stage that holds our own
         // operation would add a second one (a second task taken under one token).
-        if unreachable.is_none()
-            && base != confirmed
-            && base.is_some_and(|b| ctx.store.reaches(b, Some(m.commit), LANDED_WITHIN).unwrap_or(false))
-        {
+        if unreachable.is_none() && still_staged(ctx, base, confirmed, m.commit) {
             return Ok(None);
         }
     }

@@ -35,15 +35,7 @@ fn open(path: &Path) -> Result<std::fs::File, StoreError> {
 
 fn lock(path: &Path) -> Result<Held, StoreError> {
     let err = |e: std::io::Error| StoreError::write(path.display().to_string(), e);
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(err)?;
-    }
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .map_err(err)?;
+    let file = open(path)?;
     loop {
         // SAFETY: flock(2) on a descriptor this function owns; no memory is shared.
         if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
