@@ -4,11 +4,13 @@
 
 mod errors;
 mod hook_script;
+mod processes;
 pub mod render;
 mod settings;
 
 pub use errors::{error_parts, error_parts_for, error_text, error_text_for, exit_code, hint, next_text, Exit, Surface};
 pub use hook_script::hook_script;
+pub use processes::processes;
 pub use settings::env_settings;
 
 pub use crate::model::text::printable;

@@ -65,6 +65,7 @@ pub fn env_settings(
         crash_at: env("GIT_COORD_CRASH_AT"),
         started: Some(std::time::Instant::now()),
         quarantine: quarantine(),
+        processes: super::processes::processes(),
     })
 }
 

@@ -3,13 +3,13 @@
 //! stderr (git shows it; on a server as `remote:` lines), and chooses the exit code.
 //! Must not import another front end; the judgement itself is ops'.
 
+mod edit;
 mod payload;
 
 use crate::front::render::{self, warn, Out};
 use crate::front::{env_settings, Exit, Flags, HookKind};
 use crate::model::HookMode;
 use crate::ops::hook::{pre_push, pre_receive, HookReport};
-use crate::ops::pre_edit::PreEdit;
 use crate::ops::{Context, Error};
 
 /// Run one hook; returns the process exit code.
@@ -17,13 +17,7 @@ pub fn main(kind: HookKind, flags: Flags, json: bool) -> i32 {
     let mut out = Out::new(json);
     let settings = env_settings(flags.dir, flags.agent, flags.remote, flags.offline);
     if let HookKind::PreEdit = kind {
-        return match settings {
-            Ok(s) => pre_edit_fail_open(s, &mut out) as i32,
-            Err(e) => {
-                warn(&format!("git-coord pre-edit: not checked ({e}); the edit is allowed"));
-                0
-            }
-        };
+        return edit::guard(settings, &mut out) as i32;
     }
     let result = settings.and_then(Context::open).and_then(|ctx| {
         render::context_warnings(&ctx);
@@ -45,7 +39,7 @@ fn judge_push(ctx: &Context, kind: &HookKind, out: &mut Out) -> Result<Exit, Err
     let report = match kind {
         HookKind::PrePush { remote } => pre_push(ctx, remote, &updates)?,
         HookKind::PreReceive => pre_receive(ctx, &updates, payload::push_option_agent()?.as_ref())?,
-        HookKind::PreEdit => unreachable!("pre-edit fails open and is handled before the context opens"),
+        HookKind::PreEdit => unreachable!("the pre-edit guard is handled before the context opens"),
     };
     if out.json {
         out.json(&report);
@@ -53,61 +47,6 @@ fn judge_push(ctx: &Context, kind: &HookKind, out: &mut Out) -> Result<Exit, Err
         explain(ctx, &report, server);
     }
     Ok(if report.refuse { Exit::Refused } else { Exit::Ok })
-}
-
-/// The editor hook must never block by accident: any failure lets the edit through, with a
-/// visible warning.
-fn pre_edit_fail_open(mut settings: crate::ops::Settings, out: &mut Out) -> Exit {
-    let input = match payload::stdin() {
-        Ok(i) => i,
-        Err(e) => {
-            warn(&format!("git-coord pre-edit: {e}; edit allowed without a claim check"));
-            return Exit::Ok;
-        }
-    };
-    let payload: serde_json::Value = serde_json::from_str(&input).unwrap_or(serde_json::Value::Null);
-    if let Some(cwd) = payload["cwd"].as_str() {
-        settings.cwd = cwd.into();
-    }
-    let decided = match payload::pending_edit(&payload) {
-        Some(edit) => Context::open(settings).and_then(|ctx| crate::ops::pre_edit::pre_edit(&ctx, &edit)),
-        // Not an edit of a file (another tool, or no path): nothing to judge.
-        None => Ok(PreEdit {
-            allowed: true,
-            file: None,
-            reason: None,
-            claimed: None,
-        }),
-    };
-    match decided {
-        Ok(r) => {
-            if out.json {
-                out.json(&r);
-            }
-            if let Some(c) = &r.claimed {
-                warn(&format!(
-                    "git-coord: claimed {} for this edit ({c})",
-                    r.file.as_deref().unwrap_or("")
-                ));
-            }
-            if r.allowed {
-                Exit::Ok
-            } else {
-                warn(&format!(
-                    "git-coord: {}",
-                    r.reason.as_deref().unwrap_or("held by another agent")
-                ));
-                Exit::Usage // 2: the blocking exit code of editor hooks
-            }
-        }
-        Err(e) => {
-            warn(&format!(
-                "git-coord pre-edit: not checked ({}); the edit is allowed. Run `git coord doctor` to set this repository up.",
-                render::error_text(&e).trim().replace('\n', "; ")
-            ));
-            Exit::Ok
-        }
-    }
 }
 
 /// The hook's words go to stderr (git shows them; on a server, as `remote:` lines).

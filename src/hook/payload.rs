@@ -18,22 +18,143 @@ pub fn stdin() -> Result<String, Error> {
     Ok(s)
 }
 
-/// Claude Code's PreToolUse payload for Edit, Write and MultiEdit, as a pending edit; None
-/// for any other tool (nothing to judge).
-pub fn pending_edit(payload: &serde_json::Value) -> Option<PendingEdit> {
+/// The agent host that runs the pre-edit guard; each reads its own answer format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Host {
+    /// Claude Code (PreToolUse; Edit, Write, MultiEdit, NotebookEdit).
+    Claude,
+    /// Codex CLI (PreToolUse; apply_patch).
+    Codex,
+    /// Gemini CLI (BeforeTool; write_file, replace).
+    Gemini,
+}
+
+/// Which host sent this payload (Claude Code when it cannot be told).
+pub fn host(payload: &serde_json::Value) -> Host {
+    match (payload["hook_event_name"].as_str(), payload["tool_name"].as_str()) {
+        (Some("BeforeTool"), _) => Host::Gemini,
+        (_, Some("apply_patch")) => Host::Codex,
+        _ => Host::Claude,
+    }
+}
+
+/// The file edits a tool call is about to make: None for a tool that edits no file (nothing
+/// to judge); an empty list for an edit tool whose payload could not be read (undecided).
+pub fn pending_edits(payload: &serde_json::Value) -> Option<Vec<PendingEdit>> {
     let input = &payload["tool_input"];
     let text = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap_or("").to_owned();
     let replace = |e: &serde_json::Value| (text(e, "old_string"), text(e, "new_string"), e["replace_all"] == true);
-    let change = match payload["tool_name"].as_str()? {
-        "Write" => EditChange::Write(text(input, "content")),
-        "Edit" => EditChange::Replace(vec![replace(input)]),
-        "MultiEdit" => EditChange::Replace(input["edits"].as_array()?.iter().map(replace).collect()),
-        _ => return None,
+    let file = |k: &str| input[k].as_str().map(str::to_owned);
+    let one = |path: Option<String>, change: EditChange| {
+        Some(path.map(|file| vec![PendingEdit { file, change }]).unwrap_or_default())
     };
-    Some(PendingEdit {
-        file: input["file_path"].as_str()?.to_owned(),
-        change,
-    })
+    match payload["tool_name"].as_str()? {
+        "Write" | "write_file" => one(file("file_path"), EditChange::Write(text(input, "content"))),
+        "Edit" => one(file("file_path"), EditChange::Replace(vec![replace(input)])),
+        "MultiEdit" => {
+            let edits = input["edits"].as_array().map(|a| a.iter().map(replace).collect());
+            edits.map_or(Some(Vec::new()), |e| one(file("file_path"), EditChange::Replace(e)))
+        }
+        "replace" => {
+            let all = input["expected_replacements"].as_u64().is_some_and(|n| n > 1);
+            let r = (text(input, "old_string"), text(input, "new_string"), all);
+            one(file("file_path"), EditChange::Replace(vec![r]))
+        }
+        // A notebook is judged as a whole file.
+        "NotebookEdit" => one(file("notebook_path"), EditChange::Whole),
+        "apply_patch" => {
+            let patch = input["command"]
+                .as_str()
+                .or_else(|| input["input"].as_str())
+                .or_else(|| input["patch"].as_str())
+                .or_else(|| input.as_str())?;
+            Some(codex_patch(patch))
+        }
+        _ => None,
+    }
+}
+
+/// Codex's patch envelope (`*** Begin Patch`, `*** Update File: p`, hunks of ` `/`-`/`+`
+/// lines after `@@`, `*** Add File: p`, `*** Delete File: p`, `*** Move to: p`) as edits:
+/// an update is the hunks' replacements, an added file its text, a deleted or moved file the
+/// whole file.
+fn codex_patch(patch: &str) -> Vec<PendingEdit> {
+    let mut edits: Vec<PendingEdit> = Vec::new();
+    let mut hunk: Option<(String, String)> = None;
+    let flush = |edits: &mut Vec<PendingEdit>, hunk: &mut Option<(String, String)>| {
+        if let (
+            Some((old, new)),
+            Some(PendingEdit {
+                change: EditChange::Replace(r),
+                ..
+            }),
+        ) = (hunk.take(), edits.last_mut())
+        {
+            if !(old.is_empty() && new.is_empty()) {
+                r.push((old, new, false));
+            }
+        }
+    };
+    for line in patch.lines() {
+        if let Some(p) = line.strip_prefix("*** Update File: ") {
+            flush(&mut edits, &mut hunk);
+            edits.push(PendingEdit {
+                file: p.trim().into(),
+                change: EditChange::Replace(Vec::new()),
+            });
+        } else if let Some(p) = line.strip_prefix("*** Add File: ") {
+            flush(&mut edits, &mut hunk);
+            edits.push(PendingEdit {
+                file: p.trim().into(),
+                change: EditChange::Write(String::new()),
+            });
+        } else if let Some(p) = line.strip_prefix("*** Delete File: ") {
+            flush(&mut edits, &mut hunk);
+            edits.push(PendingEdit {
+                file: p.trim().into(),
+                change: EditChange::Whole,
+            });
+        } else if let Some(p) = line.strip_prefix("*** Move to: ") {
+            flush(&mut edits, &mut hunk);
+            if let Some(last) = edits.last_mut() {
+                last.change = EditChange::Whole;
+            }
+            edits.push(PendingEdit {
+                file: p.trim().into(),
+                change: EditChange::Whole,
+            });
+        } else if line.starts_with("***") {
+            flush(&mut edits, &mut hunk);
+        } else if line.starts_with("@@") {
+            flush(&mut edits, &mut hunk);
+            hunk = Some(Default::default());
+        } else {
+            match edits.last_mut().map(|e| &mut e.change) {
+                Some(EditChange::Write(text)) => {
+                    text.push_str(line.strip_prefix('+').unwrap_or(line));
+                    text.push('\n');
+                }
+                Some(EditChange::Replace(_)) => {
+                    let (old, new) = hunk.get_or_insert_with(Default::default);
+                    let (to_old, to_new, rest) = match line.chars().next() {
+                        Some('-') => (true, false, &line[1..]),
+                        Some('+') => (false, true, &line[1..]),
+                        Some(' ') => (true, true, &line[1..]),
+                        _ => (true, true, line),
+                    };
+                    for (wanted, side) in [(to_old, old), (to_new, new)] {
+                        if wanted {
+                            side.push_str(rest);
+                            side.push('\n');
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    flush(&mut edits, &mut hunk);
+    edits
 }
 
 /// The pusher's agent id from push options (`git push -o coord-agent=ID`).
@@ -120,24 +241,71 @@ mod tests {
 
     #[test]
     fn only_file_edits_are_pending_edits() {
-        let edit = |v: serde_json::Value| pending_edit(&v);
+        let edit = |v: serde_json::Value| pending_edits(&v).map(|mut e| e.pop());
         let w = edit(serde_json::json!({"tool_name": "Write", "tool_input": {"file_path": "a.ts", "content": "x"}}));
         assert!(
-            matches!(w, Some(PendingEdit { ref file, change: EditChange::Write(ref c) }) if file == "a.ts" && c == "x")
+            matches!(w, Some(Some(PendingEdit { ref file, change: EditChange::Write(ref c) })) if file == "a.ts" && c == "x")
         );
         let m = edit(
             serde_json::json!({"tool_name": "MultiEdit", "tool_input": {"file_path": "a.ts",
             "edits": [{"old_string": "a", "new_string": "b"}, {"old_string": "c", "new_string": "d", "replace_all": true}]}}),
         );
-        let Some(PendingEdit {
+        let Some(Some(PendingEdit {
             change: EditChange::Replace(r),
             ..
-        }) = m
+        })) = m
         else {
             panic!("MultiEdit")
         };
         assert_eq!(r, vec![("a".into(), "b".into(), false), ("c".into(), "d".into(), true)]);
         assert!(edit(serde_json::json!({"tool_name": "Bash", "tool_input": {"command": "ls"}})).is_none());
-        assert!(edit(serde_json::json!({"tool_name": "Edit", "tool_input": {}})).is_none());
+        assert_eq!(
+            edit(serde_json::json!({"tool_name": "Edit", "tool_input": {}})),
+            Some(None),
+            "an edit not understood"
+        );
+        let nb = edit(
+            serde_json::json!({"tool_name": "NotebookEdit", "tool_input": {"notebook_path": "n.ipynb", "new_source": "x"}}),
+        );
+        assert_eq!(
+            nb,
+            Some(Some(PendingEdit {
+                file: "n.ipynb".into(),
+                change: EditChange::Whole
+            }))
+        );
+        let g = serde_json::json!({"hook_event_name": "BeforeTool", "tool_name": "replace",
+            "tool_input": {"file_path": "a.py", "old_string": "x", "new_string": "y", "expected_replacements": 2}});
+        assert_eq!(host(&g), Host::Gemini);
+        assert_eq!(
+            edit(g),
+            Some(Some(PendingEdit {
+                file: "a.py".into(),
+                change: EditChange::Replace(vec![("x".into(), "y".into(), true)])
+            }))
+        );
+    }
+
+    #[test]
+    fn a_codex_patch_becomes_one_edit_per_file() {
+        let patch = "*** Begin Patch\n*** Update File: src/a.py\n@@ def f():\n def f():\n-    return 1\n+    return 2\n@@\n x = 1\n-y = 2\n*** Add File: src/new.py\n+print(1)\n*** Delete File: old.py\n*** End Patch\n";
+        let v = serde_json::json!({"hook_event_name": "PreToolUse", "tool_name": "apply_patch", "tool_input": {"command": patch}});
+        assert_eq!(host(&v), Host::Codex);
+        let e = pending_edits(&v).unwrap();
+        assert_eq!(e.len(), 3);
+        assert_eq!(e[0].file, "src/a.py");
+        assert_eq!(
+            e[0].change,
+            EditChange::Replace(vec![
+                (
+                    "def f():\n    return 1\n".into(),
+                    "def f():\n    return 2\n".into(),
+                    false
+                ),
+                ("x = 1\ny = 2\n".into(), "x = 1\n".into(), false)
+            ])
+        );
+        assert_eq!(e[1].change, EditChange::Write("print(1)\n".into()));
+        assert_eq!((e[2].file.as_str(), &e[2].change), ("old.py", &EditChange::Whole));
     }
 }

@@ -44,8 +44,11 @@ pub fn serve(
     offline: bool,
 ) -> Result<Exit, Error> {
     // Resolve the agent once for the whole session.
+    // The session's id, recorded under the host so its guard and shell act as the same agent.
     let first = Context::open(env_settings(dir.clone(), agent, remote.clone(), offline)?)?;
-    let agent = first.agent.to_string();
+    let agent = crate::ops::session::begin(&first, &crate::front::processes())?
+        .agent
+        .to_string();
     drop(first);
     let stdin = std::io::stdin();
     let mut out = std::io::stdout();

@@ -14,7 +14,7 @@ pub mod time;
 pub use claim::{Applied, Claim, ClaimsState, Mode, Narrow, Narrowing, Urgency, Waiter};
 pub use ids::{AgentId, ClaimId, IdError, OpId, Rng};
 pub use op::{Op, Refresh};
-pub use policy::{HookMode, Policy, PolicyError};
+pub use policy::{GuardOnError, HookMode, Policy, PolicyError};
 pub use scope::{Scope, ScopeError, SymbolScope};
 pub use task::{
     Handoff, HandoffId, HandoffStatus, Lease, Task, TaskEvent, TaskGraph, TaskId, TaskStatus, TransitionError, Verdict,

@@ -34,6 +34,18 @@ pub struct Policy {
     pub allow_no_review: bool,
     /// The pre-edit hook claims a free file for the agent instead of only checking.
     pub auto_claim: bool,
+    /// What the pre-edit guard does with an edit it cannot judge (no repository, unreadable
+    /// input, an error): let it through with a visible message (`allow`, the default) or
+    /// refuse it (`deny`).
+    pub guard_on_error: GuardOnError,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GuardOnError {
+    #[default]
+    Allow,
+    Deny,
 }
 
 /// Why `.coord.toml` could not be used.
@@ -70,6 +82,7 @@ struct RawPolicy {
 #[serde(deny_unknown_fields)]
 struct RawAgents {
     auto_claim: Option<bool>,
+    on_error: Option<GuardOnError>,
 }
 
 #[derive(Deserialize, Default)]
@@ -121,6 +134,7 @@ impl Default for Policy {
             network_timeout: Span(30),
             allow_no_review: false,
             auto_claim: false,
+            guard_on_error: GuardOnError::Allow,
         }
     }
 }
@@ -162,6 +176,8 @@ pub const DEFAULT_POLICY_FILE: &str = r#"# git-coord policy. Every key is option
 [agents]
 # The editor pre-edit hook claims a free file for the agent instead of only checking.
 # auto_claim = false
+# What the pre-edit guard does when it cannot judge an edit: allow (with a visible message) | deny
+# on_error = "allow"
 "#;
 
 /// Below this many tracked files the fraction limit is not applied: in a tiny repository
@@ -232,6 +248,9 @@ impl Policy {
         }
         if let Some(a) = raw.agents.auto_claim {
             p.auto_claim = a;
+        }
+        if let Some(a) = raw.agents.on_error {
+            p.guard_on_error = a;
         }
         if let Some(a) = raw.tasks.allow_no_review {
             p.allow_no_review = a;

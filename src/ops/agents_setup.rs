@@ -3,10 +3,16 @@
 //!
 //! - `.mcp.json` (Claude Code), `.cursor/mcp.json` (Cursor), `.gemini/settings.json`
 //!   (Gemini CLI): an `mcpServers."git-coord"` entry, merged into what is there;
-//! - `.codex/config.toml` (Codex CLI): a marker-delimited `[mcp_servers.git-coord]` table;
-//! - `.claude/settings.json`: a PreToolUse hook for Edit/Write/MultiEdit running
+//! - `.codex/config.toml` (Codex CLI): a marker-delimited block with the
+//!   `[mcp_servers.git-coord]` table (left out when the user registered the server
+//!   themselves) and a PreToolUse hook for `apply_patch`; the file must still parse as TOML;
+//! - `.claude/settings.json`: a PreToolUse hook for Edit/Write/MultiEdit/NotebookEdit, and
+//!   `.gemini/settings.json` a BeforeTool hook for write_file/replace, running
 //!   `git-coord hook pre-edit`;
 //! - `AGENTS.md`, `CLAUDE.md`: a marker-delimited protocol block.
+//!
+//! Idempotent: a second run changes nothing, and whatever the user added (their own server
+//! entry with its `env`, other hooks, other tables) is kept.
 
 use std::path::Path;
 
@@ -83,7 +89,8 @@ fn mcp_json(path: &Path, install: bool) -> Result<Status, Error> {
         ));
     };
     let status = if install {
-        if servers.get("git-coord") == Some(&server_entry()) {
+        // The user's own entry (another command, an `env`) is theirs: keep it.
+        if servers.contains_key("git-coord") {
             return Ok(Status::Already);
         }
         servers.insert("git-coord".into(), server_entry());
@@ -101,8 +108,9 @@ fn mcp_json(path: &Path, install: bool) -> Result<Status, Error> {
     Ok(status)
 }
 
-/// Add or remove our PreToolUse hook in `.claude/settings.json`.
-fn claude_hook(path: &Path, install: bool) -> Result<Status, Error> {
+/// Add or remove our pre-tool hook (`event`, for the tools `matcher` names) in a host's
+/// JSON settings.
+fn json_hook(path: &Path, event: &str, matcher: &str, install: bool) -> Result<Status, Error> {
     let existing = read_json(path)?;
     if !install && existing.is_none() {
         return Ok(Status::Already);
@@ -111,10 +119,10 @@ fn claude_hook(path: &Path, install: bool) -> Result<Status, Error> {
     let hooks = m.entry("hooks").or_insert_with(|| json!({}));
     let pre = hooks
         .as_object_mut()
-        .map(|h| h.entry("PreToolUse").or_insert_with(|| json!([])));
+        .map(|h| h.entry(event).or_insert_with(|| json!([])));
     let Some(Value::Array(list)) = pre else {
         return Err(Error::usage(
-            format!("hooks.PreToolUse in {} is not a list", path.display()),
+            format!("hooks.{event} in {} is not a list", path.display()),
             None,
         ));
     };
@@ -123,13 +131,16 @@ fn claude_hook(path: &Path, install: bool) -> Result<Status, Error> {
             .as_array()
             .is_some_and(|h| h.iter().any(|x| x["command"] == HOOK_COMMAND))
     };
+    let entry = json!({"matcher": matcher, "hooks": [{"type": "command", "command": HOOK_COMMAND}]});
     let had = list.iter().any(ours);
+    let current = list.iter().any(|v| ours(v) && v["matcher"] == matcher);
     let status = match (install, had) {
-        (true, true) | (false, false) => Status::Already,
-        (true, false) => {
-            list.push(
-                json!({"matcher": "Edit|Write|MultiEdit", "hooks": [{"type": "command", "command": HOOK_COMMAND}]}),
-            );
+        (true, true) if current => Status::Already,
+        (false, false) => Status::Already,
+        (true, _) => {
+            // Ours from an older version (fewer tools): replaced, the user's hooks kept.
+            list.retain(|v| !ours(v));
+            list.push(entry);
             Status::Done
         }
         (false, true) => {
@@ -142,7 +153,7 @@ fn claude_hook(path: &Path, install: bool) -> Result<Status, Error> {
     }
     if list.is_empty() {
         if let Some(h) = m.get_mut("hooks").and_then(Value::as_object_mut) {
-            h.remove("PreToolUse");
+            h.remove(event);
             if h.is_empty() {
                 m.remove("hooks");
             }
@@ -150,6 +161,36 @@ fn claude_hook(path: &Path, install: bool) -> Result<Status, Error> {
     }
     write_json(path, m)?;
     Ok(status)
+}
+
+/// Our block of Codex's config: the server table unless the user registered `git-coord`
+/// themselves outside the block (Codex refuses a config that defines a table twice), and
+/// the pre-edit hook.
+fn codex_body(path: &Path) -> Result<String, Error> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let (outside, _) = crate::model::text::remove_block(&text, TOML_BEGIN, TOML_END);
+    let theirs = toml::from_str::<toml::Table>(&outside)
+        .map_err(|e| {
+            Error::usage(
+                format!(
+                    "{} is not valid TOML ({}); fix it, then run init --agents again",
+                    path.display(),
+                    e.message()
+                ),
+                None,
+            )
+        })?
+        .get("mcp_servers")
+        .and_then(|t| t.get("git-coord"))
+        .is_some();
+    let server = if theirs {
+        ""
+    } else {
+        "[mcp_servers.git-coord]\ncommand = \"git-coord\"\nargs = [\"mcp\"]\n\n"
+    };
+    Ok(format!(
+        "{server}[[hooks.PreToolUse]]\nmatcher = \"apply_patch\"\n\n[[hooks.PreToolUse.hooks]]\ntype = \"command\"\ncommand = \"{HOOK_COMMAND}\"\n"
+    ))
 }
 
 /// Add or remove a marker-delimited block in a text file.
@@ -200,25 +241,50 @@ pub fn agents(ctx: &Context, install: bool) -> Result<SetupReport, Error> {
         let st = mcp_json(&root.join(rel), install)?;
         steps.push(Step::new(name, st, format!("{rel}: MCP server git-coord {word}")));
     }
-    let toml_body = "[mcp_servers.git-coord]\ncommand = \"git-coord\"\nargs = [\"mcp\"]\n";
-    let st = block(
-        &root.join(".codex/config.toml"),
-        TOML_BEGIN,
-        TOML_END,
-        toml_body,
-        install,
-    )?;
+    let codex = root.join(".codex/config.toml");
+    let before = std::fs::read_to_string(&codex).ok();
+    let st = block(&codex, TOML_BEGIN, TOML_END, &codex_body(&codex)?, install)?;
+    if let Some(Err(e)) = std::fs::read_to_string(&codex)
+        .ok()
+        .map(|t| toml::from_str::<toml::Table>(&t))
+    {
+        // Never leave Codex a config it refuses: put the user's file back as it was.
+        match &before {
+            Some(b) => write_text(&codex, b)?,
+            None => {
+                let _ = std::fs::remove_file(&codex);
+            }
+        }
+        return Err(Error::usage(
+            format!(
+                "adding git-coord to {} would make it invalid TOML ({}); add the server and the hook by hand (see the README)",
+                codex.display(),
+                e.message()
+            ),
+            None,
+        ));
+    }
     steps.push(Step::new(
         "codex",
         st,
-        format!(".codex/config.toml: MCP server git-coord {word}"),
+        format!(".codex/config.toml: MCP server git-coord and PreToolUse hook `{HOOK_COMMAND}` {word}"),
     ));
-    let st = claude_hook(&root.join(".claude/settings.json"), install)?;
-    steps.push(Step::new(
-        "pre-edit",
-        st,
-        format!(".claude/settings.json: PreToolUse hook `{HOOK_COMMAND}` {word}"),
-    ));
+    for (name, rel, event, matcher) in [
+        (
+            "pre-edit",
+            ".claude/settings.json",
+            "PreToolUse",
+            "Edit|Write|MultiEdit|NotebookEdit",
+        ),
+        ("pre-edit", ".gemini/settings.json", "BeforeTool", "write_file|replace"),
+    ] {
+        let st = json_hook(&root.join(rel), event, matcher, install)?;
+        steps.push(Step::new(
+            name,
+            st,
+            format!("{rel}: {event} hook `{HOOK_COMMAND}` {word}"),
+        ));
+    }
     for f in ["AGENTS.md", "CLAUDE.md"] {
         let st = block(&root.join(f), MD_BEGIN, MD_END, PROTOCOL, install)?;
         steps.push(Step::new(

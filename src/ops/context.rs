@@ -32,6 +32,8 @@ pub struct Settings {
     pub started: Option<std::time::Instant>,
     /// Inside a pre-receive hook: where the pushed objects wait.
     pub quarantine: Option<crate::store::PushQuarantine>,
+    /// The process table, to find this process's agent session (see `ops::session`).
+    pub processes: super::session::Processes,
 }
 
 /// Where the agent id came from (for `doctor`).
@@ -40,6 +42,8 @@ pub struct Settings {
 pub enum AgentSource {
     Flag,
     Env,
+    /// The agent session of the host process that started this one.
+    Session,
     Config,
     Default,
 }
@@ -50,6 +54,7 @@ impl AgentSource {
         match self {
             AgentSource::Flag => "flag",
             AgentSource::Env => "env",
+            AgentSource::Session => "session",
             AgentSource::Config => "config",
             AgentSource::Default => "default",
         }
@@ -249,6 +254,10 @@ fn resolve_agent(store: &Store, s: &Settings) -> Result<(AgentId, AgentSource), 
     }
     if let Some(a) = s.agent_env.as_ref().filter(|a| !a.is_empty()) {
         return Ok((AgentId::new(a.clone())?, AgentSource::Env));
+    }
+    let sessions = crate::store::sessions::Sessions::new(store.common_dir());
+    if let Some(a) = super::session::find(&sessions, &s.processes) {
+        return Ok((a, AgentSource::Session));
     }
     if let Some(a) = store.config_string("coord.agent") {
         return Ok((AgentId::new(a)?, AgentSource::Config));

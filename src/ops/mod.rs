@@ -20,6 +20,7 @@ pub mod release;
 pub mod report;
 pub mod scopes;
 pub mod server;
+pub mod session;
 pub mod setup;
 pub mod swap;
 pub mod symbols;

@@ -35,7 +35,11 @@ pub enum EditChange {
     /// The whole new content.
     Write(String),
     /// Replacements applied in order to the current content (`old`, `new`, all occurrences).
+    /// One whose `old` text is not in the file is judged as a change of the whole file.
     Replace(Vec<(String, String, bool)>),
+    /// A change that cannot be read line by line (a notebook, a deleted or moved file):
+    /// judged as touching the whole file.
+    Whole,
 }
 
 /// Judge a pending edit: blocked when the file, or a symbol the edit touches (judged on the
@@ -47,21 +51,34 @@ pub fn pre_edit(ctx: &Context, edit: &PendingEdit) -> Result<PreEdit, Error> {
     };
     let old = std::fs::read_to_string(&full).ok();
     let new = match &edit.change {
-        EditChange::Write(text) => text.clone(),
-        EditChange::Replace(edits) => edits
-            .iter()
-            .fold(old.clone().unwrap_or_default(), |text, (from, to, all)| {
-                if *all {
-                    text.replace(from.as_str(), to)
-                } else {
-                    text.replacen(from.as_str(), to, 1)
-                }
-            }),
+        EditChange::Write(text) => Some(text.clone()),
+        EditChange::Replace(edits) => {
+            edits
+                .iter()
+                .try_fold(old.clone().unwrap_or_default(), |text, (from, to, all)| {
+                    // Text the file does not hold: the edit is judged as touching all of it.
+                    (!from.is_empty() && text.contains(from.as_str())).then(|| {
+                        if *all {
+                            text.replace(from.as_str(), to)
+                        } else {
+                            text.replacen(from.as_str(), to, 1)
+                        }
+                    })
+                })
+        }
+        EditChange::Whole => None,
+    };
+    // A whole-file change: every symbol of the old file goes (or, for a file not there yet,
+    // the file appears).
+    let new = match (new, &old) {
+        (Some(n), _) => Some(n),
+        (None, Some(_)) => None,
+        (None, None) => Some(String::new()),
     };
     let change = crate::store::FileChange {
         path: rel.clone(),
         old: old.as_ref().map(|o| ctx.store.write_blob(o.as_bytes())).transpose()?,
-        new: Some(ctx.store.write_blob(new.as_bytes())?),
+        new: new.map(|n| ctx.store.write_blob(n.as_bytes())).transpose()?,
     };
     let state = view(ctx, ctx.online_remote().is_some())?.state;
     let violations = judge(ctx, &state, Some(&ctx.agent), &[("edit".to_owned(), change)])?;
@@ -114,7 +131,7 @@ fn refusal(rel: &str, v: &super::enforce::Violation) -> PreEdit {
         allowed: false,
         file: Some(rel.to_owned()),
         reason: Some(format!(
-            "{what} is held by {} ({}, until {}{}). Do not edit it now: work on something else, wait with `git coord claim {} --wait 10m`, or ask {} to release it.",
+            "{what} is held by {} ({}, until {}{}). Do not edit it now: work on something else, claim {} with a wait (MCP tool `claim` with `wait`; `git coord claim … --wait 10m`), or ask {} to release it.",
             v.claim.agent,
             v.claim.id,
             v.claim.expires_at,

@@ -135,6 +135,8 @@ impl PendingView {
 #[derive(Debug, Clone, Serialize)]
 pub struct StatusReport {
     pub agent: String,
+    /// Where the id came from: flag, env, session, config, default.
+    pub agent_source: &'static str,
     pub remote: Option<String>,
     pub now: Timestamp,
     pub revision: Option<String>,
@@ -168,6 +170,7 @@ pub fn status(ctx: &Context, fetch: bool) -> Result<StatusReport, Error> {
     let queue = v.state.queue.iter().filter(|w| w.deadline >= now).cloned().collect();
     Ok(StatusReport {
         agent: ctx.agent.to_string(),
+        agent_source: ctx.agent_source.name(),
         remote: ctx.remote.as_ref().map(|r| r.name.clone()),
         now,
         revision: v.loaded.tip.map(|t| t.to_string()),

@@ -13,6 +13,7 @@ pub mod pending;
 pub mod refs;
 pub mod remote;
 pub mod repo;
+pub mod sessions;
 pub mod stage;
 
 pub use clock::ClockFile;

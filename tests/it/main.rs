@@ -16,5 +16,6 @@ mod kills;
 mod mcp;
 mod pending;
 mod remote;
+mod sessions;
 mod snapshots;
 mod symbols;
