@@ -5,21 +5,14 @@
 use crate::model::{AgentId, Claim};
 use crate::ops::claim::{ClaimReport, Decision};
 use crate::ops::handoff::{HandoffList, HandoffReport};
+use crate::ops::inbox::AgentView;
 use crate::ops::inbox::Inbox;
 use crate::ops::log::LogReport;
 use crate::ops::query::{CheckReport, StatusReport, WhoReport};
 use crate::ops::release::{ReleaseReport, RenewReport};
 use crate::ops::symbols::SymbolsReport;
-use crate::ops::task::{NextReport, TaskWriteReport};
-
-/// The answer: the full report as JSON when asked, else the short text.
-pub(super) fn answer<T: serde::Serialize>(verbose: bool, report: &T, short: impl FnOnce(&T) -> String) -> String {
-    if verbose {
-        serde_json::to_string(report).expect("because reports serialise")
-    } else {
-        short(report)
-    }
-}
+use crate::ops::sync::SyncReport;
+use crate::ops::task::{NextReport, TaskListReport, TaskWriteReport};
 
 /// At most 10 items, then how many more.
 fn capped(items: Vec<String>, sep: &str) -> String {
@@ -70,10 +63,10 @@ pub(super) fn claim(r: &ClaimReport) -> String {
         ),
     };
     if r.pending {
-        t.push_str(&format!(
-            " (pending: {}; run sync later)",
+        t = format!(
+            "PENDING — the remote did not confirm this ({}): it is recorded on this clone only and may still conflict. Call `sync` when the remote is reachable, then `status`. {t}",
             r.error.as_deref().unwrap_or("offline")
-        ));
+        );
     }
     t
 }
@@ -177,8 +170,102 @@ pub(super) fn task_taken(r: &TaskWriteReport) -> String {
     )
 }
 
-pub(super) fn task_done(r: &TaskWriteReport) -> String {
-    format!("{} is {}", r.task.task.id, r.task.task.status.name())
+/// A task write: `verb` then the task.
+pub(super) fn task_written(verb: &str, r: &TaskWriteReport) -> String {
+    let t = &r.task.task;
+    let pending = if r.delivery.pending {
+        "PENDING (not confirmed by the remote; call `sync` when it is back) — "
+    } else {
+        ""
+    };
+    match verb {
+        "is now" => format!("{pending}{} is now {}", t.id, t.status.name()),
+        _ => format!(
+            "{pending}{verb} {} p{} \"{}\" ({})",
+            t.id,
+            t.priority,
+            t.title,
+            t.status.name()
+        ),
+    }
+}
+
+pub(super) fn task_list(r: &TaskListReport) -> String {
+    if r.tasks.is_empty() {
+        return "no tasks".into();
+    }
+    let items = r
+        .tasks
+        .iter()
+        .map(|v| {
+            let t = &v.task;
+            let who = t.worker.as_ref().map(|w| format!(" worker {w}")).unwrap_or_default();
+            let blocked = if v.blocked_by.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " blocked by {}",
+                    v.blocked_by
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
+            };
+            short(&format!(
+                "{} p{} {} {}{who}{blocked}",
+                t.id,
+                t.priority,
+                t.status.name(),
+                t.title
+            ))
+        })
+        .collect();
+    capped(items, "\n")
+}
+
+pub(super) fn task_show(r: &TaskListReport) -> String {
+    let Some(v) = r.tasks.first() else {
+        return "no such task".into();
+    };
+    let t = &v.task;
+    let mut lines = vec![format!("{} p{} {} {}", t.id, t.priority, t.status.name(), t.title)];
+    if let Some(b) = &t.body {
+        lines.push(short(b));
+    }
+    if !t.scopes.is_empty() {
+        lines.push(format!("scopes: {}", crate::ops::task::scope_list(&t.scopes)));
+    }
+    if let Some(w) = &t.worker {
+        lines.push(format!("worker: {w}"));
+    }
+    lines.join("\n")
+}
+
+pub(super) fn sync(r: &SyncReport) -> String {
+    let mut t = format!("confirmed {}, already there {}", r.confirmed.len(), r.already.len());
+    if !r.conflicted.is_empty() {
+        t = format!(
+            "CONFLICT — {} pending operation(s) were refused: another agent holds what they asked for. {t}",
+            r.conflicted.len()
+        );
+    }
+    t
+}
+
+pub(super) fn agents(a: &[AgentView]) -> String {
+    if a.is_empty() {
+        return "no agents on the board".into();
+    }
+    let items = a
+        .iter()
+        .map(|v| format!("{} {} claim(s), last seen {}", v.agent, v.claims, v.last_seen))
+        .collect();
+    capped(items, "\n")
+}
+
+pub(super) fn handoff_advanced(r: &HandoffReport) -> String {
+    format!("{} is {}", r.handoff.id, r.handoff.status.name())
 }
 
 pub(super) fn task_renewed(r: &TaskWriteReport) -> String {

@@ -1,85 +1,120 @@
-//! The claim tools: claim, release, renew, check, who, symbols, status, log. Each reads its
-//! arguments, runs the operation and hands the report to `answers`.
+//! The claim tools: claim, release, renew, check, who, symbols, status, sync, agents, log.
+//! Each reads its typed arguments, runs the operation and hands the report to `answers`.
 
-use serde_json::Value;
+use std::sync::atomic::Ordering;
 
-use super::answers::{self, answer};
-use super::args::{flag, list, s, span};
-use crate::ops::claim::{claim as claim_op, ClaimReport, ClaimRequest, WaitObserver};
-use crate::ops::{query, release, symbols, Context, Error};
+use super::answers;
+use super::args::{ClaimArgs, LogArgs, Plain, ReleaseArgs, RenewArgs, ScopesArgs, SymbolsArgs, WhoArgs};
+use super::tools::{reply, span, Call, Failure, Reply};
+use crate::ops::claim::{claim as claim_op, ClaimReport, ClaimRequest, Decision, WaitObserver};
+use crate::ops::{query, release, symbols};
 
-/// MCP calls never wait in the foreground.
-struct NoWait;
-impl WaitObserver for NoWait {
+/// A wait over MCP runs in its own thread; a `notifications/cancelled` ends it (the claim
+/// leaves the queue).
+struct Waiting<'a>(&'a std::sync::atomic::AtomicBool);
+impl WaitObserver for Waiting<'_> {
     fn queued(&mut self, _: &ClaimReport, _: crate::model::Timestamp) {}
+    fn cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
-pub(super) fn claim(ctx: &Context, args: &Value, verbose: bool) -> Result<String, Error> {
+pub(super) fn claim(c: &Call) -> Result<Reply, Failure> {
+    let a: ClaimArgs = c.args()?;
     let req = ClaimRequest {
-        scopes: list(args, "scopes"),
-        shared: flag(args, "shared"),
-        new: flag(args, "new"),
-        ttl: span(args, "ttl")?,
-        wait: None,
-        urgency: Default::default(),
-        note: s(args, "note"),
-        task: s(args, "task"),
-        narrowable: false,
+        scopes: a.scopes,
+        shared: a.shared,
+        new: a.new,
+        ttl: span(&a.ttl, "ttl")?,
+        wait: span(&a.wait, "wait")?,
+        urgency: a.urgency.unwrap_or_default(),
+        note: a.note,
+        task: a.task,
+        narrowable: a.narrowable,
     };
-    Ok(answer(verbose, &claim_op(ctx, &req, &mut NoWait)?, answers::claim))
+    let r = claim_op(c.ctx, &req, &mut Waiting(c.cancel))?;
+    let refused = r.decision == Decision::Conflict || r.decision == Decision::Queued;
+    Ok(reply(a.verbose, &r, answers::claim(&r), refused || r.pending))
 }
 
-pub(super) fn release(ctx: &Context, args: &Value, verbose: bool) -> Result<String, Error> {
+pub(super) fn release(c: &Call) -> Result<Reply, Failure> {
+    let a: ReleaseArgs = c.args()?;
     let req = release::ReleaseRequest {
-        ids: list(args, "ids"),
-        scopes: list(args, "scopes"),
-        all: flag(args, "all"),
-        force: false,
+        ids: a.ids,
+        scopes: a.scopes,
+        all: a.all,
+        force: a.force,
     };
-    Ok(answer(verbose, &release::release(ctx, &req)?, answers::release))
+    let r = release::release(c.ctx, &req)?;
+    Ok(reply(a.verbose, &r, answers::release(&r), r.delivery.pending))
 }
 
-pub(super) fn renew(ctx: &Context, args: &Value, verbose: bool) -> Result<String, Error> {
+pub(super) fn renew(c: &Call) -> Result<Reply, Failure> {
+    let a: RenewArgs = c.args()?;
     let req = release::RenewRequest {
-        ids: list(args, "ids"),
-        all: flag(args, "all"),
-        ttl: span(args, "ttl")?,
+        ids: a.ids,
+        all: a.all,
+        ttl: span(&a.ttl, "ttl")?,
     };
-    Ok(answer(verbose, &release::renew(ctx, &req)?, answers::renew))
+    let r = release::renew(c.ctx, &req)?;
+    Ok(reply(a.verbose, &r, answers::renew(&r), r.delivery.pending))
 }
 
-pub(super) fn check(ctx: &Context, args: &Value, verbose: bool) -> Result<String, Error> {
-    let r = query::check(ctx, &list(args, "scopes"), false, true)?;
-    Ok(answer(verbose, &r, answers::check))
+pub(super) fn check(c: &Call) -> Result<Reply, Failure> {
+    let a: ScopesArgs = c.args()?;
+    let r = query::check(c.ctx, &a.scopes, false, true)?;
+    Ok(reply(a.verbose, &r, answers::check(&r), !r.safe))
 }
 
-pub(super) fn who(ctx: &Context, args: &Value, verbose: bool) -> Result<String, Error> {
-    let target = s(args, "target").ok_or_else(|| Error::usage("who needs a target", None))?;
-    Ok(answer(verbose, &query::who(ctx, &target, true)?, answers::who))
+pub(super) fn who(c: &Call) -> Result<Reply, Failure> {
+    let a: WhoArgs = c.args()?;
+    let r = query::who(c.ctx, &a.target, true)?;
+    Ok(reply(a.verbose, &r, answers::who(&r), false))
 }
 
-pub(super) fn symbols(ctx: &Context, args: &Value, verbose: bool) -> Result<String, Error> {
-    let file = s(args, "file").ok_or_else(|| Error::usage("symbols needs a file", None))?;
-    let src = match s(args, "rev") {
+pub(super) fn symbols(c: &Call) -> Result<Reply, Failure> {
+    let a: SymbolsArgs = c.args()?;
+    let src = match a.rev {
         Some(r) => symbols::Source::Rev(r),
         None => symbols::Source::WorkingTree,
     };
-    Ok(answer(verbose, &symbols::symbols(ctx, &file, src)?, answers::symbols))
+    let r = symbols::symbols(c.ctx, &a.file, src)?;
+    Ok(reply(a.verbose, &r, answers::symbols(&r), false))
 }
 
-pub(super) fn status(ctx: &Context, _args: &Value, verbose: bool) -> Result<String, Error> {
-    let r = query::status(ctx, true)?;
-    Ok(answer(verbose, &r, |r| answers::status(r, &ctx.agent)))
+pub(super) fn status(c: &Call) -> Result<Reply, Failure> {
+    let a: Plain = c.args()?;
+    let r = query::status(c.ctx, true)?;
+    Ok(reply(a.verbose, &r, answers::status(&r, &c.ctx.agent), false))
 }
 
-pub(super) fn log(ctx: &Context, args: &Value, verbose: bool) -> Result<String, Error> {
-    let since = s(args, "since")
-        .map(|t| crate::model::time::parse_when(&t, ctx.now()))
-        .transpose()?;
-    let limit = args.get("limit").and_then(Value::as_u64).unwrap_or(20) as usize;
-    Ok(answer(
-        verbose,
-        &crate::ops::log::log(ctx, since, limit, None)?,
-        answers::log,
-    ))
+pub(super) fn sync(c: &Call) -> Result<Reply, Failure> {
+    let a: Plain = c.args()?;
+    let r = crate::ops::sync::sync(c.ctx)?;
+    Ok(reply(a.verbose, &r, answers::sync(&r), !r.conflicted.is_empty()))
+}
+
+/// The agents seen on the board, as an object (structured content must be one).
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub(super) struct AgentsReport {
+    agents: Vec<crate::ops::inbox::AgentView>,
+}
+
+pub(super) fn agents(c: &Call) -> Result<Reply, Failure> {
+    let a: Plain = c.args()?;
+    let r = AgentsReport {
+        agents: crate::ops::inbox::agents(c.ctx, true)?,
+    };
+    Ok(reply(a.verbose, &r, answers::agents(&r.agents), false))
+}
+
+pub(super) fn log(c: &Call) -> Result<Reply, Failure> {
+    let a: LogArgs = c.args()?;
+    let since = a
+        .since
+        .map(|t| crate::model::time::parse_when(&t, c.ctx.now()))
+        .transpose()
+        .map_err(|e| Failure::Invalid(format!("`since`: {e}")))?;
+    let r = crate::ops::log::log(c.ctx, since, a.limit.unwrap_or(20) as usize, None)?;
+    Ok(reply(a.verbose, &r, answers::log(&r), false))
 }

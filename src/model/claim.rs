@@ -14,7 +14,7 @@ use super::task::{Handoff, HandoffId, Task, TaskId};
 use super::time::{Span, Timestamp};
 
 /// Exclusive claims block others; shared claims only block exclusive ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     Exclusive,
@@ -22,7 +22,9 @@ pub enum Mode {
 }
 
 /// How badly a waiter needs its scopes; the queue is served in this order, then by age.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Urgency {
     Low,
@@ -45,7 +47,7 @@ impl Urgency {
 }
 
 /// One agent's hold on one scope until an absolute instant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Claim {
     pub id: ClaimId,
     pub agent: AgentId,
@@ -73,7 +75,7 @@ pub struct Claim {
 }
 
 /// One symbol carved out of a narrowable whole-file claim.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Narrowing {
     /// The symbol path inside the file (`Router::handleAuth`).
     pub symbol: String,
@@ -84,7 +86,7 @@ pub struct Narrowing {
 }
 
 /// Record a narrowing on a held claim.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Narrow {
     pub claim: ClaimId,
     pub narrowing: Narrowing,
@@ -98,7 +100,7 @@ impl Claim {
 }
 
 /// A claim request waiting in the queue for its blockers to go away.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Waiter {
     /// The claims to grant, ids fixed in advance; their instants are reset at grant time.
     pub claims: Vec<Claim>,

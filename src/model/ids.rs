@@ -52,6 +52,18 @@ macro_rules! string_newtype {
                 $name::new(text).map_err(serde::de::Error::custom)
             }
         }
+
+        impl schemars::JsonSchema for $name {
+            fn inline_schema() -> bool {
+                true
+            }
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({"type": "string"})
+            }
+        }
     };
 }
 
@@ -66,7 +78,7 @@ pub struct ClaimId(String);
 string_newtype!(ClaimId, valid_claim_id, IdError::Claim);
 
 /// An operation's id (used to make replays idempotent): `op-` and 16 hex digits.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OpId(pub String);
 
 fn valid_agent(s: &str) -> bool {

@@ -10,7 +10,7 @@ use super::task::{Handoff, Task};
 use super::time::Timestamp;
 
 /// A change to the claims board, as recorded in a commit and replayed by `sync`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "op", rename_all = "kebab-case")]
 pub enum Op {
     /// Grant new claims (all or none) and refresh the agent's existing identical ones.
@@ -66,7 +66,7 @@ pub enum Op {
 }
 
 /// A new expiry (and optionally note) for an existing claim.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Refresh {
     pub claim: ClaimId,
     pub expires_at: Timestamp,

@@ -9,7 +9,7 @@ use super::scope::BUILTIN_NAMESPACES;
 use super::time::Span;
 
 /// Enforcement mode of the hooks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, Default, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum HookMode {
     #[default]
@@ -40,7 +40,7 @@ pub struct Policy {
     pub guard_on_error: GuardOnError,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum GuardOnError {
     #[default]

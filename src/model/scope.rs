@@ -171,12 +171,28 @@ pub fn keys_overlap(a: &str, b: &str) -> bool {
     long == short || (long.starts_with(short) && long.as_bytes()[short.len()] == b':')
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
 struct StoredScope<'a> {
     #[serde(borrow)]
     kind: std::borrow::Cow<'a, str>,
     #[serde(borrow)]
     text: std::borrow::Cow<'a, str>,
+}
+
+impl schemars::JsonSchema for Scope {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Scope".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "properties": {
+                "kind": {"type": "string", "enum": ["glob", "symbol", "key"]},
+                "text": {"type": "string"}
+            },
+            "required": ["kind", "text"]
+        })
+    }
 }
 
 impl Serialize for Scope {

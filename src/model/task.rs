@@ -13,11 +13,11 @@ use super::scope::Scope;
 use super::time::Timestamp;
 
 /// A task's id: `t-` and 8 hex digits (random, so never renumbered by a sync).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TaskId(pub String);
 
 /// A handoff's id: `h-` and 8 hex digits.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct HandoffId(pub String);
 
 fn hex_id(prefix: &str, text: &str) -> bool {
@@ -64,7 +64,7 @@ impl std::fmt::Display for HandoffId {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TaskStatus {
     Open,
@@ -94,7 +94,7 @@ impl TaskStatus {
 }
 
 /// Who holds a task, until when, with which token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Lease {
     pub agent: AgentId,
     pub token: String,
@@ -102,7 +102,7 @@ pub struct Lease {
 }
 
 /// One line of a task's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TaskEvent {
     pub at: Timestamp,
     pub agent: AgentId,
@@ -111,7 +111,7 @@ pub struct TaskEvent {
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Task {
     pub id: TaskId,
     pub title: String,
@@ -143,7 +143,7 @@ pub struct Task {
     pub history: Vec<TaskEvent>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum HandoffStatus {
     Ready,
@@ -163,7 +163,7 @@ impl HandoffStatus {
 }
 
 /// A handoff's metadata; its Markdown document lives at `handoff-docs/<id>.md`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Handoff {
     pub id: HandoffId,
     pub from: AgentId,

@@ -37,7 +37,7 @@ pub struct Settings {
 }
 
 /// Where the agent id came from (for `doctor`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AgentSource {
     Flag,

@@ -21,7 +21,7 @@ use crate::store::FileChange;
 pub const MAX_COMMITS: usize = 10_000;
 
 /// One change to something another agent holds.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Violation {
     pub file: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -21,7 +21,7 @@ pub struct WriteRequest {
     pub notes: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct HandoffReport {
     #[serde(flatten)]
     pub handoff: Handoff,
@@ -31,7 +31,7 @@ pub struct HandoffReport {
     pub document: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct HandoffList {
     pub revision: Option<String>,
     pub handoffs: Vec<HandoffReport>,

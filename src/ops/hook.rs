@@ -20,7 +20,7 @@ pub struct RefUpdate {
     pub new: Option<gix::ObjectId>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct HookReport {
     pub mode: HookMode,
     /// The refs (or range) judged.

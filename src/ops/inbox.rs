@@ -13,7 +13,7 @@ use super::txn::view;
 use crate::model::{AgentId, Claim, Handoff, HandoffStatus, Task, TaskId, TaskStatus, Timestamp};
 use crate::store::refs;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Inbox {
     pub agent: String,
     pub handoffs: Vec<HandoffReport>,
@@ -79,7 +79,7 @@ fn was_queued(ctx: &Context, id: &crate::model::ClaimId) -> bool {
         .unwrap_or(false)
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AgentView {
     pub agent: String,
     /// The machine of its latest claim, when it holds one.

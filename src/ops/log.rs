@@ -9,7 +9,7 @@ use crate::model::Timestamp;
 use crate::store::message::trailers;
 use crate::store::refs;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Event {
     pub commit: String,
     pub time: Timestamp,
@@ -25,7 +25,7 @@ pub struct Event {
     pub forced_by: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LogReport {
     pub events: Vec<Event>,
 }

@@ -10,7 +10,7 @@ use super::error::Error;
 use super::txn::view;
 
 /// What the editor's pre-edit hook decided.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PreEdit {
     pub allowed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

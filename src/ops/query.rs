@@ -11,7 +11,7 @@ use super::txn::view;
 use crate::engine::conflict::Judge;
 use crate::model::{Claim, Mode, Op, Scope, Timestamp, Waiter};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CheckReport {
     pub safe: bool,
     pub scopes: Vec<Scope>,
@@ -47,7 +47,7 @@ pub fn check(ctx: &Context, raw: &[String], shared: bool, fetch: bool) -> Result
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct WhoReport {
     pub target: Scope,
     pub claims: Vec<Claim>,
@@ -73,7 +73,7 @@ pub fn who(ctx: &Context, target: &str, fetch: bool) -> Result<WhoReport, Error>
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PendingView {
     pub id: String,
     pub op: &'static str,
@@ -132,7 +132,7 @@ impl PendingView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct StatusReport {
     pub agent: String,
     /// Where the id came from: flag, env, session, config, default.
@@ -153,7 +153,7 @@ pub struct StatusReport {
     pub handoffs: usize,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct TaskCounts {
     pub open: usize,
     pub claimed: usize,

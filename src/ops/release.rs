@@ -18,7 +18,7 @@ pub struct ReleaseRequest {
     pub force: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ReleaseReport {
     pub released: Vec<Claim>,
     /// Claims that were only pending in this clone (never confirmed): cancelled here, with
@@ -222,7 +222,7 @@ pub struct RenewRequest {
     pub ttl: Option<Span>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RenewReport {
     pub renewed: Vec<Claim>,
     /// How the write reached the arbiter (flattened: `synced`, `pending`, `error`, `reason`).

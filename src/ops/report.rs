@@ -7,7 +7,7 @@ use crate::engine::conflict::Conflict;
 use crate::model::Claim;
 
 /// One requested scope meeting one held claim, as reported.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ConflictReport {
     pub requested: String,
     pub claim: Claim,
@@ -54,7 +54,7 @@ pub fn suggestion(conflicts: &[ConflictReport], now: crate::model::Timestamp) ->
 }
 
 /// How a write reached the arbiter, as every write report tells it.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Delivery {
     /// The arbiter (the remote, or the local repository when there is none) has it.
     pub synced: bool,

@@ -47,7 +47,7 @@ impl Default for Processes {
 const LAUNCHERS: [&str; 2] = ["git", "git-coord"];
 
 /// The session a server registered.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SessionReport {
     pub agent: AgentId,
     /// The host process the session belongs to (None: no parent process could be read, the

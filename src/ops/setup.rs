@@ -14,7 +14,7 @@ pub type HookScript<'a> = hooks::Script<'a>;
 use crate::store::remote::run_git;
 use crate::store::{refs, Push};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Ok,
@@ -39,7 +39,7 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Step {
     pub name: &'static str,
     pub status: Status,
@@ -64,7 +64,7 @@ impl Step {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SetupReport {
     pub remote: Option<String>,
     pub steps: Vec<Step>,

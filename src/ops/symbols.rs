@@ -10,7 +10,7 @@ use crate::model::scope::normalize_glob;
 use crate::model::SymbolScope;
 use crate::ops::Next;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SymbolsReport {
     pub file: String,
     /// `working-tree`, or the revision read.

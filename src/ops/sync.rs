@@ -14,7 +14,7 @@ use crate::engine::conflict::Judge;
 use crate::model::{ClaimsState, Op};
 use crate::store::{refs, Fetch};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Replayed {
     #[serde(flatten)]
     pub op: PendingView,
@@ -24,7 +24,7 @@ pub struct Replayed {
     pub conflicts: Vec<ConflictReport>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SyncReport {
     pub remote: Option<String>,
     pub revision: Option<String>,

@@ -32,7 +32,7 @@ tasks/ and handoffs/ hold the task board and handoff records the same way, and\n
 handoff-docs/<id>.md each handoff's document.\n\
 History (`git log refs/coord/claims`) is the audit log: one commit per operation.\n";
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Meta {
     pub schema: u64,
     pub kind: String,

@@ -17,7 +17,7 @@ use super::error::StoreError;
 use crate::model::Timestamp;
 
 /// One host process and the agent id its processes act as.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SessionEntry {
     pub agent: String,
     pub pid: u32,

@@ -14,6 +14,7 @@ mod globs_baseline;
 mod hostile;
 mod kills;
 mod mcp;
+mod mcp_protocol;
 mod pending;
 mod remote;
 mod sessions;

@@ -55,8 +55,11 @@ fn mcp_tool_list_and_schemas() {
     drop(stdin);
     child.wait().unwrap();
     let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-    snap!(
-        "mcp_tools",
-        serde_json::to_string_pretty(&v["result"]["tools"]).unwrap()
-    );
+    // The inputs and annotations agents read; output schemas are checked against every
+    // answer in debug builds instead (they are large).
+    let mut tools = v["result"]["tools"].clone();
+    for t in tools.as_array_mut().unwrap() {
+        t.as_object_mut().unwrap().remove("outputSchema");
+    }
+    snap!("mcp_tools", serde_json::to_string_pretty(&tools).unwrap());
 }

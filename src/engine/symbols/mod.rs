@@ -17,7 +17,7 @@ pub use touched::{touched, Touched};
 pub const MAX_BYTES: usize = 8 * 1024 * 1024;
 
 /// One declaration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Symbol {
     /// `Outer::Inner::method`
     pub path: String,
@@ -40,7 +40,7 @@ impl Symbol {
 }
 
 /// The symbols of one file, in source order.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SymbolTree {
     pub language: &'static str,
     pub symbols: Vec<Symbol>,

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::{extract, SymbolError, SymbolTree};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Touched {
     /// Innermost symbols of the old version the change touches.
     pub old: Vec<String>,

@@ -31,7 +31,7 @@ pub struct ClaimRequest {
     pub narrowable: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {
     Granted,
@@ -56,7 +56,7 @@ impl Decision {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ClaimReport {
     pub decision: Decision,
     pub claims: Vec<Claim>,
@@ -81,6 +81,10 @@ pub struct ClaimReport {
 /// Progress while waiting, for the front end to show.
 pub trait WaitObserver {
     fn queued(&mut self, report: &ClaimReport, deadline: crate::model::Timestamp);
+    /// The caller gave up waiting (an MCP cancellation, Ctrl-C): leave the queue now.
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 pub fn claim(ctx: &Context, req: &ClaimRequest, observer: &mut dyn WaitObserver) -> Result<ClaimReport, Error> {

@@ -63,7 +63,7 @@ pub(super) fn wait(
         if let Some(report) = granted(&state, &w.ids, w.waited()) {
             return Ok(report);
         }
-        if now >= deadline || !state.queue.iter().any(|x| x.id() == &w.key) {
+        if now >= deadline || observer.cancelled() || !state.queue.iter().any(|x| x.id() == &w.key) {
             return w.leave(latest, now);
         }
         if w.held(&state).is_empty() {
@@ -76,7 +76,11 @@ pub(super) fn wait(
             continue;
         }
         let jitter = Duration::from_millis(ctx.random() % 100);
-        std::thread::sleep(nap + jitter);
+        // Sleep in short steps so a cancellation is seen promptly.
+        let until = std::time::Instant::now() + nap + jitter;
+        while std::time::Instant::now() < until && !observer.cancelled() {
+            std::thread::sleep(Duration::from_millis(25).min(until - std::time::Instant::now()));
+        }
         nap = (nap * 3 / 2).min(Duration::from_secs(2));
     }
 }

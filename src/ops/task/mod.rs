@@ -27,7 +27,7 @@ use crate::model::{
 };
 
 /// A task as reported, with what the board knows about it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TaskView {
     #[serde(flatten)]
     pub task: Task,
@@ -35,26 +35,26 @@ pub struct TaskView {
     pub dependents: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TaskListReport {
     pub revision: Option<String>,
     pub tasks: Vec<TaskView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Skipped {
     pub task: TaskId,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct NextReport {
     pub revision: Option<String>,
     pub task: Option<TaskView>,
     pub skipped: Vec<Skipped>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TaskWriteReport {
     pub revision: Option<String>,
     pub task: TaskView,
