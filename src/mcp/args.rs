@@ -5,6 +5,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::model::text::limits;
 use crate::model::{HandoffStatus, TaskStatus, Urgency};
 
 /// Arguments of a tool that takes none but `verbose`.
@@ -20,7 +21,7 @@ pub struct Plain {
 #[serde(deny_unknown_fields)]
 pub struct ClaimArgs {
     /// Globs or paths (src/auth/**), symbols (src/a.ts::Class::method) or keys (db:schema:users); all are granted together or none.
-    #[schemars(length(min = 1, max = 100), inner(length(min = 1, max = 4096)))]
+    #[schemars(length(min = 1, max = limits::SCOPES), inner(length(min = 1, max = 4096)))]
     pub scopes: Vec<String>,
     /// How long the claim lasts, e.g. 30m, 2h (default: the repository's policy).
     pub ttl: Option<String>,
@@ -29,7 +30,7 @@ pub struct ClaimArgs {
     /// How badly you need it while waiting: the queue serves higher urgency first.
     pub urgency: Option<Urgency>,
     /// What you are doing, for the other agents.
-    #[schemars(length(max = 1000))]
+    #[schemars(length(max = limits::NOTE))]
     pub note: Option<String>,
     /// A shared claim: only exclusive claims conflict with it.
     #[serde(default)]
@@ -87,7 +88,7 @@ pub struct RenewArgs {
 #[serde(deny_unknown_fields)]
 pub struct ScopesArgs {
     /// Globs/paths, symbols (file::Class::method) or keys (ns:name).
-    #[schemars(length(min = 1, max = 100), inner(length(min = 1, max = 4096)))]
+    #[schemars(length(min = 1, max = limits::SCOPES), inner(length(min = 1, max = 4096)))]
     pub scopes: Vec<String>,
     #[serde(default)]
     pub verbose: bool,
@@ -140,10 +141,10 @@ pub struct SpecialtyArgs {
 #[serde(deny_unknown_fields)]
 pub struct TaskAddArgs {
     /// One line: what is to be done.
-    #[schemars(length(min = 1, max = 200))]
+    #[schemars(length(min = 1, max = limits::SUMMARY))]
     pub title: String,
     /// Details (Markdown).
-    #[schemars(length(max = 20000))]
+    #[schemars(length(max = limits::BODY))]
     pub body: Option<String>,
     /// 1 = most urgent … 9 (default 5).
     #[schemars(range(min = 1, max = 9))]
@@ -225,7 +226,7 @@ pub struct TaskVerdictArgs {
     /// The task (t-…).
     pub id: String,
     /// Why (required to reject).
-    #[schemars(length(max = 2000))]
+    #[schemars(length(max = limits::NOTE))]
     pub reason: Option<String>,
     #[serde(default)]
     pub verbose: bool,
@@ -235,14 +236,14 @@ pub struct TaskVerdictArgs {
 #[serde(deny_unknown_fields)]
 pub struct HandoffWriteArgs {
     /// One line for the history: what this handoff is.
-    #[schemars(length(min = 1, max = 200))]
+    #[schemars(length(min = 1, max = limits::SUMMARY))]
     pub summary: String,
     /// The task it belongs to (t-…).
     pub task: Option<String>,
     /// An agent id, `reviewers`, or `reviewers:SPECIALTY`.
     pub to: Option<String>,
     /// Markdown with ## Done, ## In progress, ## Decisions, ## Next steps, ## Open questions.
-    #[schemars(length(max = 65536))]
+    #[schemars(length(max = limits::NOTES))]
     pub notes: Option<String>,
     #[serde(default)]
     pub verbose: bool,

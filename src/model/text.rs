@@ -58,3 +58,28 @@ mod tests {
         assert_eq!(remove_block("a\n", "# >>", "# <<"), ("a\n".to_owned(), false));
     }
 }
+
+/// How much text one operation may carry: the board stays small to read and every commit
+/// subject stays one short line. Over a limit is a usage error naming the field.
+pub mod limits {
+    /// Scopes in one claim or check.
+    pub const SCOPES: usize = 100;
+    /// A claim's note, a rejection or cancellation reason.
+    pub const NOTE: usize = 1000;
+    /// A handoff's summary, a task's title (one line).
+    pub const SUMMARY: usize = 200;
+    /// A task's body.
+    pub const BODY: usize = 20_000;
+    /// A handoff's notes (Markdown).
+    pub const NOTES: usize = 65_536;
+
+    /// `Err(message)` when `text` is longer than `max` characters.
+    pub fn check(field: &str, text: &str, max: usize) -> Result<(), String> {
+        let n = text.chars().count();
+        if n > max {
+            Err(format!("{field} is {n} characters long; at most {max} are taken"))
+        } else {
+            Ok(())
+        }
+    }
+}

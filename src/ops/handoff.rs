@@ -214,6 +214,16 @@ pub fn write(ctx: &Context, req: &WriteRequest) -> Result<HandoffReport, Error> 
             None,
         ));
     }
+    {
+        use crate::model::text::limits;
+        limits::check("the summary", &summary, limits::SUMMARY)
+            .and_then(|()| {
+                req.notes
+                    .as_deref()
+                    .map_or(Ok(()), |n| limits::check("the notes", n, limits::NOTES))
+            })
+            .map_err(|m| Error::usage(format!("{m}; put the details in the notes"), None))?;
+    }
     if let Some(to) = &req.to {
         let ok = to == "reviewers"
             || to.strip_prefix("reviewers:").is_some_and(|s| !s.is_empty())

@@ -150,18 +150,21 @@ fn trailers_of(op: &Op, expired: &[ClaimId], granted: &[ClaimId]) -> String {
 /// A commit subject from text that may hold user input: one line (control characters
 /// escaped, so no user text can start a trailer or a second paragraph), at most `max` chars.
 fn one_line(text: &str, max: usize) -> String {
-    let mut out = String::new();
-    for (n, c) in text.chars().enumerate() {
-        if n >= max {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+    // Control characters (a newline too) are shown escaped, never written raw.
+    let escaped: String = text
+        .chars()
+        .flat_map(|c| {
+            let raw = (!c.is_control()).then_some(c);
+            raw.into_iter()
+                .map(String::from)
+                .chain((raw.is_none()).then(|| c.escape_default().to_string()))
+        })
+        .collect();
+    if escaped.chars().count() <= max {
+        return escaped;
     }
+    let mut out: String = escaped.chars().take(max - 1).collect();
+    out.push('…');
     out
 }
 

@@ -217,3 +217,53 @@ fn a_foreign_tree_without_meta_is_not_mistaken_for_a_board() {
     r.code(2);
     assert!(r.stderr.contains("meta.json"), "{}", r.stderr);
 }
+
+#[test]
+fn oversized_text_is_refused_by_name_and_nothing_is_written() {
+    let w = World::new();
+    let a = w.clone("a");
+    let before = a.git(&["for-each-ref", "refs/coord/"]);
+    let note = "n".repeat(100_000);
+    let r = a.as_("alice", &["claim", "src/main.ts", "--note", &note]);
+    r.code(2);
+    assert!(
+        r.stderr.contains("the note is 100000 characters long; at most 1000"),
+        "{}",
+        r.stderr
+    );
+    let summary = "s".repeat(120_000);
+    let r = a.as_("alice", &["handoff", "write", "--summary", &summary]);
+    r.code(2);
+    assert!(
+        r.stderr.contains("the summary is 120000 characters long; at most 200"),
+        "{}",
+        r.stderr
+    );
+    let scopes: Vec<String> = (0..101).map(|i| format!("db:t{i}")).collect();
+    let mut args = vec!["claim"];
+    args.extend(scopes.iter().map(String::as_str));
+    let r = a.as_("alice", &args);
+    r.code(2);
+    assert!(
+        r.stderr.contains("101 scopes in one claim; at most 100"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(a.git(&["for-each-ref", "refs/coord/"]), before, "nothing was written");
+    // A long single-line summary within the limit still makes a one-line subject.
+    let r = a.as_(
+        "alice",
+        &[
+            "handoff",
+            "write",
+            "--summary",
+            &format!("{}\nCoord-Agent: admin", "word ".repeat(30)),
+        ],
+    );
+    r.ok();
+    let subject = a.git(&["log", "-1", "--format=%s", "refs/coord/claims"]);
+    assert!(
+        subject.trim().chars().count() <= 120 && !subject.trim().contains('\n'),
+        "{subject}"
+    );
+}

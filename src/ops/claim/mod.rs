@@ -78,6 +78,24 @@ pub struct ClaimReport {
     pub notices: Vec<String>,
 }
 
+fn within_limits(req: &ClaimRequest) -> Result<(), Error> {
+    use crate::model::text::limits;
+    if req.scopes.len() > limits::SCOPES {
+        return Err(Error::usage(
+            format!(
+                "{} scopes in one claim; at most {} are taken (claim a directory or glob, or split the call)",
+                req.scopes.len(),
+                limits::SCOPES
+            ),
+            None,
+        ));
+    }
+    if let Some(n) = &req.note {
+        limits::check("the note", n, limits::NOTE).map_err(|m| Error::usage(m, None))?;
+    }
+    Ok(())
+}
+
 /// Progress while waiting, for the front end to show.
 pub trait WaitObserver {
     fn queued(&mut self, report: &ClaimReport, deadline: crate::model::Timestamp);
@@ -88,6 +106,7 @@ pub trait WaitObserver {
 }
 
 pub fn claim(ctx: &Context, req: &ClaimRequest, observer: &mut dyn WaitObserver) -> Result<ClaimReport, Error> {
+    within_limits(req)?;
     let tracked = ctx.store.tracked_files()?;
     let judge = Judge::new(&tracked, &ctx.policy.shared_files)?;
     let scopes = resolve(ctx, &req.scopes, &judge, tracked.len(), Purpose::Claim)?;

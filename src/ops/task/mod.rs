@@ -205,6 +205,16 @@ pub fn add(ctx: &Context, req: &AddRequest, expected: &Option<String>) -> Result
     if title.is_empty() {
         return Err(Error::usage("a task needs a title", None));
     }
+    {
+        use crate::model::text::limits;
+        limits::check("the title", &title, limits::SUMMARY)
+            .and_then(|()| {
+                req.body
+                    .as_deref()
+                    .map_or(Ok(()), |b| limits::check("the body", b, limits::BODY))
+            })
+            .map_err(|m| Error::usage(m, None))?;
+    }
     if !(1..=9).contains(&req.priority) {
         return Err(Error::usage(
             format!("invalid priority {}: use 1 (most urgent) to 9", req.priority),

@@ -53,6 +53,10 @@ pub fn decide(ctx: &Context, id: &str, verdict: &Verdict, expected: &Option<Stri
             return Err(Error::usage("a rejection needs --reason", None));
         }
     }
+    if let Verdict::Reject(r) | Verdict::Cancel(Some(r)) = verdict {
+        use crate::model::text::limits;
+        limits::check("the reason", r, limits::NOTE).map_err(|m| Error::usage(m, None))?;
+    }
     write(ctx, expected, |state| {
         let mut t = find(state, &id)?.clone();
         let releases = t
