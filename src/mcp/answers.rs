@@ -14,6 +14,10 @@ use crate::ops::symbols::SymbolsReport;
 use crate::ops::sync::SyncReport;
 use crate::ops::task::{NextReport, TaskListReport, TaskWriteReport};
 
+/// What an agent can do about a conflict, in tool calls (`suggestion` in the structured
+/// answer says the same).
+pub(super) const NEXT_ON_CONFLICT: &str = "Next: work on something else, call `claim` again with `wait` (e.g. \"15m\") to queue for it, or `release` with `force: true` only if the claim is stale.";
+
 /// At most 10 items, then how many more.
 fn capped(items: Vec<String>, sep: &str) -> String {
     let n = items.len();
@@ -54,7 +58,7 @@ pub(super) fn claim(r: &ClaimReport) -> String {
                     )
                 })
                 .collect();
-            format!("CONFLICT — do not edit these. {}", held.join("; "))
+            format!("CONFLICT — do not edit these. {}. {}", held.join("; "), NEXT_ON_CONFLICT)
         }
         d => format!(
             "{}: {}",

@@ -34,7 +34,15 @@ pub(super) fn claim(c: &Call) -> Result<Reply, Failure> {
     };
     let r = claim_op(c.ctx, &req, &mut Waiting(c.cancel))?;
     let refused = r.decision == Decision::Conflict || r.decision == Decision::Queued;
-    Ok(reply(a.verbose, &r, answers::claim(&r), refused || r.pending))
+    Ok(tool_words(reply(a.verbose, &r, answers::claim(&r), refused || r.pending)))
+}
+
+/// The report's suggestion names command-line flags; an agent is told in tool calls.
+fn tool_words(mut r: Reply) -> Reply {
+    if let Some(s) = r.structured.get_mut("suggestion").filter(|s| s.is_string()) {
+        *s = answers::NEXT_ON_CONFLICT.into();
+    }
+    r
 }
 
 pub(super) fn release(c: &Call) -> Result<Reply, Failure> {
@@ -63,7 +71,7 @@ pub(super) fn renew(c: &Call) -> Result<Reply, Failure> {
 pub(super) fn check(c: &Call) -> Result<Reply, Failure> {
     let a: ScopesArgs = c.args()?;
     let r = query::check(c.ctx, &a.scopes, false, true)?;
-    Ok(reply(a.verbose, &r, answers::check(&r), !r.safe))
+    Ok(tool_words(reply(a.verbose, &r, answers::check(&r), !r.safe)))
 }
 
 pub(super) fn who(c: &Call) -> Result<Reply, Failure> {
