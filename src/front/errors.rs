@@ -179,6 +179,10 @@ pub fn next_text(n: &Next, surface: Surface) -> String {
             "pass --agent ID or set GIT_COORD_AGENT".into(),
             "start the server with GIT_COORD_AGENT set (or `git coord --agent ID mcp`)".into(),
         ),
+        Next::ForceRelease { holder } => pick(
+            format!("ask {holder} to release it, or pass --force to release it anyway (recorded in the history)"),
+            format!("ask {holder} to release it, or call `release` with `force: true` if it is stale (recorded in the history)"),
+        ),
     }
 }
 

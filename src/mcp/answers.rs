@@ -58,7 +58,11 @@ pub(super) fn claim(r: &ClaimReport) -> String {
                     )
                 })
                 .collect();
-            format!("CONFLICT — do not edit these. {}. {}", held.join("; "), NEXT_ON_CONFLICT)
+            format!(
+                "CONFLICT — do not edit these. {}. {}",
+                held.join("; "),
+                NEXT_ON_CONFLICT
+            )
         }
         d => format!(
             "{}: {}",

@@ -34,7 +34,12 @@ pub(super) fn claim(c: &Call) -> Result<Reply, Failure> {
     };
     let r = claim_op(c.ctx, &req, &mut Waiting(c.cancel))?;
     let refused = r.decision == Decision::Conflict || r.decision == Decision::Queued;
-    Ok(tool_words(reply(a.verbose, &r, answers::claim(&r), refused || r.pending)))
+    Ok(tool_words(reply(
+        a.verbose,
+        &r,
+        answers::claim(&r),
+        refused || r.pending,
+    )))
 }
 
 /// The report's suggestion names command-line flags; an agent is told in tool calls.

@@ -43,6 +43,8 @@ pub enum Next {
     ListHandoffs,
     /// Say who you are.
     SetAgent,
+    /// Another agent holds the claim: ask them, or force the release.
+    ForceRelease { holder: AgentId },
 }
 
 impl From<Option<String>> for Hint {

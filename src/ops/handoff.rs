@@ -206,35 +206,40 @@ fn sections(notes: Option<&str>) -> String {
     out
 }
 
-pub fn write(ctx: &Context, req: &WriteRequest) -> Result<HandoffReport, Error> {
+/// The request's summary (trimmed), checked: present, short, its notes not too long, and a
+/// recipient that can receive.
+fn checked_summary(req: &WriteRequest) -> Result<String, Error> {
+    use crate::model::text::limits;
     let summary = req.summary.trim().to_owned();
     if summary.is_empty() {
         return Err(Error::usage(
-            "a handoff needs --summary: one or two sentences on where things stand",
+            "a handoff needs a summary: one or two sentences on where things stand",
             None,
         ));
     }
-    {
-        use crate::model::text::limits;
-        limits::check("the summary", &summary, limits::SUMMARY)
-            .and_then(|()| {
-                req.notes
-                    .as_deref()
-                    .map_or(Ok(()), |n| limits::check("the notes", n, limits::NOTES))
-            })
-            .map_err(|m| Error::usage(format!("{m}; put the details in the notes"), None))?;
-    }
+    limits::check("the summary", &summary, limits::SUMMARY)
+        .and_then(|()| {
+            req.notes
+                .as_deref()
+                .map_or(Ok(()), |n| limits::check("the notes", n, limits::NOTES))
+        })
+        .map_err(|m| Error::usage(format!("{m}; put the details in the notes"), None))?;
     if let Some(to) = &req.to {
         let ok = to == "reviewers"
             || to.strip_prefix("reviewers:").is_some_and(|s| !s.is_empty())
             || AgentId::new(to.clone()).is_ok();
         if !ok {
             return Err(Error::usage(
-                format!("invalid --to '{to}': an agent id, reviewers, or reviewers:SPECIALTY"),
+                format!("invalid recipient '{to}': an agent id, reviewers, or reviewers:SPECIALTY"),
                 None,
             ));
         }
     }
+    Ok(summary)
+}
+
+pub fn write(ctx: &Context, req: &WriteRequest) -> Result<HandoffReport, Error> {
+    let summary = checked_summary(req)?;
     let task_id = req.task.as_deref().map(super::task::parse_id).transpose()?;
     let id = HandoffId::from_bits(ctx.random() as u32);
     let op_id = OpId::from_bits(ctx.random());

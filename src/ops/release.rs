@@ -68,10 +68,9 @@ pub fn release(ctx: &Context, req: &ReleaseRequest) -> Result<ReleaseReport, Err
             let c = foreign[0];
             return Err(Error::refused(
                 format!("{} ({}) is held by {}, not by {}", c.id, c.scope, c.agent, ctx.agent),
-                Some(format!(
-                    "ask {} to release it, or pass --force to release it anyway (recorded in the history)",
-                    c.agent
-                )),
+                Next::ForceRelease {
+                    holder: c.agent.clone(),
+                },
             ));
         }
         if targets.is_empty() {
@@ -244,7 +243,7 @@ pub fn renew(ctx: &Context, req: &RenewRequest) -> Result<RenewReport, Error> {
         .collect::<Result<_, _>>()?;
     let ttl = req.ttl.unwrap_or(ctx.policy.default_ttl);
     if ttl.0 == 0 {
-        return Err(Error::usage("--ttl must be longer than 0s", None));
+        return Err(Error::usage("the ttl must be longer than 0s", None));
     }
     // Pending claims are renewed where they wait, in this clone.
     let until = ctx.now().plus(ttl);

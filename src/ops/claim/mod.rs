@@ -116,7 +116,7 @@ pub fn claim(ctx: &Context, req: &ClaimRequest, observer: &mut dyn WaitObserver)
             .all(|s| matches!(s, Scope::Glob(g) if !crate::model::scope::has_glob_meta(g) && !g.ends_with("**")))
     {
         return Err(Error::usage(
-            "--narrowable applies to whole-file claims only (a path, not a glob, symbol or key)",
+            "a narrowable claim must be a whole file (a path, not a glob, symbol or key)",
             None,
         ));
     }
@@ -127,7 +127,7 @@ pub fn claim(ctx: &Context, req: &ClaimRequest, observer: &mut dyn WaitObserver)
     }
     let ttl = req.ttl.unwrap_or(ctx.policy.default_ttl);
     if ttl.0 == 0 {
-        return Err(Error::usage("--ttl must be longer than 0s", None));
+        return Err(Error::usage("the ttl must be longer than 0s", None));
     }
     let mode = if req.shared { Mode::Shared } else { Mode::Exclusive };
     let ids: Vec<ClaimId> = scopes.iter().map(|_| ClaimId::from_bits(ctx.random() as u32)).collect();
