@@ -8,6 +8,7 @@ mod handoff;
 mod init;
 mod log;
 mod release;
+mod setup;
 
 mod renew;
 mod status;
@@ -19,7 +20,7 @@ mod who;
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::front::render;
 use crate::front::Exit;
@@ -29,9 +30,12 @@ pub use render::Out;
 
 use crate::front::{Flags, HookKind, Launch};
 
+/// The version and the commit it was built from.
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("GIT_COORD_COMMIT"), ")");
+
 /// Coordinate agents and people on one repository, with all shared state in refs/coord/
 #[derive(Parser, Debug)]
-#[command(name = "git-coord", bin_name = "git coord", version, about, long_about = None, disable_help_subcommand = true)]
+#[command(name = "git-coord", version = VERSION, about, long_about = None, disable_help_subcommand = true)]
 pub struct Cli {
     /// Print exactly one JSON object on stdout
     #[arg(long, global = true)]
@@ -72,6 +76,8 @@ enum Command {
     Agents(handoff::AgentsArgs),
     /// Serve the git-coord tools to coding agents over MCP (stdio)
     Mcp,
+    Completions(setup::CompletionsArgs),
+    Man(setup::ManArgs),
     #[command(hide = true)]
     Hook(HookArgs),
 }
@@ -79,7 +85,12 @@ enum Command {
 /// Parse, run, render; returns the process exit code, or hands `git coord mcp` back to the
 /// binary (the MCP front end is not this one's to call).
 pub fn main() -> Launch {
-    let cli = match Cli::try_parse() {
+    // Usage lines say `git coord …`, the way it is run.
+    let parsed = Cli::command()
+        .bin_name("git coord")
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { Exit::Usage as i32 } else { 0 };
@@ -95,6 +106,8 @@ pub fn main() -> Launch {
     };
     match &cli.command {
         Command::Mcp => Launch::Mcp(flags),
+        Command::Completions(a) => Launch::Exit(setup::completions(a)),
+        Command::Man(a) => Launch::Exit(setup::man(a, cli.json)),
         Command::Hook(h) => Launch::Hook {
             kind: h.kind(),
             flags,
@@ -136,7 +149,9 @@ fn run(cli: &Cli, settings: Settings, out: &mut Out) -> Result<Exit, Error> {
         Command::Handoff(a) => handoff::run(&ctx, a, out),
         Command::Inbox(a) => handoff::inbox(&ctx, a, out),
         Command::Agents(a) => handoff::agents(&ctx, a, out),
-        Command::Mcp | Command::Hook(_) => unreachable!("handed to their front ends by main"),
+        Command::Mcp | Command::Hook(_) | Command::Completions(_) | Command::Man(_) => {
+            unreachable!("run before a repository is opened")
+        }
     }
 }
 

@@ -5,6 +5,7 @@ mod support;
 mod agents;
 mod board;
 mod claims;
+mod cli;
 mod clock;
 mod concurrency;
 mod enforce;

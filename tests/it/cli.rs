@@ -1,0 +1,84 @@
+//! What a shell and `man` get: completions for `git-coord` and `git coord`, the man page
+//! (printed and installed), and `--version` with the commit.
+
+use std::process::Command;
+
+use crate::support::{isolate, World, BIN};
+
+#[test]
+fn version_names_the_commit() {
+    let out = Command::new(BIN).arg("--version").output().unwrap();
+    let v = String::from_utf8_lossy(&out.stdout);
+    let inner = v
+        .trim()
+        .strip_prefix("git-coord ")
+        .unwrap()
+        .split_once(" (")
+        .unwrap()
+        .1
+        .trim_end_matches(')')
+        .to_owned();
+    assert!(
+        inner == "unknown" || (inner.len() == 12 && inner.chars().all(|c| c.is_ascii_hexdigit())),
+        "{v}"
+    );
+}
+
+#[test]
+fn bash_completes_git_coord_and_git_dash_coord() {
+    let w = World::new();
+    let script = w.root().join("git-coord.bash");
+    let out = Command::new(BIN).args(["completions", "bash"]).output().unwrap();
+    std::fs::write(&script, &out.stdout).unwrap();
+    let probe = format!(
+        r#"source '{}'
+COMP_WORDS=(git coord cl); COMP_CWORD=2; _git_coord; echo "1:${{COMPREPLY[*]}}"
+COMP_WORDS=(git coord claim --sh); COMP_CWORD=3; _git_coord; echo "2:${{COMPREPLY[*]}}"
+COMP_WORDS=(git-coord task claim-n); COMP_CWORD=2; _gitcoord git-coord claim-n task; echo "3:${{COMPREPLY[*]}}""#,
+        script.display()
+    );
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c").arg(probe);
+    isolate(&mut cmd, &w.home());
+    let out = String::from_utf8_lossy(&cmd.output().unwrap().stdout).into_owned();
+    assert!(out.contains("1:claim\n"), "{out}");
+    assert!(out.contains("2:--shared\n"), "{out}");
+    assert!(out.contains("3:claim-next\n"), "{out}");
+    for shell in ["zsh", "fish", "powershell"] {
+        let out = Command::new(BIN).args(["completions", shell]).output().unwrap();
+        assert!(
+            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("claim"),
+            "{shell}"
+        );
+    }
+    let bad = Command::new(BIN).args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn the_man_page_is_printed_and_installed_where_man_finds_it() {
+    let w = World::new();
+    let out = Command::new(BIN).arg("man").output().unwrap();
+    let page = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        page.contains(".TH git-coord 1") && page.contains("claim"),
+        "{}",
+        &page[..200.min(page.len())]
+    );
+    let dir = w.root().join("share/man");
+    let out = Command::new(BIN)
+        .args(["man", "--install", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_to_string(dir.join("man1/git-coord.1")).unwrap(), page);
+    // Next to the binary by default: <bin>/../share/man/man1.
+    let bin_dir = w.root().join("prefix/bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    let copy = bin_dir.join("git-coord");
+    std::fs::copy(BIN, &copy).unwrap();
+    let out = Command::new(&copy).args(["man", "--install"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(w.root().join("prefix/share/man/man1/git-coord.1").exists());
+}
