@@ -52,7 +52,10 @@ fn main() {
         println!(
             "[{}] {agent}$ git coord {}",
             dir.file_name().and_then(|n| n.to_str()).unwrap_or("?"),
-            args.join(" ")
+            args.iter()
+                .map(|a| git_coord::model::text::shell_quote(a))
+                .collect::<Vec<_>>()
+                .join(" ")
         );
         let out = isolated(Command::new(&exe), &home)
             .current_dir(dir)

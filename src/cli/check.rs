@@ -30,7 +30,15 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         return Ok(exit);
     }
     let names: Vec<String> = report.scopes.iter().map(ToString::to_string).collect();
-    if report.safe {
+    if report.safe && !report.yours.is_empty() {
+        let held: Vec<String> = report.yours.iter().map(|c| format!("{} ({})", c.scope, c.id)).collect();
+        out.line(format!(
+            "free: {} can claim {} (you already hold {})",
+            ctx.agent,
+            names.join(", "),
+            held.join(", ")
+        ));
+    } else if report.safe {
         out.line(format!("free: {} can claim {}", ctx.agent, names.join(", ")));
     } else {
         out.line(format!("conflict: {} is held by others", names.join(", ")));

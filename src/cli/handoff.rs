@@ -171,13 +171,23 @@ pub fn agents(ctx: &Context, _a: &AgentsArgs, out: &mut Out) -> Result<Exit, Err
         out.json(&serde_json::json!({ "agents": list }));
         return Ok(Exit::Ok);
     }
+    if list.is_empty() {
+        out.line(
+            "no agents on the board (an agent appears once it holds a claim, works on a task or writes a handoff)",
+        );
+    }
     for a in &list {
+        let tasks = if a.tasks.is_empty() {
+            "-".to_owned()
+        } else {
+            a.tasks.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(",")
+        };
         out.line(format!(
-            "{:<24} last seen {}  {} claim(s)  tasks {}",
+            "{:<24} on {:<12} last seen {}  {} claim(s)  tasks {tasks}",
             a.agent,
+            a.host.as_deref().unwrap_or("-"),
             a.last_seen,
             a.claims,
-            a.tasks.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(",")
         ));
     }
     Ok(Exit::Ok)

@@ -5,7 +5,7 @@ use crate::front::Exit;
 use crate::ops::setup::{init, SetupReport};
 use crate::ops::{Context, Error};
 
-/// Set up refspecs, hooks and .coord.toml, and probe the remote (idempotent)
+/// Set up refspecs and hooks, probe the remote (idempotent); --policy writes a .coord.toml
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Do not install git hooks
@@ -21,6 +21,9 @@ pub struct Args {
     /// With --agents: take exactly that wiring back out
     #[arg(long, requires = "agents")]
     uninstall: bool,
+    /// Write a commented .coord.toml to commit (done anyway in a repository without a remote)
+    #[arg(long)]
+    policy: bool,
 }
 
 pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
@@ -33,7 +36,11 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         return Ok(render_steps(out, &r));
     }
     let script = crate::front::hook_script;
-    let mut r = init(ctx, (!a.no_hooks).then_some(&script as crate::ops::setup::HookScript))?;
+    let mut r = init(
+        ctx,
+        (!a.no_hooks).then_some(&script as crate::ops::setup::HookScript),
+        a.policy,
+    )?;
     if a.agents {
         let more = crate::ops::agents_setup::agents(ctx, true)?;
         r.ok &= more.ok;

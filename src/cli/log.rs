@@ -9,7 +9,7 @@ use crate::ops::log::{log, Event};
 use crate::ops::txn::view;
 use crate::ops::{Context, Error};
 
-/// Show the history of coordination events, newest first
+/// Show the history of coordination events, newest first (--follow: oldest first, then new ones)
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Only events since WHEN (RFC 3339, or a duration back from now like 2h)
@@ -38,11 +38,16 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         out.json(&report);
         return Ok(Exit::Ok);
     }
+    if !a.follow {
+        // Newest first, as `git log` and `--json`.
+        for e in &report.events {
+            out.line(line(e));
+        }
+        return Ok(Exit::Ok);
+    }
+    // A stream reads top to bottom: oldest first, then new events as they come.
     for e in report.events.iter().rev() {
         out.line(line(e));
-    }
-    if !a.follow {
-        return Ok(Exit::Ok);
     }
     let mut last = report.events.first().map(|e| e.commit.clone());
     loop {

@@ -40,13 +40,13 @@ pub struct Cli {
     /// Print exactly one JSON object on stdout
     #[arg(long, global = true)]
     json: bool,
-    /// Act as this agent (else GIT_COORD_AGENT, git config coord.agent, user.email@host)
+    /// Act as this agent (else GIT_COORD_AGENT, the agent session, git config coord.agent, user.email/host)
     #[arg(long, global = true, value_name = "ID")]
     agent: Option<String>,
     /// Coordinate through this remote (else git config coord.remote, else origin)
     #[arg(long, global = true, value_name = "NAME")]
     remote: Option<String>,
-    /// Do not touch the remote: record writes as pending until `git coord sync`
+    /// Do not contact the remote: reads use this clone's copy, writes are pending until `git coord sync`
     #[arg(long, global = true)]
     offline: bool,
     /// Run as if started in DIR

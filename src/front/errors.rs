@@ -1,6 +1,7 @@
 //! The one error renderer: `error: …`, then `caused by: …` lines, then `hint: …`, as text
 //! (terminal, hooks, MCP) and as parts (JSON). Must not print or exit.
 
+use crate::model::text::shell_quote;
 use crate::model::TaskStatus;
 use crate::ops::error::StoreError;
 use crate::ops::{Error, Next};
@@ -179,6 +180,17 @@ pub fn next_text(n: &Next, surface: Surface) -> String {
             "pass --agent ID or set GIT_COORD_AGENT".into(),
             "start the server with GIT_COORD_AGENT set (or `git coord --agent ID mcp`)".into(),
         ),
+        Next::PickPath { close } => {
+            let mean = if close.is_empty() {
+                "check the path".to_owned()
+            } else {
+                format!("did you mean {}?", close.join(", "))
+            };
+            pick(
+                format!("{mean} (--new if you are about to create it)"),
+                format!("{mean} (new: true if you are about to create it)"),
+            )
+        }
         Next::ForceRelease { holder } => pick(
             format!("ask {holder} to release it, or pass --force to release it anyway (recorded in the history)"),
             format!("ask {holder} to release it, or call `release` with `force: true` if it is stale (recorded in the history)"),
@@ -191,7 +203,7 @@ fn symbol_next(n: &Next, cli: bool) -> String {
     let pick = |c: String, m: String| if cli { c } else { m };
     match n {
         Next::ClaimWholeFile { file } => pick(
-            format!("claim the whole file instead: git coord claim {file}"),
+            format!("claim the whole file instead: git coord claim {}", shell_quote(file)),
             format!("claim the whole file instead: `claim` with scopes [\"{file}\"]"),
         ),
         Next::PickSymbol { file, wanted, close } if close.is_empty() => pick(
@@ -202,8 +214,9 @@ fn symbol_next(n: &Next, cli: bool) -> String {
         ),
         Next::PickSymbol { file, close, .. } => pick(
             format!(
-                "did you mean {}? (`git coord symbols {file}` lists them; --new if you are creating it)",
-                close.join(", ")
+                "did you mean {}? (`git coord symbols {}` lists them; --new if you are creating it)",
+                close.join(", "),
+                shell_quote(file)
             ),
             format!(
                 "did you mean {}? (the `symbols` tool lists them; new: true if you are creating it)",

@@ -72,11 +72,13 @@ fn explain(ctx: &Context, r: &HookReport, server: bool) {
         warn(&l);
     }
     let first = &r.violations[0];
-    let scope = first.claim.scope.to_string();
+    let q = crate::model::text::shell_quote;
+    let scope = q(&first.claim.scope.to_string());
     warn("\nways forward:");
     warn(&format!(
         "  - ask {} to release it (see `git coord who {}`)",
-        first.claim.agent, first.file
+        first.claim.agent,
+        q(&first.file)
     ));
     warn(&format!(
         "  - wait for it: git coord claim {scope} --wait 30m, then push again"

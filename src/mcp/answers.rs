@@ -92,6 +92,10 @@ pub(super) fn renew(r: &RenewReport) -> String {
 }
 
 pub(super) fn check(r: &CheckReport) -> String {
+    if r.safe && !r.yours.is_empty() {
+        let held: Vec<String> = r.yours.iter().map(|c| format!("{} ({})", c.scope, c.id)).collect();
+        return format!("free (you hold {})", capped(held, ", "));
+    }
     if r.safe {
         return "free".into();
     }

@@ -141,7 +141,8 @@ impl Default for Policy {
 
 /// The commented file `git coord init` writes when there is none.
 pub const DEFAULT_POLICY_FILE: &str = r#"# git-coord policy. Every key is optional; the values shown are the defaults.
-# See `git coord --help` and the README for what each one does.
+# See `git-coord --help`, `git coord man` (after `git coord man --install`: `git help coord`)
+# and the README for what each one does.
 
 [claims]
 # How long a claim lasts when --ttl is not given.

@@ -83,3 +83,46 @@ pub mod limits {
         }
     }
 }
+
+/// `arg` as one POSIX shell word: as it is when it holds only characters no shell treats
+/// specially, else in single quotes (a command printed for people to paste must run as
+/// shown: `claim 'src/auth/**' --note 'rewriting the auth flow'`).
+pub fn shell_quote(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./:@%+=,-".contains(c));
+    if plain {
+        arg.to_owned()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod shell_tests {
+    #[test]
+    fn printed_commands_paste_as_shown() {
+        use super::shell_quote as q;
+        assert_eq!(q("src/auth/login.ts"), "src/auth/login.ts");
+        assert_eq!(q("src/auth/**"), "'src/auth/**'");
+        assert_eq!(q("rewriting the auth flow"), "'rewriting the auth flow'");
+        assert_eq!(q("it's"), r"'it'\''s'");
+        assert_eq!(q(""), "''");
+        assert_eq!(q("db:schema:users"), "db:schema:users");
+    }
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

@@ -43,6 +43,8 @@ pub enum Next {
     ListHandoffs,
     /// Say who you are.
     SetAgent,
+    /// A path that is not in the repository: the closest ones, or claim it as new.
+    PickPath { close: Vec<String> },
     /// Another agent holds the claim: ask them, or force the release.
     ForceRelease { holder: AgentId },
 }

@@ -160,11 +160,22 @@ fn changed_files(ctx: &Context, base: gix::ObjectId, head: gix::ObjectId) -> Res
 }
 
 /// Sections taken from the notes file, when it has them (`## Done`, …); else all of it
-/// under "Notes".
-fn sections(notes: Option<&str>) -> String {
-    const NAMES: [&str; 5] = ["Done", "In progress", "Decisions", "Next steps", "Open questions"];
+/// under "Notes". A `## Summary` of the notes is returned apart: it joins the document's one
+/// Summary section.
+fn sections(notes: Option<&str>) -> (String, String) {
+    const NAMES: [&str; 6] = [
+        "Summary",
+        "Done",
+        "In progress",
+        "Decisions",
+        "Next steps",
+        "Open questions",
+    ];
     let Some(notes) = notes else {
-        return NAMES.iter().map(|n| format!("## {n}\n\n- \n\n")).collect();
+        return (
+            String::new(),
+            NAMES[1..].iter().map(|n| format!("## {n}\n\n- \n\n")).collect(),
+        );
     };
     let mut found: BTreeMap<String, String> = BTreeMap::new();
     let mut current: Option<String> = None;
@@ -191,10 +202,11 @@ fn sections(notes: Option<&str>) -> String {
             }
         }
     }
+    let summary = found.get("Summary").map(|b| b.trim().to_owned()).unwrap_or_default();
     let mut out = String::new();
-    for n in NAMES {
+    for n in &NAMES[1..] {
         let body = found
-            .get(n)
+            .get(*n)
             .map(|b| b.trim().to_owned())
             .filter(|b| !b.is_empty())
             .unwrap_or_else(|| "- ".into());
@@ -203,7 +215,7 @@ fn sections(notes: Option<&str>) -> String {
     if !loose.trim().is_empty() {
         out.push_str(&format!("## Notes\n\n{}\n\n", loose.trim()));
     }
-    out
+    (summary, out)
 }
 
 /// The request's summary (trimmed), checked: present, short, its notes not too long, and a
@@ -257,13 +269,14 @@ pub fn write(ctx: &Context, req: &WriteRequest) -> Result<HandoffReport, Error> 
     };
     let (branch, tail) = git_facts(ctx, &before.state, task.as_ref())?;
     let path = format!("handoff-docs/{id}.md");
+    let (more, rest) = sections(req.notes.as_deref());
+    let more = if more.is_empty() { more } else { format!("{more}\n\n") };
     let doc = format!(
-        "---\nid: {id}\nfrom: {}\nto: {}\ntask: {}\nbranch: {branch}\ncreated_at: {}\n---\n\n# Handoff {id}: {summary}\n\n## Summary\n\n{summary}\n\n{}{tail}",
+        "---\nid: {id}\nfrom: {}\nto: {}\ntask: {}\nbranch: {branch}\ncreated_at: {}\n---\n\n# Handoff {id}: {summary}\n\n## Summary\n\n{summary}\n\n{more}{rest}{tail}",
         ctx.agent,
         req.to.as_deref().unwrap_or("anyone"),
         task_id.as_ref().map(|t| t.to_string()).unwrap_or_else(|| "none".into()),
         ctx.now(),
-        sections(req.notes.as_deref()),
     );
     let handoff = Handoff {
         id: id.clone(),

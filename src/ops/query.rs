@@ -16,6 +16,9 @@ pub struct CheckReport {
     pub safe: bool,
     pub scopes: Vec<Scope>,
     pub conflicts: Vec<ConflictReport>,
+    /// This agent's own active claims that overlap the scopes (they never block it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub yours: Vec<Claim>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suggestion: Option<String>,
     pub revision: Option<String>,
@@ -36,8 +39,15 @@ pub fn check(ctx: &Context, raw: &[String], shared: bool, fetch: bool) -> Result
         .into_iter()
         .map(ConflictReport::from)
         .collect();
+    let yours = v
+        .state
+        .active(ctx.expiry_now(), ctx.skew())
+        .filter(|c| c.agent == ctx.agent && scopes.iter().any(|s| judge.overlap(&c.scope, s).is_some()))
+        .cloned()
+        .collect();
     Ok(CheckReport {
         safe: conflicts.is_empty(),
+        yours,
         suggestion: suggestion(&conflicts, ctx.now()),
         scopes,
         conflicts,

@@ -97,10 +97,11 @@ pub(super) fn local_git(ctx: &Context, args: &[&str]) -> Result<Option<crate::st
     Ok(run_git(&ctx.store.run_dir(), args, Duration::from_secs(30))?)
 }
 
-/// `hooks`: the script text to install (None: `--no-hooks`).
-pub fn init(ctx: &Context, hooks: Option<hooks::Script>) -> Result<SetupReport, Error> {
+/// `hooks`: the script text to install (None: `--no-hooks`). `policy`: write a commented
+/// `.coord.toml` even though the repository has a remote.
+pub fn init(ctx: &Context, hooks: Option<hooks::Script>, policy: bool) -> Result<SetupReport, Error> {
     let mut steps = vec![refspec_step(ctx)?];
-    steps.extend(policy_file_step(ctx));
+    steps.extend(policy_file_step(ctx, policy || ctx.remote.is_none()));
     if let Some(remote) = ctx.online_remote() {
         steps.push(probe(ctx, remote)?);
         if steps.last().is_some_and(|s| s.status != Status::Fail) {
@@ -163,11 +164,20 @@ fn refspec_step(ctx: &Context) -> Result<Step, Error> {
     })
 }
 
-/// A commented `.coord.toml` when the work tree has none.
-fn policy_file_step(ctx: &Context) -> Option<Step> {
+/// A commented `.coord.toml` when the work tree has none — only when asked, in a clone of
+/// a remote: an untracked one in every clone would make `git pull` fail in all of them once
+/// one clone commits its own.
+fn policy_file_step(ctx: &Context, write: bool) -> Option<Step> {
     let path = ctx.store.workdir()?.join(".coord.toml");
     if path.exists() {
         return Some(Step::new("policy", Status::Already, ".coord.toml exists"));
+    }
+    if !write {
+        return Some(Step::new(
+            "policy",
+            Status::Skipped,
+            "no .coord.toml: the defaults apply (`git coord init --policy` writes a commented one to commit and push)",
+        ));
     }
     Some(match std::fs::write(&path, DEFAULT_POLICY_FILE) {
         Ok(()) => Step::new(

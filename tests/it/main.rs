@@ -16,6 +16,7 @@ mod hostile;
 mod kills;
 mod mcp;
 mod mcp_protocol;
+mod newcomer;
 mod pending;
 mod remote;
 mod sessions;

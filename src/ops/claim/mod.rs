@@ -12,6 +12,7 @@ use super::scopes::{resolve, Purpose};
 use super::txn::{transact, Plan};
 use crate::engine::conflict::Judge;
 use crate::model::{Claim, ClaimId, ClaimsState, Mode, Narrow, Narrowing, Op, OpId, Refresh, Scope, Span, Urgency};
+use crate::ops::Next;
 
 mod wait;
 use wait::wait;
@@ -78,6 +79,32 @@ pub struct ClaimReport {
     pub notices: Vec<String>,
 }
 
+/// A plain path (no wildcard) must name a tracked file or directory, or something in the
+/// work tree, unless the claim says it is new — as a symbol must exist.
+fn path_exists(ctx: &Context, judge: &Judge, tracked: &[String], g: &str) -> Result<(), Error> {
+    if crate::model::scope::has_glob_meta(g) || g.ends_with("**") || judge.is_tracked(g) || judge.is_tracked_dir(g) {
+        return Ok(());
+    }
+    if ctx.store.workdir().is_some_and(|w| w.join(g).exists()) {
+        return Ok(());
+    }
+    let name = g.rsplit('/').next().unwrap_or(g);
+    let dir = g.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let mut close: Vec<(usize, &String)> = tracked
+        .iter()
+        .filter(|t| t.rsplit_once('/').map(|(d, _)| d).unwrap_or("") == dir || t.rsplit('/').next() == Some(name))
+        .map(|t| (crate::model::text::edit_distance(t, g), t))
+        .filter(|(d, _)| *d <= (name.chars().count() / 3).max(2))
+        .collect();
+    close.sort();
+    Err(Error::usage(
+        format!("no file or directory '{g}' in the repository"),
+        Next::PickPath {
+            close: close.into_iter().take(3).map(|(_, t)| t.clone()).collect(),
+        },
+    ))
+}
+
 fn within_limits(req: &ClaimRequest) -> Result<(), Error> {
     use crate::model::text::limits;
     if req.scopes.len() > limits::SCOPES {
@@ -121,8 +148,10 @@ pub fn claim(ctx: &Context, req: &ClaimRequest, observer: &mut dyn WaitObserver)
         ));
     }
     for s in &scopes {
-        if let Scope::Symbol(sym) = s {
-            super::symbols::validate(ctx, sym, req.new)?;
+        match s {
+            Scope::Symbol(sym) => super::symbols::validate(ctx, sym, req.new)?,
+            Scope::Glob(g) if !req.new => path_exists(ctx, &judge, &tracked, g)?,
+            _ => {}
         }
     }
     let ttl = req.ttl.unwrap_or(ctx.policy.default_ttl);
