@@ -220,7 +220,8 @@ fn sources() -> Vec<(Vec<String>, String, String)> {
                 if module.last().is_some_and(|m| m == "mod") {
                     module.pop();
                 }
-                if module.len() == 1 && matches!(module[0].as_str(), "lib" | "main" | "layering") {
+                // The crate roots, this guard, and the build script (not part of the crate).
+                if module.len() == 1 && matches!(module[0].as_str(), "lib" | "main" | "layering" | "build") {
                     continue;
                 }
                 out.push((
