@@ -32,16 +32,29 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
     let names: Vec<String> = report.scopes.iter().map(ToString::to_string).collect();
     if report.safe && !report.yours.is_empty() {
         let held: Vec<String> = report.yours.iter().map(|c| format!("{} ({})", c.scope, c.id)).collect();
-        out.line(format!(
-            "free: {} can claim {} (you already hold {})",
-            ctx.agent,
-            names.join(", "),
-            held.join(", ")
-        ));
+        out.styled(
+            crate::front::pager::Style::Good,
+            format!(
+                "free: {} can claim {} (you already hold {})",
+                ctx.agent,
+                names.join(", "),
+                held.join(", ")
+            ),
+        );
     } else if report.safe {
-        out.line(format!("free: {} can claim {}", ctx.agent, names.join(", ")));
+        out.styled(
+            crate::front::pager::Style::Good,
+            format!("free: {} can claim {}", ctx.agent, names.join(", ")),
+        );
     } else {
-        out.line(format!("conflict: {} is held by others", names.join(", ")));
+        out.styled(
+            crate::front::pager::Style::Bad,
+            format!(
+                "conflict: {} is held by {}",
+                names.join(", "),
+                render::holders(&report.conflicts)
+            ),
+        );
         render::conflicts(out, &report.conflicts, ctx.now());
         if let Some(s) = &report.suggestion {
             out.line(format!("hint: {s}"));

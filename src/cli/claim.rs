@@ -1,8 +1,12 @@
 //! `git coord claim`
 
+use std::io::Write;
+
 use super::{span, warn};
+use crate::front::pager::Style;
 use crate::front::render::{self, Out};
 use crate::front::Exit;
+use crate::model::Claim;
 use crate::model::{Timestamp, Urgency};
 use crate::ops::claim::{claim, ClaimReport, ClaimRequest, Decision, WaitObserver};
 use crate::ops::{Context, Error};
@@ -35,14 +39,72 @@ pub struct Args {
     narrowable: bool,
 }
 
-struct Progress {
-    json: bool,
+/// What a waiting claim shows: one line it rewrites on a terminal, nothing when piped.
+pub struct Progress {
     now: Timestamp,
+    /// stderr is a terminal: draw the progress line.
+    tty: bool,
+    drawn: bool,
+}
+
+impl Progress {
+    pub fn new(json: bool, now: Timestamp) -> Progress {
+        use std::io::IsTerminal;
+        Progress {
+            now,
+            tty: !json && std::io::stderr().is_terminal(),
+            drawn: false,
+        }
+    }
+
+    /// Draw (replace) the progress line.
+    pub fn draw(&mut self, text: &str) {
+        if self.tty {
+            let _ = write!(std::io::stderr(), "\r\x1b[2K{}", crate::front::printable(text));
+            let _ = std::io::stderr().flush();
+            self.drawn = true;
+        }
+    }
+
+    /// Clear the progress line (before the answer is printed).
+    pub fn clear(&mut self) {
+        if self.drawn {
+            let _ = write!(std::io::stderr(), "\r\x1b[2K");
+            self.drawn = false;
+        }
+    }
+}
+
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (1, x) if x != 11 => "st",
+        (2, x) if x != 12 => "nd",
+        (3, x) if x != 13 => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
 
 impl WaitObserver for Progress {
+    fn waiting(&mut self, place: usize, waiting: usize, holders: &[String], waited: std::time::Duration) {
+        let behind = if holders.is_empty() {
+            "the holders are letting go".to_owned()
+        } else {
+            format!("held by {}", holders.join(", "))
+        };
+        self.draw(&format!(
+            "waiting: {} of {waiting} in the queue, {behind} · {} (Ctrl-C leaves the queue)",
+            ordinal(place),
+            crate::model::Span(waited.as_secs() as i64).human()
+        ));
+    }
+
+    fn cancelled(&self) -> bool {
+        crate::front::interrupt::interrupted()
+    }
+
     fn queued(&mut self, report: &ClaimReport, deadline: Timestamp) {
-        if self.json {
+        if !self.tty {
             return;
         }
         let holders: Vec<String> = report
@@ -77,11 +139,24 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         task: a.task.clone(),
         narrowable: a.narrowable,
     };
-    let mut progress = Progress {
-        json: out.json,
-        now: ctx.now(),
-    };
-    let report = claim(ctx, &req, &mut progress)?;
+    let mut progress = Progress::new(out.json, ctx.now());
+    if req.wait.is_some() {
+        crate::front::interrupt::catch();
+    }
+    let report = claim(ctx, &req, &mut progress);
+    progress.clear();
+    let report = report?;
+    if crate::front::interrupt::interrupted() && matches!(report.decision, Decision::Conflict | Decision::Queued) {
+        warn("interrupted: left the queue; nothing was claimed");
+        if out.json {
+            out.json(&report);
+        }
+        return Ok(Exit::Interrupted);
+    }
+    render_report(ctx, a, &report, out)
+}
+
+fn render_report(ctx: &Context, a: &Args, report: &ClaimReport, out: &mut Out) -> Result<Exit, Error> {
     super::notices(&report.notices);
     let decided = if report.decision == Decision::Conflict {
         Exit::Refused
@@ -96,7 +171,15 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
     let now = ctx.now();
     match report.decision {
         Decision::Conflict => {
-            out.line(format!("conflict: {} cannot have {}", ctx.agent, a.s.scopes.join(", ")));
+            out.styled(
+                Style::Bad,
+                format!(
+                    "conflict: {} cannot have {}: held by {}",
+                    ctx.agent,
+                    a.s.scopes.join(", "),
+                    render::holders(&report.conflicts)
+                ),
+            );
             render::conflicts(out, &report.conflicts, now);
             if let Some(s) = &report.suggestion {
                 out.line(format!("hint: {s}"));
@@ -116,10 +199,17 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
             } else {
                 word.to_owned()
             };
-            out.line(format!("{word}: {} for {}", scopes_text(&report), ctx.agent));
-            for c in &report.claims {
-                out.line(format!("  {}", render::claim_line(c, now)));
-            }
+            out.styled(
+                Style::Good,
+                format!("{word}: {} for {}", scopes_text(report), ctx.agent),
+            );
+            let claims: Vec<&Claim> = report.claims.iter().collect();
+            out.table(
+                render::claims_table(&claims, now, None)
+                    .into_iter()
+                    .map(|l| format!("  {l}"))
+                    .collect(),
+            );
             if let Some(w) = &report.waited {
                 out.line(format!("  (after waiting {w})"));
             }

@@ -95,10 +95,29 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
             let r = handoff::list(ctx, to.as_deref(), status, true)?;
             if out.json {
                 out.json(&r);
+            } else if r.handoffs.is_empty() {
+                out.line("no handoffs");
             } else {
-                for h in &r.handoffs {
-                    out.line(line(h));
-                }
+                out.page(ctx.store.config_string("core.pager"));
+                let rows = r
+                    .handoffs
+                    .iter()
+                    .map(|h| {
+                        let x = &h.handoff;
+                        vec![
+                            x.id.to_string(),
+                            x.status.name().to_owned(),
+                            x.from.to_string(),
+                            x.to.clone().unwrap_or_else(|| "anyone".into()),
+                            x.task.as_ref().map(ToString::to_string).unwrap_or_else(|| "-".into()),
+                            x.summary.clone(),
+                        ]
+                    })
+                    .collect();
+                out.table(crate::front::render::columns(
+                    &["HANDOFF", "STATUS", "FROM", "TO", "TASK", "SUMMARY"],
+                    rows,
+                ));
             }
             return Ok(Exit::Ok);
         }
@@ -176,18 +195,27 @@ pub fn agents(ctx: &Context, _a: &AgentsArgs, out: &mut Out) -> Result<Exit, Err
             "no agents on the board (an agent appears once it holds a claim, works on a task or writes a handoff)",
         );
     }
-    for a in &list {
-        let tasks = if a.tasks.is_empty() {
-            "-".to_owned()
-        } else {
-            a.tasks.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(",")
-        };
-        out.line(format!(
-            "{:<24} on {:<12} last seen {}  {} claim(s)  tasks {tasks}",
-            a.agent,
-            a.host.as_deref().unwrap_or("-"),
-            a.last_seen,
-            a.claims,
+    let rows = list
+        .iter()
+        .map(|a| {
+            let tasks = if a.tasks.is_empty() {
+                "-".to_owned()
+            } else {
+                a.tasks.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(",")
+            };
+            vec![
+                a.agent.clone(),
+                a.host.clone().unwrap_or_else(|| "-".into()),
+                a.claims.to_string(),
+                tasks,
+                a.last_seen.to_string(),
+            ]
+        })
+        .collect();
+    if !list.is_empty() {
+        out.table(crate::front::render::columns(
+            &["AGENT", "HOST", "CLAIMS", "TASKS", "LAST SEEN"],
+            rows,
         ));
     }
     Ok(Exit::Ok)

@@ -40,6 +40,7 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
     }
     if !a.follow {
         // Newest first, as `git log` and `--json`.
+        out.page(ctx.store.config_string("core.pager"));
         for e in &report.events {
             out.line(line(e));
         }

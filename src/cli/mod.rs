@@ -52,6 +52,12 @@ pub struct Cli {
     /// Run as if started in DIR
     #[arg(short = 'C', global = true, value_name = "DIR")]
     dir: Option<PathBuf>,
+    /// Page long output even when not on a terminal (GIT_PAGER, core.pager, PAGER, less)
+    #[arg(short = 'p', long, global = true, conflicts_with = "no_pager")]
+    paginate: bool,
+    /// Never page
+    #[arg(long, global = true)]
+    no_pager: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -119,6 +125,11 @@ pub fn main() -> Launch {
 
 fn run_cli(cli: &Cli) -> i32 {
     let mut out = Out::new(cli.json);
+    out.paginate = match (cli.paginate, cli.no_pager) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    };
     let result = settings(cli).and_then(|s| run(cli, s, &mut out));
     match result {
         Ok(exit) => exit as i32,
@@ -132,6 +143,7 @@ fn run_cli(cli: &Cli) -> i32 {
 fn run(cli: &Cli, settings: Settings, out: &mut Out) -> Result<Exit, Error> {
     let ctx = Context::open(settings)?;
     render::context_warnings(&ctx);
+    out.set_color(ctx.store.config_string("color.ui").as_deref());
     match &cli.command {
         Command::Init(a) => init::run(&ctx, a, out),
         Command::Doctor(a) => doctor::run(&ctx, a, out),

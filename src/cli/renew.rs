@@ -37,8 +37,15 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
     if report.renewed.is_empty() {
         out.line(format!("nothing to renew: {} holds no active claims", ctx.agent));
     }
-    for c in &report.renewed {
-        out.line(format!("renewed {}", render::claim_line(c, ctx.now())));
+    if !report.renewed.is_empty() {
+        out.line(format!("renewed {} claim(s)", report.renewed.len()));
+        let claims: Vec<&crate::model::Claim> = report.renewed.iter().collect();
+        out.table(
+            render::claims_table(&claims, ctx.now(), None)
+                .into_iter()
+                .map(|l| format!("  {l}"))
+                .collect(),
+        );
     }
     if report.delivery.pending {
         super::pending_warning(ctx, report.delivery.error.as_deref());

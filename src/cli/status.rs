@@ -32,15 +32,19 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         .as_deref()
         .map(|s| &s[..12.min(s.len())])
         .unwrap_or("none yet");
+    out.page(ctx.store.config_string("core.pager"));
     out.line(format!(
         "agent {} · remote {} · board {rev}",
         r.agent,
         r.remote.as_deref().unwrap_or("none (local arbiter)")
     ));
-    out.line(format!("claims ({})", r.claims.len()));
+    let mine = r.claims.iter().filter(|c| c.agent.as_str() == r.agent).count();
+    out.line(format!("claims ({}; {mine} yours, marked *)", r.claims.len()));
+    let claims: Vec<&crate::model::Claim> = r.claims.iter().collect();
+    if !claims.is_empty() {
+        out.table(render::claims_table(&claims, now, Some(&r.agent)));
+    }
     for c in &r.claims {
-        let me = if c.agent.as_str() == r.agent { "*" } else { " " };
-        out.line(format!(" {me}{}", render::claim_line(c, now)));
         for n in &c.narrowed {
             out.line(format!(
                 "      narrowed: except {}::{} held by {} ({})",
@@ -49,21 +53,8 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         }
     }
     if !r.queue.is_empty() {
-        out.line(format!("queue ({})", r.queue.len()));
-        for w in &r.queue {
-            let scopes: Vec<String> = w.claims.iter().map(|c| c.scope.to_string()).collect();
-            out.line(
-                format!(
-                    "  {}  {:<20} {}  {:?}  gives up {}",
-                    w.id(),
-                    w.agent.as_str(),
-                    scopes.join(", "),
-                    w.urgency,
-                    render::relative(now, w.deadline)
-                )
-                .to_lowercase(),
-            );
-        }
+        out.line(format!("queue ({}, served in this order)", r.queue.len()));
+        out.table(queue_table(&r.queue, now));
     }
     let t = &r.tasks;
     if t.open + t.claimed + t.review > 0 || r.handoffs > 0 {
@@ -90,4 +81,25 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         }
     }
     Ok(Exit::Ok)
+}
+
+/// The waiters, in the order they are served.
+fn queue_table(queue: &[crate::model::Waiter], now: crate::model::Timestamp) -> Vec<String> {
+    let rows = queue
+        .iter()
+        .map(|w| {
+            let scopes: Vec<String> = w.claims.iter().map(|c| c.scope.to_string()).collect();
+            vec![
+                w.id().to_string(),
+                w.agent.to_string(),
+                scopes.join(", "),
+                format!("{:?}", w.urgency).to_lowercase(),
+                format!("gives up {}", render::relative(now, w.deadline)),
+            ]
+        })
+        .collect();
+    render::columns(&["WAITER", "AGENT", "SCOPES", "URGENCY", "DEADLINE"], rows)
+        .into_iter()
+        .map(|l| format!("  {l}"))
+        .collect()
 }

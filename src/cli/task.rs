@@ -66,6 +66,9 @@ enum Cmd {
         specialty: Option<String>,
         #[arg(long, value_name = "DUR")]
         ttl: Option<String>,
+        /// While there is no task to take, wait up to DUR for one (Ctrl-C stops)
+        #[arg(long, value_name = "DUR")]
+        wait: Option<String>,
     },
     /// Extend a task's lease (and its claims)
     Renew {
@@ -128,6 +131,30 @@ fn line(v: &TaskView) -> String {
         status_word(t.status),
         t.title
     )
+}
+
+/// Tasks as a table.
+fn task_table(tasks: &[TaskView]) -> Vec<String> {
+    let rows = tasks
+        .iter()
+        .map(|v| {
+            let t = &v.task;
+            let blocked: Vec<String> = v.blocked_by.iter().map(ToString::to_string).collect();
+            vec![
+                t.id.to_string(),
+                format!("p{}", t.priority),
+                status_word(t.status),
+                t.worker.as_ref().map(ToString::to_string).unwrap_or_else(|| "-".into()),
+                if blocked.is_empty() {
+                    "-".into()
+                } else {
+                    blocked.join(",")
+                },
+                t.title.clone(),
+            ]
+        })
+        .collect();
+    crate::front::render::columns(&["TASK", "PRI", "STATUS", "WORKER", "BLOCKED BY", "TITLE"], rows)
 }
 
 fn written(ctx: &Context, out: &mut Out, r: &TaskWriteReport) -> Exit {
@@ -193,7 +220,12 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         Cmd::Show { id } => return show(ctx, id, out),
         Cmd::Next { specialty, no_fetch } => return next(ctx, specialty.as_deref(), *no_fetch, out),
         Cmd::Claim { id, ttl } => task::claim(ctx, Some(id), None, span("--ttl", ttl)?, exp)?,
-        Cmd::ClaimNext { specialty, ttl } => task::claim(ctx, None, specialty.as_deref(), span("--ttl", ttl)?, exp)?,
+        Cmd::ClaimNext { specialty, ttl, wait } => match span("--wait", wait)? {
+            Some(wait) if exp.is_none() => {
+                return claim_next_waiting(ctx, specialty.as_deref(), span("--ttl", ttl)?, wait, out)
+            }
+            _ => task::claim(ctx, None, specialty.as_deref(), span("--ttl", ttl)?, exp)?,
+        },
         Cmd::Renew { id, token, ttl } => task::renew(ctx, id, token, span("--ttl", ttl)?, exp)?,
         Cmd::Done { id, token, no_review } => task::done(ctx, id, token, *no_review, exp)?,
         Cmd::ReviewNext { specialty } => task::review_claim(ctx, None, specialty.as_deref(), exp)?,
@@ -203,6 +235,40 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         Cmd::Cancel { id, reason } => task::decide(ctx, id, &Verdict::Cancel(reason.clone()), exp)?,
     };
     Ok(written(ctx, out, &r))
+}
+
+/// `claim-next --wait`: a progress line on a terminal while no task can be taken.
+fn claim_next_waiting(
+    ctx: &Context,
+    specialty: Option<&str>,
+    ttl: Option<crate::model::Span>,
+    wait: crate::model::Span,
+    out: &mut Out,
+) -> Result<Exit, Error> {
+    struct Line(super::claim::Progress);
+    impl task::TaskWait for Line {
+        fn waiting(&mut self, waited: std::time::Duration) {
+            self.0.draw(&format!(
+                "waiting for a task · {} (Ctrl-C stops)",
+                crate::model::Span(waited.as_secs() as i64).human()
+            ));
+        }
+        fn cancelled(&self) -> bool {
+            crate::front::interrupt::interrupted()
+        }
+    }
+    crate::front::interrupt::catch();
+    let mut line = Line(super::claim::Progress::new(out.json, ctx.now()));
+    let r = task::claim_next_waiting(ctx, specialty, ttl, wait, &mut line);
+    line.0.clear();
+    match r {
+        Err(_) if crate::front::interrupt::interrupted() => {
+            super::warn("interrupted: no task was taken");
+            Ok(Exit::Interrupted)
+        }
+        Err(e) => Err(e),
+        Ok(r) => Ok(written(ctx, out, &r)),
+    }
 }
 
 fn list(
@@ -226,9 +292,10 @@ fn list(
     if out.json {
         out.json(&r);
     } else {
+        out.page(ctx.store.config_string("core.pager"));
         out.line(format!("board {}", r.revision.as_deref().unwrap_or("none")));
-        for v in &r.tasks {
-            out.line(line(v));
+        if !r.tasks.is_empty() {
+            out.table(task_table(&r.tasks));
         }
     }
     Ok(Exit::Ok)

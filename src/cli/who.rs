@@ -30,8 +30,10 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
     if report.claims.is_empty() {
         out.line(format!("nobody holds {}", report.target));
     }
-    for c in &report.claims {
-        out.line(render::claim_line(c, ctx.now()));
+    if !report.claims.is_empty() {
+        out.page(ctx.store.config_string("core.pager"));
+        let claims: Vec<&crate::model::Claim> = report.claims.iter().collect();
+        out.table(render::claims_table(&claims, ctx.now(), None));
     }
     Ok(Exit::Ok)
 }

@@ -62,6 +62,8 @@ pub enum Exit {
     Usage = 2,
     Remote = 3,
     Internal = 70,
+    /// Stopped by Ctrl-C (128 + SIGINT, as a shell reports it).
+    Interrupted = 130,
 }
 
 /// The exit code of the contract an error maps to.

@@ -4,6 +4,8 @@
 
 mod errors;
 mod hook_script;
+pub mod interrupt;
+pub mod pager;
 mod processes;
 pub mod render;
 mod settings;

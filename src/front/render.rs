@@ -5,6 +5,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use super::pager::Style;
 use crate::model::{Claim, Mode, Timestamp};
 use crate::ops::report::ConflictReport;
 use crate::ops::Error;
@@ -13,6 +14,10 @@ use crate::ops::Error;
 pub struct Out {
     pub json: bool,
     stdout: std::io::Stdout,
+    color: bool,
+    pager: Option<std::process::Child>,
+    /// `-p` (Some(true)) / `--no-pager` (Some(false)); None: on a terminal.
+    pub paginate: Option<bool>,
 }
 
 impl Out {
@@ -20,15 +25,55 @@ impl Out {
         Out {
             json,
             stdout: std::io::stdout(),
+            color: false,
+            pager: None,
+            paginate: None,
+        }
+    }
+
+    /// Colour human output when git would (see `pager`); never in JSON.
+    pub fn set_color(&mut self, color_ui: Option<&str>) {
+        self.color = !self.json && super::pager::color_wanted(color_ui);
+    }
+
+    /// Send human output through the pager from here on (a long list on a terminal, or
+    /// `-p`); nothing changes for JSON or without a pager.
+    pub fn page(&mut self, core_pager: Option<String>) {
+        if self.json || self.pager.is_some() || self.paginate == Some(false) {
+            return;
+        }
+        if let Some(cmd) = super::pager::pager_command(self.paginate == Some(true), core_pager) {
+            self.pager = super::pager::start(&cmd);
         }
     }
 
     /// Print one line of human output (control characters escaped: much of what is shown
     /// was written by other agents).
     pub fn line(&mut self, text: impl AsRef<str>) {
-        let mut lock = self.stdout.lock();
-        if let Err(e) = writeln!(lock, "{}", printable(text.as_ref())) {
+        self.styled(Style::Plain, text);
+    }
+
+    /// One line, coloured as `style` when colour is on.
+    pub fn styled(&mut self, style: Style, text: impl AsRef<str>) {
+        let safe = printable(text.as_ref());
+        let text = if self.color {
+            style.wrap(&safe)
+        } else {
+            safe.into_owned()
+        };
+        let written = match self.pager.as_mut().and_then(|p| p.stdin.as_mut()) {
+            Some(stdin) => writeln!(stdin, "{text}"),
+            None => writeln!(self.stdout.lock(), "{text}"),
+        };
+        if let Err(e) = written {
             quiet_on_broken_pipe(e);
+        }
+    }
+
+    /// A table: its header row styled, then the rows.
+    pub fn table(&mut self, lines: Vec<String>) {
+        for (i, l) in lines.into_iter().enumerate() {
+            self.styled(if i == 0 { Style::Header } else { Style::Plain }, l);
         }
     }
 
@@ -51,6 +96,32 @@ impl Out {
             quiet_on_broken_pipe(e);
         }
     }
+}
+
+impl Drop for Out {
+    /// Wait for the pager, so the prompt comes back after it.
+    fn drop(&mut self) {
+        if let Some(mut p) = self.pager.take() {
+            drop(p.stdin.take());
+            let _ = p.wait();
+        }
+    }
+}
+
+/// Rows under a header, each column as wide as its widest cell (display width, so wide
+/// and combining characters line up), two spaces apart; trailing blanks trimmed.
+pub fn columns(header: &[&str], rows: Vec<Vec<String>>) -> Vec<String> {
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::NOTHING)
+        .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
+        .set_header(header.iter().map(comfy_table::Cell::new));
+    for r in rows {
+        t.add_row(r.into_iter().map(|c| comfy_table::Cell::new(printable(&c))));
+    }
+    for col in t.column_iter_mut() {
+        col.set_padding((0, 2));
+    }
+    t.lines().map(|l| l.trim_end().to_owned()).collect()
 }
 
 pub use crate::model::text::printable;
@@ -101,61 +172,126 @@ pub fn relative(now: Timestamp, t: Timestamp) -> String {
     }
 }
 
-/// One line describing a claim.
-pub fn claim_line(c: &Claim, now: Timestamp) -> String {
-    let mode = if c.mode == Mode::Shared { " (shared)" } else { "" };
-    let note = c.note.as_ref().map(|n| format!("  \"{n}\"")).unwrap_or_default();
-    let task = c.task.as_ref().map(|t| format!("  task {t}")).unwrap_or_default();
-    format!(
-        "{}  {:<20} {}{mode}  expires {} ({}){task}{note}",
-        c.id,
-        c.agent.as_str(),
-        c.scope,
-        relative(now, c.expires_at),
-        c.expires_at
-    )
+/// When a claim expires, for a table cell: "in 1h59m (12:00Z)" / "expired".
+fn expires(now: Timestamp, t: Timestamp) -> String {
+    let clock = t
+        .to_string()
+        .get(11..16)
+        .map(|h| format!(" ({h}Z)"))
+        .unwrap_or_default();
+    if t >= now {
+        format!("in {}{clock}", now.until(t).human())
+    } else {
+        format!("expired {} ago{clock}", t.until(now).human())
+    }
 }
 
-/// The table of what is held by whom.
+/// One claim's cells: id, agent, scope (with mode), expiry, note (with task).
+fn claim_cells(c: &Claim, now: Timestamp) -> Vec<String> {
+    let mode = if c.mode == Mode::Shared { " (shared)" } else { "" };
+    let narrowed = if c.narrowed.is_empty() { "" } else { " (narrowed)" };
+    let mut note = c.note.clone().unwrap_or_default();
+    if let Some(t) = &c.task {
+        note = if note.is_empty() {
+            format!("task {t}")
+        } else {
+            format!("{note} (task {t})")
+        };
+    }
+    vec![
+        c.id.to_string(),
+        c.agent.to_string(),
+        format!("{}{mode}{narrowed}", c.scope),
+        expires(now, c.expires_at),
+        note,
+    ]
+}
+
+/// Claims as a table; with `me`, a first column marks that agent's own (`*`).
+pub fn claims_table(claims: &[&Claim], now: Timestamp, me: Option<&str>) -> Vec<String> {
+    let mut header = vec!["CLAIM", "AGENT", "SCOPE", "EXPIRES", "NOTE"];
+    if me.is_some() {
+        header.insert(0, "");
+    }
+    let rows = claims
+        .iter()
+        .map(|c| {
+            let mut cells = claim_cells(c, now);
+            if let Some(me) = me {
+                cells.insert(
+                    0,
+                    if c.agent.as_str() == me {
+                        "*".into()
+                    } else {
+                        String::new()
+                    },
+                );
+            }
+            cells
+        })
+        .collect();
+    columns(&header, rows)
+}
+
+/// Who holds the conflicting claims, each named once.
+pub fn holders(conflicts: &[ConflictReport]) -> String {
+    let mut names: Vec<&str> = conflicts.iter().map(|c| c.claim.agent.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names.join(", ")
+}
+
+/// The table of what is held by whom, then what overlaps for each.
 pub fn conflicts(out: &mut Out, conflicts: &[ConflictReport], now: Timestamp) {
+    let rows = conflicts
+        .iter()
+        .map(|c| {
+            let mut cells = vec![c.requested.to_string()];
+            cells.extend(claim_cells(&c.claim, now));
+            cells
+        })
+        .collect();
+    out.table(
+        columns(&["YOU ASKED FOR", "HELD AS", "BY", "SCOPE", "EXPIRES", "NOTE"], rows)
+            .into_iter()
+            .map(|l| format!("  {l}"))
+            .collect(),
+    );
     for c in conflicts {
-        out.line(format!("  {} is held by {}", c.requested, c.claim.agent));
-        out.line(format!("    {}", claim_line(&c.claim, now)));
         if !c.symbols.is_empty() {
-            out.line(format!("    symbols: {}", c.symbols.join(", ")));
+            out.line(format!("  {}: symbols {}", c.requested, c.symbols.join(", ")));
         }
         if !c.files.is_empty() {
-            out.line(format!("    files:   {}", c.files.join(", ")));
+            out.line(format!("  {}: files {}", c.requested, c.files.join(", ")));
         } else if let Some(w) = &c.witness {
-            out.line(format!("    no file yet; both would cover e.g. {w}"));
+            out.line(format!("  {}: no file yet; both would cover e.g. {w}", c.requested));
         } else if c.undecided {
-            out.line("    the two patterns are too complex to compare exactly, so they count as overlapping; claim a simpler pattern");
+            out.line(format!("  {}: the two patterns are too complex to compare exactly, so they count as overlapping; claim a simpler pattern", c.requested));
         }
     }
 }
 
 /// Render violations as the refusal table (shared by the hook and `verify`).
 pub fn table(violations: &[crate::ops::enforce::Violation], now: crate::model::Timestamp) -> Vec<String> {
-    let mut lines = vec![format!(
-        "  {:<34} {:<28} {:<16} {:<11} {:<22} {}",
-        "FILE", "SYMBOL", "HOLDER", "CLAIM", "EXPIRES", "NOTE"
-    )];
-    for v in violations {
-        let exp = if v.claim.expires_at >= now {
-            format!("in {}", now.until(v.claim.expires_at).human())
-        } else {
-            "expired".into()
-        };
-        lines.push(format!(
-            "  {:<34} {:<28} {:<16} {:<11} {:<22} {}",
-            v.file,
-            v.symbol.as_deref().unwrap_or("-"),
-            v.claim.agent.as_str(),
-            v.claim.id.as_str(),
-            format!("{exp} ({})", &v.claim.expires_at.to_string()[11..16]),
-            v.claim.note.as_deref().unwrap_or("")
-        ));
-        lines.push(format!("  {:<34} in commit(s) {}", "", v.commits.join(", ")));
-    }
-    lines
+    let rows = violations
+        .iter()
+        .map(|v| {
+            vec![
+                v.file.clone(),
+                v.symbol.clone().unwrap_or_else(|| "-".into()),
+                v.claim.agent.to_string(),
+                v.claim.id.to_string(),
+                expires(now, v.claim.expires_at),
+                v.commits.join(", "),
+                v.claim.note.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    columns(
+        &["FILE", "SYMBOL", "HOLDER", "CLAIM", "EXPIRES", "COMMITS", "NOTE"],
+        rows,
+    )
+    .into_iter()
+    .map(|l| format!("  {l}"))
+    .collect()
 }

@@ -82,3 +82,47 @@ fn the_man_page_is_printed_and_installed_where_man_finds_it() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(w.root().join("prefix/share/man/man1/git-coord.1").exists());
 }
+
+#[test]
+fn colour_and_paging_follow_git_and_the_environment() {
+    let w = World::new();
+    let a = w.clone("a");
+    a.as_("alice", &["claim", "src/main.ts"]).ok();
+    let run = |env: &[(&str, &str)], args: &[&str]| {
+        let mut cmd = a.command(Some("alice"), crate::support::NOW, args);
+        cmd.env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("GIT_PAGER")
+            .env_remove("PAGER");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        String::from_utf8_lossy(&cmd.output().unwrap().stdout).into_owned()
+    };
+    let esc = |s: &str| s.contains('\u{1b}');
+    assert!(!esc(&run(&[], &["status"])), "no colour when piped");
+    assert!(esc(&run(&[("CLICOLOR_FORCE", "1")], &["status"])));
+    assert!(
+        !esc(&run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], &["status"])),
+        "NO_COLOR wins"
+    );
+    assert!(
+        !esc(&run(&[("CLICOLOR_FORCE", "1")], &["status", "--json"])),
+        "JSON is never coloured"
+    );
+    a.git(&["config", "color.ui", "always"]);
+    assert!(esc(&run(&[], &["status"])), "color.ui = always");
+    a.git(&["config", "color.ui", "auto"]);
+    // Paging: only on a terminal, or with -p; GIT_PAGER > core.pager > PAGER.
+    let pager = [("GIT_PAGER", "sed s/^/PAGED:/")];
+    assert!(!run(&pager, &["log"]).contains("PAGED:"), "not on a terminal");
+    let paged = run(&pager, &["-p", "log"]);
+    assert!(
+        paged.lines().all(|l| l.starts_with("PAGED:")) && paged.contains("alice claims"),
+        "{paged}"
+    );
+    a.git(&["config", "core.pager", "sed s/^/CORE:/"]);
+    assert!(run(&[], &["-p", "status"]).starts_with("CORE:"));
+    assert!(run(&pager, &["-p", "status"]).starts_with("PAGED:"), "GIT_PAGER first");
+    assert!(!run(&pager, &["--no-pager", "log"]).contains("PAGED:"));
+}

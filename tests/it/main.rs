@@ -22,3 +22,4 @@ mod remote;
 mod sessions;
 mod snapshots;
 mod symbols;
+mod waiting;

@@ -10,8 +10,9 @@ use crate::support::{isolate, World, BIN, NOW};
 macro_rules! snap {
     ($name:expr, $text:expr) => {{
         let mut settings = insta::Settings::clone_current();
-        settings.add_filter(r"\bc-[0-9a-f]{8}\b", "c-[id]");
-        settings.add_filter(r"\bt-[0-9a-f]{8}\b", "t-[id]");
+        // Same width as what they replace, so the snapshots show the real alignment.
+        settings.add_filter(r"\bc-[0-9a-f]{8}\b", "c-########");
+        settings.add_filter(r"\bt-[0-9a-f]{8}\b", "t-########");
         settings.add_filter(r"\b[0-9a-f]{12,40}\b", "[rev]");
         settings.set_prepend_module_to_snapshot(false);
         settings.bind(|| insta::assert_snapshot!($name, $text));
@@ -33,6 +34,25 @@ fn human_tables() {
     snap!("check_held", b.as_("bob", &["check", "src/main.ts"]).stdout);
     snap!("claim_refused", b.as_("bob", &["claim", "src/**"]).stdout);
     snap!("who", b.as_("bob", &["who", "src/main.ts"]).stdout);
+    // The same tables with much wider content: every column still lines up.
+    let long = "carol.longname@build-machine-42.example.com/worktree-feature-x-3f9c1a";
+    a.as_(
+        long,
+        &[
+            "claim",
+            "src/auth/deep/token.ts",
+            "--note",
+            "rotating the signing keys; ask before touching",
+        ],
+    )
+    .ok();
+    a.as_("d", &["claim", "src/auth_v2/login.ts", "--note", "ünïcödé ✓ 漢字"])
+        .ok();
+    snap!("status_wide", b.as_("bob", &["status"]).stdout);
+    snap!(
+        "claim_refused_wide",
+        b.as_("bob", &["claim", "src/auth/**", "src/auth_v2/**"]).stdout
+    );
 }
 
 #[test]

@@ -126,6 +126,9 @@ fn within_limits(req: &ClaimRequest) -> Result<(), Error> {
 /// Progress while waiting, for the front end to show.
 pub trait WaitObserver {
     fn queued(&mut self, report: &ClaimReport, deadline: crate::model::Timestamp);
+    /// Each poll while waiting: this request's place in the queue (1 = next), how many wait,
+    /// who holds what it wants, and how long it has waited.
+    fn waiting(&mut self, _place: usize, _waiting: usize, _holders: &[String], _waited: Duration) {}
     /// The caller gave up waiting (an MCP cancellation, Ctrl-C): leave the queue now.
     fn cancelled(&self) -> bool {
         false

@@ -63,6 +63,14 @@ pub(super) fn wait(
         if let Some(report) = granted(&state, &w.ids, w.waited()) {
             return Ok(report);
         }
+        if let Some(place) = state.queue.iter().position(|x| x.id() == &w.key) {
+            let holders: Vec<String> = w
+                .held(&state)
+                .iter()
+                .map(|c| format!("{} ({})", c.claim.agent, c.claim.id))
+                .collect();
+            observer.waiting(place + 1, state.queue.len(), &holders, w.waited());
+        }
         if now >= deadline || observer.cancelled() || !state.queue.iter().any(|x| x.id() == &w.key) {
             return w.leave(latest, now);
         }

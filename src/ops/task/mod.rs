@@ -15,7 +15,7 @@ mod review;
 mod take;
 
 pub use review::{decide, review_claim};
-pub use take::{claim, done, next, renew};
+pub use take::{claim, claim_next_waiting, done, next, renew, TaskWait};
 
 use super::context::Context;
 use super::error::Error;

@@ -97,6 +97,47 @@ pub fn next(ctx: &Context, specialty: Option<&str>, fetch: bool) -> Result<NextR
 }
 
 /// `task claim ID` (Some) or `task claim-next` (None).
+/// The start of the refusal when no task can be taken now (`claim-next --wait` waits on it).
+const NO_TASK: &str = "no task to claim";
+
+/// What `claim-next --wait` shows while it waits, and whether its caller gave up.
+pub trait TaskWait {
+    fn waiting(&mut self, waited: std::time::Duration);
+    fn cancelled(&self) -> bool;
+}
+
+/// `claim-next --wait`: take the best task, polling the board (growing pauses, at most 5 s)
+/// while there is none, until one can be taken or `wait` has passed.
+pub fn claim_next_waiting(
+    ctx: &Context,
+    specialty: Option<&str>,
+    ttl: Option<Span>,
+    wait: Span,
+    observer: &mut dyn TaskWait,
+) -> Result<TaskWriteReport, Error> {
+    let start_now = ctx.now();
+    let started = ctx.elapsed();
+    let mut nap = std::time::Duration::from_millis(500);
+    loop {
+        match claim(ctx, None, specialty, ttl, &None) {
+            Err(Error::Refused(m, h)) if m.starts_with(NO_TASK) => {
+                let waited = ctx.elapsed() - started;
+                if waited.as_secs() >= wait.0.max(0) as u64 || observer.cancelled() {
+                    return Err(Error::Refused(m, h));
+                }
+                observer.waiting(waited);
+                let until = std::time::Instant::now() + nap;
+                while std::time::Instant::now() < until && !observer.cancelled() {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                nap = (nap * 3 / 2).min(std::time::Duration::from_secs(5));
+                ctx.advance_to(start_now.plus(Span((ctx.elapsed() - started).as_secs() as i64)));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// The task to take: the one asked for (refused when it cannot be taken), or the best
 /// ranked one not already taken by a pending write of this clone; with whether it is a
 /// takeover of an expired lease.
@@ -131,7 +172,7 @@ fn pick<'a>(
         .join("; ");
     Err(Error::refused(
         format!(
-            "no task to claim{}",
+            "{NO_TASK}{}",
             specialty.map(|s| format!(" for specialty {s}")).unwrap_or_default()
         ),
         (!why.is_empty()).then_some(format!("skipped: {why}")),

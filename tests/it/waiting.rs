@@ -1,0 +1,98 @@
+//! Waiting you can see: `claim --wait` and `task claim-next --wait` show a progress line
+//! only on a terminal (nothing when piped), and Ctrl-C leaves no queue entry behind.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{Repo, World, NOW};
+
+fn queue_len(repo: &Repo) -> usize {
+    repo.as_("carol", &["status", "--json"]).json()["queue"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+fn until(what: &str, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "timed out waiting until {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn interrupt(pid: u32) {
+    assert!(Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap()
+        .success());
+}
+
+#[test]
+fn ctrl_c_leaves_the_queue_and_nothing_is_drawn_when_piped() {
+    let w = World::new();
+    let a = w.clone("a");
+    let b = w.clone("b");
+    a.as_("alice", &["claim", "src/billing/**", "--ttl", "2h"]).ok();
+    let child = b
+        .command(Some("bob"), NOW, &["claim", "src/billing/invoice.ts", "--wait", "10m"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    until("bob waits in the queue", || queue_len(&a) == 1);
+    std::thread::sleep(Duration::from_millis(400));
+    interrupt(child.id());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted: left the queue"), "{stderr}");
+    assert!(
+        !stderr.contains('\r') && !stderr.contains("waiting:"),
+        "no progress line when piped: {stderr:?}"
+    );
+    assert_eq!(queue_len(&a), 0, "no queue entry left behind");
+    assert_eq!(
+        b.as_("bob", &["status", "--json"]).json()["claims"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "only alice's claim"
+    );
+}
+
+#[test]
+fn claim_next_waits_for_a_task_and_takes_it_when_one_is_added() {
+    let w = World::new();
+    let a = w.clone("a");
+    let b = w.clone("b");
+    let child = b
+        .command(Some("bob"), NOW, &["task", "claim-next", "--wait", "1m", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    a.as_("lead", &["task", "add", "write the invoice export"]).ok();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["task"]["title"], "write the invoice export");
+    assert_eq!(r["task"]["worker"], "bob");
+    // With nothing to take, Ctrl-C stops the wait.
+    let child = b
+        .command(Some("bob"), NOW, &["task", "claim-next", "--wait", "10m"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    interrupt(child.id());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+}
