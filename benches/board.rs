@@ -4,6 +4,9 @@
 //! - throughput of concurrent `task claim-next` from 8 processes in 4 clones through one
 //!   bare remote: tasks handed out per second and compare-and-swap retries per task
 //!
+//! - `board --html` on a board of 10,000 claims and 5,000 tasks: time and page size
+//!   (targets: <= 500 ms, < 2 MB)
+//!
 //! Run: `cargo bench --bench board` (add `-- --quick` for fewer repetitions).
 
 mod common;
@@ -12,7 +15,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{isolated, median, ms, Bench, NOW};
+use common::{big_board, isolated, median, ms, Bench, NOW};
 use git_coord::model::{AgentId, ClaimsState, Task, TaskEvent, TaskId, TaskStatus, Timestamp};
 use git_coord::store::{refs, Loaded, Store};
 
@@ -102,6 +105,29 @@ fn main() {
         "5,000 tasks with dependencies: task next {:>10}   task claim-next {:>10}",
         ms(median(next)),
         ms(median(claim))
+    );
+
+    // The board page at 10,000 claims (plus the 5,000 tasks above on their own board).
+    let page = b.repo("page", false);
+    big_board(&page, 10_000, 100);
+    let out = b.root.join("board.html");
+    let html: Vec<Duration> = (0..b.reps)
+        .map(|_| b.coord(&page, &["board", "--html", out.to_str().unwrap()]))
+        .collect();
+    let bytes = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "board --html, 10,000 claims: {:>10}   page {:.2} MB   (targets <= 500 ms, < 2 MB)",
+        ms(median(html)),
+        bytes as f64 / 1e6
+    );
+    let tasks_page = b.root.join("tasks.html");
+    let t: Vec<Duration> = (0..b.reps)
+        .map(|_| b.coord(&solo, &["board", "--html", tasks_page.to_str().unwrap()]))
+        .collect();
+    println!(
+        "board --html, 5,000 tasks:   {:>10}   page {:.2} MB",
+        ms(median(t)),
+        std::fs::metadata(&tasks_page).map(|m| m.len()).unwrap_or(0) as f64 / 1e6
     );
 
     // Throughput: 8 processes in 4 clones drain a board of open tasks through a bare remote.

@@ -1,6 +1,8 @@
 //! The command-line front end: parses arguments into requests, runs the use case, renders
 //! the report (human text or exactly one JSON object) and chooses the exit code.
 
+mod board;
+mod board_html;
 mod check;
 mod claim;
 mod doctor;
@@ -80,6 +82,7 @@ enum Command {
     Handoff(handoff::Args),
     Inbox(handoff::InboxArgs),
     Agents(handoff::AgentsArgs),
+    Board(board::Args),
     /// Serve the git-coord tools to coding agents over MCP (stdio)
     Mcp,
     Completions(setup::CompletionsArgs),
@@ -161,6 +164,7 @@ fn run(cli: &Cli, settings: Settings, out: &mut Out) -> Result<Exit, Error> {
         Command::Handoff(a) => handoff::run(&ctx, a, out),
         Command::Inbox(a) => handoff::inbox(&ctx, a, out),
         Command::Agents(a) => handoff::agents(&ctx, a, out),
+        Command::Board(a) => board::run(&ctx, a, out),
         Command::Mcp | Command::Hook(_) | Command::Completions(_) | Command::Man(_) => {
             unreachable!("run before a repository is opened")
         }
@@ -227,9 +231,10 @@ struct HookArgs {
 enum HookWhich {
     /// Judge a push (git's pre-push stdin) against other agents' claims
     PrePush {
-        /// The remote's name (or URL), as git passes it
+        /// The remote's name (or URL), as git passes it (under the pre-commit framework:
+        /// PRE_COMMIT_REMOTE_NAME)
         #[arg(value_name = "REMOTE")]
-        push_remote: String,
+        push_remote: Option<String>,
         /// The remote's URL, as git passes it
         #[arg(value_name = "URL")]
         push_url: Option<String>,
@@ -244,7 +249,10 @@ impl HookArgs {
     fn kind(&self) -> HookKind {
         match &self.which {
             HookWhich::PrePush { push_remote, .. } => HookKind::PrePush {
-                remote: push_remote.clone(),
+                remote: push_remote
+                    .clone()
+                    .or_else(|| std::env::var("PRE_COMMIT_REMOTE_NAME").ok().filter(|r| !r.is_empty()))
+                    .unwrap_or_else(|| "origin".into()),
             },
             HookWhich::PreReceive => HookKind::PreReceive,
             HookWhich::PreEdit => HookKind::PreEdit,

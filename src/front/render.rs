@@ -70,6 +70,13 @@ impl Out {
         }
     }
 
+    /// Text exactly as given (a generated document, not board text for a terminal).
+    pub fn raw(&mut self, text: &str) {
+        if let Err(e) = self.stdout.lock().write_all(text.as_bytes()) {
+            quiet_on_broken_pipe(e);
+        }
+    }
+
     /// A table: its header row styled, then the rows.
     pub fn table(&mut self, lines: Vec<String>) {
         for (i, l) in lines.into_iter().enumerate() {

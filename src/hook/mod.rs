@@ -34,7 +34,11 @@ pub fn main(kind: HookKind, flags: Flags, json: bool) -> i32 {
 
 /// pre-push / pre-receive: judge the pushed ref updates.
 fn judge_push(ctx: &Context, kind: &HookKind, out: &mut Out) -> Result<Exit, Error> {
-    let updates = payload::ref_updates(&payload::stdin()?, kind)?;
+    let input = payload::stdin()?;
+    let updates = match (kind, input.trim().is_empty()) {
+        (HookKind::PrePush { .. }, true) => payload::pre_commit_update()?.into_iter().collect(),
+        _ => payload::ref_updates(&input, kind)?,
+    };
     let server = matches!(kind, HookKind::PreReceive);
     let report = match kind {
         HookKind::PrePush { remote } => pre_push(ctx, remote, &updates)?,

@@ -3,6 +3,7 @@
 //! Each returns a report struct; none prints or exits.
 
 pub mod agents_setup;
+pub mod board;
 pub mod claim;
 pub mod context;
 pub mod doctor;

@@ -4,6 +4,8 @@ mod support;
 
 mod agents;
 mod board;
+mod board_page;
+mod ci;
 mod claims;
 mod cli;
 mod clock;

@@ -86,10 +86,16 @@ pub struct AddRequest {
 
 fn view(state: &ClaimsState, t: &Task) -> TaskView {
     let g = TaskGraph { tasks: &state.tasks };
+    view_with(&g, &g.dependents(), t)
+}
+
+/// One task's view, given the board's dependents counted once (a list of n tasks must not
+/// count them n times).
+fn view_with(g: &TaskGraph, dependents: &std::collections::HashMap<&TaskId, usize>, t: &Task) -> TaskView {
     TaskView {
         task: t.clone(),
         blocked_by: g.blockers(t).into_iter().cloned().collect(),
-        dependents: g.dependents().get(&t.id).copied().unwrap_or(0),
+        dependents: dependents.get(&t.id).copied().unwrap_or(0),
     }
 }
 
@@ -266,13 +272,15 @@ pub fn list(
     fetch: bool,
 ) -> Result<TaskListReport, Error> {
     let v = super::txn::view(ctx, fetch)?;
+    let g = TaskGraph { tasks: &v.state.tasks };
+    let dependents = g.dependents();
     let mut tasks: Vec<TaskView> = v
         .state
         .tasks
         .values()
         .filter(|t| status.is_none_or(|s| t.status == s))
         .filter(|t| specialty.is_none_or(|s| t.specialty.as_deref() == Some(s)))
-        .map(|t| view(&v.state, t))
+        .map(|t| view_with(&g, &dependents, t))
         .collect();
     tasks.sort_by(|a, b| {
         (a.task.priority, a.task.created_at, &a.task.id).cmp(&(b.task.priority, b.task.created_at, &b.task.id))
