@@ -19,7 +19,7 @@ mkdir -p "$HOME"
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
 # This repository at its current commit, as the hook repository (pre-commit clones it).
 rev="$(git -C "$here" rev-parse HEAD)"
-git init -q --bare "$tmp/remote.git"
+git init -q --bare -b main "$tmp/remote.git"
 git init -q -b main "$tmp/seed"
 mkdir -p "$tmp/seed/src/auth" "$tmp/seed/docs"
 echo 'export const a = 1;' > "$tmp/seed/src/auth/login.ts"
@@ -41,7 +41,7 @@ python3 -m pre_commit install --hook-type pre-push
 python3 -m pre_commit --version
 echo 'export const a = 2;' > src/auth/login.ts
 git commit -qam "edit login"
-if GIT_COORD_AGENT=bob git push origin main 2>"$tmp/refused.txt"; then
+if GIT_COORD_AGENT=bob git push origin main >"$tmp/refused.txt" 2>&1; then
   cat "$tmp/refused.txt"; echo "FAIL: the push over alice's claim went through" >&2; exit 1
 fi
 grep -q "src/auth/login.ts" "$tmp/refused.txt" && grep -q "alice" "$tmp/refused.txt" \
