@@ -14,6 +14,9 @@ cargo build --locked --quiet
 export PATH="$here/target/debug:$PATH"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
+# A private HOME keeps the user's git and pre-commit settings out; cargo and rustup keep
+# theirs (HOME would otherwise hide the installed toolchain from the `git-coord` hook).
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 export HOME="$tmp/home" PRE_COMMIT_HOME="$tmp/pre-commit-cache"
 mkdir -p "$HOME"
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com

@@ -25,7 +25,9 @@ pub struct Args {
 pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
     let r = board(ctx, !a.no_fetch, a.history)?;
     if let Some(e) = &r.fetch_error {
-        super::warn(&format!("warning: could not refresh from the remote ({e}); showing the local copy"));
+        super::warn(&format!(
+            "warning: could not refresh from the remote ({e}); showing the local copy"
+        ));
     }
     if let Some(path) = &a.html {
         let html = page(&r);
@@ -56,7 +58,10 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
     }
     out.line(format!(
         "board {}: {} claims, {} tasks, {} open handoffs, {} agents (git coord board --html FILE for the page)",
-        r.revision.as_deref().map(|s| &s[..12.min(s.len())]).unwrap_or("none yet"),
+        r.revision
+            .as_deref()
+            .map(|s| &s[..12.min(s.len())])
+            .unwrap_or("none yet"),
         r.claims.len(),
         r.tasks.len(),
         r.handoffs.len(),

@@ -143,12 +143,22 @@ fn tasks(out: &mut String, r: &BoardReport) {
     if r.tasks.is_empty() {
         out.push_str("<p class=empty>no tasks</p>\n");
     }
-    for status in [TaskStatus::Open, TaskStatus::Claimed, TaskStatus::Review, TaskStatus::Approved, TaskStatus::Cancelled] {
+    for status in [
+        TaskStatus::Open,
+        TaskStatus::Claimed,
+        TaskStatus::Review,
+        TaskStatus::Approved,
+        TaskStatus::Cancelled,
+    ] {
         let list: Vec<_> = r.tasks.iter().filter(|t| t.task.status == status).collect();
         if list.is_empty() {
             continue;
         }
-        let open = if matches!(status, TaskStatus::Approved | TaskStatus::Cancelled) { "" } else { " open" };
+        let open = if matches!(status, TaskStatus::Approved | TaskStatus::Cancelled) {
+            ""
+        } else {
+            " open"
+        };
         let _ = writeln!(
             out,
             "<details{open}><summary><span class=st>{}</span> <span class=n>({})</span></summary>\n<table><tr><th>Task<th>Title<th>P<th>Worker<th>Depends on<th>Blocked by<th>Scopes",
@@ -177,7 +187,11 @@ fn tasks(out: &mut String, r: &BoardReport) {
 }
 
 fn rest(out: &mut String, r: &BoardReport) {
-    let _ = writeln!(out, "<section id=handoffs><h2>Open handoffs ({})</h2>", r.handoffs.len());
+    let _ = writeln!(
+        out,
+        "<section id=handoffs><h2>Open handoffs ({})</h2>",
+        r.handoffs.len()
+    );
     if r.handoffs.is_empty() {
         out.push_str("<p class=empty>none</p>\n");
     } else {
@@ -197,7 +211,11 @@ fn rest(out: &mut String, r: &BoardReport) {
         }
         out.push_str("</table>\n");
     }
-    let _ = writeln!(out, "</section>\n<section id=agents><h2>Agents ({})</h2>", r.agents.len());
+    let _ = writeln!(
+        out,
+        "</section>\n<section id=agents><h2>Agents ({})</h2>",
+        r.agents.len()
+    );
     out.push_str("<table><tr><th>Agent<th>Host<th>Claims<th>Tasks<th>Last active\n");
     for a in &r.agents {
         let tasks: Vec<String> = a.tasks.iter().map(|t| t.to_string()).collect();
@@ -211,7 +229,10 @@ fn rest(out: &mut String, r: &BoardReport) {
             when(r.now, a.last_seen)
         );
     }
-    let _ = writeln!(out, "</table></section>\n<section id=history><h2>Recent history</h2>\n<table><tr><th>When<th>What");
+    let _ = writeln!(
+        out,
+        "</table></section>\n<section id=history><h2>Recent history</h2>\n<table><tr><th>When<th>What"
+    );
     for e in &r.history {
         let _ = writeln!(out, "<tr class=e><td>{}<td>{}", when(r.now, e.time), esc(&e.subject));
     }
@@ -221,7 +242,11 @@ fn rest(out: &mut String, r: &BoardReport) {
 /// The whole page.
 pub fn page(r: &BoardReport) -> String {
     let mut out = String::with_capacity(4096 + r.claims.len() * 160);
-    let rev = r.revision.as_deref().map(|s| &s[..12.min(s.len())]).unwrap_or("none yet");
+    let rev = r
+        .revision
+        .as_deref()
+        .map(|s| &s[..12.min(s.len())])
+        .unwrap_or("none yet");
     let _ = write!(
         out,
         "<!doctype html>\n<html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width\">\
@@ -251,7 +276,10 @@ mod tests {
 
     #[test]
     fn board_text_is_escaped_and_areas_come_from_the_path() {
-        assert_eq!(esc("<img src=x onerror=\"a&b\">'"), "&lt;img src=x onerror=&quot;a&amp;b&quot;&gt;&#39;");
+        assert_eq!(
+            esc("<img src=x onerror=\"a&b\">'"),
+            "&lt;img src=x onerror=&quot;a&amp;b&quot;&gt;&#39;"
+        );
         let ns = vec!["db".to_string()];
         let s = |t: &str| Scope::parse(t, &ns).unwrap();
         let area2 = |x: &Scope| area(x, 2);

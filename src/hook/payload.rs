@@ -161,7 +161,12 @@ fn codex_patch(patch: &str) -> Vec<PendingEdit> {
 /// comes in `PRE_COMMIT_*` variables: `FROM_REF` (what the remote has; empty for a new
 /// branch), `TO_REF` (the local commit) and `REMOTE_BRANCH`.
 pub fn pre_commit_update() -> Result<Option<RefUpdate>, Error> {
-    let env = |k: &str| std::env::var(k).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let env = |k: &str| {
+        std::env::var(k)
+            .ok()
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
     let (Some(to), Some(branch)) = (env("PRE_COMMIT_TO_REF"), env("PRE_COMMIT_REMOTE_BRANCH")) else {
         return Ok(None);
     };
@@ -169,8 +174,15 @@ pub fn pre_commit_update() -> Result<Option<RefUpdate>, Error> {
         gix::ObjectId::from_hex(hex.as_bytes())
             .map_err(|_| Error::usage(format!("PRE_COMMIT_*_REF is not an object id: '{hex}'"), None))
     };
-    let old = env("PRE_COMMIT_FROM_REF").filter(|f| f.as_str() != ZERO).map(|f| oid(&f)).transpose()?;
-    let refname = if branch.starts_with("refs/") { branch } else { format!("refs/heads/{branch}") };
+    let old = env("PRE_COMMIT_FROM_REF")
+        .filter(|f| f.as_str() != ZERO)
+        .map(|f| oid(&f))
+        .transpose()?;
+    let refname = if branch.starts_with("refs/") {
+        branch
+    } else {
+        format!("refs/heads/{branch}")
+    };
     Ok(Some(RefUpdate {
         refname,
         old,

@@ -36,7 +36,7 @@ pub fn board(ctx: &Context, fetch: bool, history: usize) -> Result<BoardReport, 
     let v = view(ctx, fetch)?;
     let now = ctx.now();
     let mut claims: Vec<Claim> = v.state.active(ctx.expiry_now(), ctx.skew()).cloned().collect();
-    claims.sort_by(|a, b| (a.scope.to_string(), a.created_at).cmp(&(b.scope.to_string(), b.created_at)));
+    claims.sort_by_key(|c| (c.scope.to_string(), c.created_at));
     let queue = v.state.queue.iter().filter(|w| w.deadline >= now).cloned().collect();
     let mut handoffs: Vec<Handoff> = v
         .state
@@ -45,7 +45,7 @@ pub fn board(ctx: &Context, fetch: bool, history: usize) -> Result<BoardReport, 
         .filter(|h| h.status != HandoffStatus::Acked)
         .cloned()
         .collect();
-    handoffs.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    handoffs.sort_by_key(|h| std::cmp::Reverse(h.created_at));
     Ok(BoardReport {
         revision: v.loaded.tip.map(|t| t.to_string()),
         now,

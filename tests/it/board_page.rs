@@ -12,8 +12,18 @@ use crate::support::{Repo, World};
 fn fixture_board() -> (World, Repo) {
     let w = World::new();
     let a = w.clone("a");
-    a.as_("alice", &["claim", "src/auth/**", "--note", "rewriting the auth flow"]).ok();
-    a.as_("bob", &["claim", "src/billing/invoice.ts", "--note", "<script>alert(1)</script> & co"]).ok();
+    a.as_("alice", &["claim", "src/auth/**", "--note", "rewriting the auth flow"])
+        .ok();
+    a.as_(
+        "bob",
+        &[
+            "claim",
+            "src/billing/invoice.ts",
+            "--note",
+            "<script>alert(1)</script> & co",
+        ],
+    )
+    .ok();
     a.as_("carol", &["claim", "docs/**", "--shared"]).ok();
     a.as_("dave", &["claim", "db:schema:users", "--ttl", "30m"]).ok();
     let add = |title: &str, extra: &[&str]| -> String {
@@ -21,15 +31,32 @@ fn fixture_board() -> (World, Repo) {
         args.extend_from_slice(extra);
         a.as_("lead", &args).json()["task"]["id"].as_str().unwrap().to_owned()
     };
-    let schema = add("migrate the users table", &["--priority", "2", "--scope", "db:schema:orders"]);
+    let schema = add(
+        "migrate the users table",
+        &["--priority", "2", "--scope", "db:schema:orders"],
+    );
     add("export invoices as CSV", &["--depends-on", &schema]);
     let review = add("fix token refresh", &[]);
     let cancelled = add("old idea", &[]);
     let took = a.as_("erin", &["task", "claim", &review, "--json"]).json();
     let token = took["lease"]["token"].as_str().unwrap().to_owned();
-    a.as_("erin", &["handoff", "write", "--task", &review, "--to", "reviewers", "--summary", "refresh fixed; tests added"]).ok();
+    a.as_(
+        "erin",
+        &[
+            "handoff",
+            "write",
+            "--task",
+            &review,
+            "--to",
+            "reviewers",
+            "--summary",
+            "refresh fixed; tests added",
+        ],
+    )
+    .ok();
     a.as_("erin", &["task", "done", &review, "--token", &token]).ok();
-    a.as_("lead", &["task", "cancel", &cancelled, "--reason", "not needed"]).ok();
+    a.as_("lead", &["task", "cancel", &cancelled, "--reason", "not needed"])
+        .ok();
     (w, a)
 }
 
@@ -59,12 +86,17 @@ fn the_board_page_shows_claims_by_area_tasks_by_state_handoffs_agents_and_histor
     }
     assert!(html.contains("refresh fixed; tests added"));
     assert!(html.contains("<tr class=a><td>erin"));
-    assert!(html.contains("<section id=history>") && html.contains("lead cancels"), "history");
+    assert!(
+        html.contains("<section id=history>") && html.contains("lead cancels"),
+        "history"
+    );
     // `-` writes the page to stdout.
     let out = a.as_("viewer", &["board", "--html", "-", "--no-fetch"]);
     assert!(out.stdout.starts_with("<!doctype html>"));
 
-    let Some(browser) = std::env::var_os("GIT_COORD_BROWSER") else { return };
+    let Some(browser) = std::env::var_os("GIT_COORD_BROWSER") else {
+        return;
+    };
     let url = format!("file://{}", file.display());
     let dom = Command::new(&browser)
         .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", &url])
@@ -74,12 +106,21 @@ fn the_board_page_shows_claims_by_area_tasks_by_state_handoffs_agents_and_histor
     // What the browser built: one row per claim and task, the areas as <details>.
     assert_eq!(dom.matches("<tr class=\"c\"").count(), 4, "{dom}");
     assert_eq!(dom.matches("<tr class=\"t\"").count(), 4);
-    assert!(dom.contains("<details class=\"area\" open=\"\"><summary><b>src/auth</b>"), "{dom}");
+    assert!(
+        dom.contains("<details class=\"area\" open=\"\"><summary><b>src/auth</b>"),
+        "{dom}"
+    );
     assert!(dom.contains("rewriting the auth flow") && dom.contains("migrate the users table"));
     assert!(!dom.contains("<script>alert(1)"), "no injected script in the DOM");
     if let Some(shot) = std::env::var_os("GIT_COORD_SCREENSHOT") {
         let done = Command::new(&browser)
-            .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1100,900"])
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                "--window-size=1100,900",
+            ])
             .arg(format!("--screenshot={}", std::path::Path::new(&shot).display()))
             .arg(&url)
             .status()

@@ -22,7 +22,11 @@ fn steps(action: &str) -> Vec<Step> {
     let mut lines = action.lines().skip_while(|l| l.trim() != "steps:").skip(1).peekable();
     while let Some(line) = lines.next() {
         if let Some(name) = line.strip_prefix("    - name: ") {
-            out.push(Step { name: name.to_owned(), env: Vec::new(), script: String::new() });
+            out.push(Step {
+                name: name.to_owned(),
+                env: Vec::new(),
+                script: String::new(),
+            });
         } else if line == "      env:" {
             while let Some(l) = lines.next_if(|l| l.starts_with("        ") && l.contains(": ")) {
                 let (k, v) = l.trim().split_once(": ").unwrap();
@@ -61,7 +65,11 @@ fn run_script(dir: &Path, home: &Path, script: &str, env: &[(String, String)]) -
         cmd.env(k, v);
     }
     let out = cmd.output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.code().unwrap_or(-1), text)
 }
 
@@ -118,8 +126,14 @@ fn the_github_action_runs_its_steps_and_refuses_a_pull_request_over_a_claim() {
     };
     let (code, text) = run_as("bob");
     assert_eq!(code, 1, "{text}");
-    assert!(text.contains("::error file=src/auth/login.ts,line=1,title=held by alice::src/auth/login.ts is held by alice"), "{text}");
-    assert!(text.contains(&format!("git-coord verify {base}..{head}: 1 commit(s)")), "{text}");
+    assert!(
+        text.contains("::error file=src/auth/login.ts,line=1,title=held by alice::src/auth/login.ts is held by alice"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("git-coord verify {base}..{head}: 1 commit(s)")),
+        "{text}"
+    );
     // The holder's own pull request passes.
     let (code, text) = run_as("alice");
     assert_eq!(code, 0, "{text}");
@@ -130,7 +144,10 @@ fn the_gitlab_job_in_the_readme_refuses_a_merge_request_over_a_claim() {
     let w = World::new();
     let (checkout, base, head) = pull_request(&w);
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let job = readme.split("# .gitlab-ci.yml").nth(1).expect("the README documents a GitLab job");
+    let job = readme
+        .split("# .gitlab-ci.yml")
+        .nth(1)
+        .expect("the README documents a GitLab job");
     let job = job.split("```").next().unwrap();
     let script: Vec<&str> = job
         .lines()

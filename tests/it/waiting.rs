@@ -96,3 +96,27 @@ fn claim_next_waits_for_a_task_and_takes_it_when_one_is_added() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// On a terminal the wait draws its progress line (run under `script(1)` for a pty when
+/// `GIT_COORD_PTY` is set, as `tests/interop.sh` does; piped runs above show it is absent).
+#[test]
+fn a_terminal_sees_the_queue_place_holder_and_time_waited() {
+    if std::env::var_os("GIT_COORD_PTY").is_none() {
+        return;
+    }
+    let w = World::new();
+    let a = w.clone("a");
+    a.as_("alice", &["claim", "src/billing/**", "--ttl", "2h"]).ok();
+    let cmd = format!("'{}' claim src/billing/invoice.ts --wait 4s", crate::support::BIN);
+    let mut script = Command::new("script");
+    script.args(["-qec", &cmd, "/dev/null"]).current_dir(&a.dir);
+    crate::support::isolate(&mut script, &w.home());
+    script.env("GIT_COORD_AGENT", "bob").env("GIT_COORD_NOW", NOW);
+    let out = script.output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("waiting: 1st of 1 in the queue, held by alice (c-"),
+        "{text}"
+    );
+    assert!(text.contains('\r'), "the line is redrawn in place");
+}
