@@ -20,3 +20,5 @@ GIT_COORD_BROWSER="$(command -v chromium)" cargo test --locked --test it board_p
 GIT_COORD_PTY=1 cargo test --locked --test it a_terminal_sees_the_queue
 
 bash tests/pre-commit.sh
+# ... and built from this repository by pre-commit itself (language: rust).
+HOOK_ID=git-coord bash tests/pre-commit.sh

@@ -77,7 +77,7 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
     if !r.pending.is_empty() {
         out.line(format!("pending ({}) — run `git coord sync`", r.pending.len()));
         for p in &r.pending {
-            out.line(format!("  {} {} {}", p.op, p.claims.join(" "), p.recorded_at));
+            out.line(format!("  {:<8} {}  recorded {}", p.op, p.subject(), p.recorded_at));
         }
     }
     Ok(Exit::Ok)

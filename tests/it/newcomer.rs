@@ -74,6 +74,30 @@ fn what_is_printed_reads_right() {
 }
 
 #[test]
+fn pending_handoffs_and_releases_read_right() {
+    let w = World::new();
+    let a = w.clone("a");
+    a.as_("alice", &["--offline", "handoff", "write", "--summary", "half way"])
+        .ok();
+    let status = a.as_("alice", &["status"]).stdout;
+    let line = status
+        .lines()
+        .find(|l| l.trim_start().starts_with("handoff"))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(line.contains("handoff h-"), "a pending handoff names its id: {status}");
+    let r = a.as_("alice", &["sync"]);
+    assert!(r.stdout.contains("confirmed  handoff handoff h-"), "{}", r.stdout);
+    a.as_("alice", &["claim", "src/main.ts"]).ok();
+    let r = a.as_("alice", &["release", "--all"]);
+    assert!(
+        r.stdout.contains("released 1 claim(s)") && !r.stdout.contains("expires"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
 fn a_path_that_is_not_there_needs_new_like_a_symbol() {
     let w = World::new();
     let a = w.clone("a");
