@@ -190,6 +190,16 @@ impl<'a> Judge<'a> {
                 }
             }
         }
+        // In the order asked, then oldest claim first: the same answer every time (claim
+        // ids are random, so the board's own order is not).
+        out.sort_by_key(|c| {
+            (
+                scopes.iter().position(|s| *s == c.requested),
+                c.claim.created_at,
+                c.claim.agent.clone(),
+                c.claim.id.clone(),
+            )
+        });
         out
     }
 

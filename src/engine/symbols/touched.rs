@@ -55,8 +55,12 @@ pub fn touched(path: &str, old: Option<&[u8]>, new: Option<&[u8]>) -> Result<Tou
         Some(b) => Some(extract(path, b)?),
         None => None,
     };
+    // Patience diff (unique lines first) is exact on the regenerated files Myers crawls
+    // through; a deadline still bounds a pathological one: past it the diff is coarser (more
+    // lines count as changed), never finer, so the judgement only gets stricter.
     let diff = similar::TextDiff::configure()
-        .algorithm(similar::Algorithm::Myers)
+        .algorithm(similar::Algorithm::Patience)
+        .timeout(std::time::Duration::from_secs(2))
         .diff_lines(&old_text, &new_text);
     // Changed lines (1-based) on each side; an insertion marks the old line it lands
     // before and after, a deletion the new lines around it, so a change at a symbol's
@@ -74,12 +78,20 @@ pub fn touched(path: &str, old: Option<&[u8]>, new: Option<&[u8]>) -> Result<Tou
         first_line: new_lines.first().copied().or(old_lines.first().copied()),
         ..Touched::default()
     };
+    // Each changed line looked up in a table of its innermost symbol: linear in changed
+    // lines plus symbol lines, whatever the size of the change.
     let mut mark = |tree: &Option<SymbolTree>, lines: &[usize], into: &mut Vec<String>| {
+        let Some(t) = tree else {
+            out.outside |= !lines.is_empty();
+            return;
+        };
+        let owner = owners(t, lines.iter().copied().max().unwrap_or(0));
+        let mut seen = vec![false; t.symbols.len()];
         for &line in lines {
-            match tree.as_ref().and_then(|t| innermost(t, line)) {
-                Some(p) => {
-                    if !into.contains(&p) {
-                        into.push(p);
+            match owner.get(line).copied().flatten() {
+                Some(i) => {
+                    if !std::mem::replace(&mut seen[i], true) {
+                        into.push(t.symbols[i].path.clone());
                     }
                 }
                 None => out.outside = true,
@@ -94,11 +106,23 @@ pub fn touched(path: &str, old: Option<&[u8]>, new: Option<&[u8]>) -> Result<Tou
     Ok(out)
 }
 
-/// The deepest symbol with a range containing `line`.
-fn innermost(tree: &SymbolTree, line: usize) -> Option<String> {
-    tree.symbols
-        .iter()
-        .filter(|s| s.lines.iter().any(|(a, b)| *a <= line && line <= *b))
-        .max_by_key(|s| (s.depth(), std::cmp::Reverse(s.end_line - s.start_line)))
-        .map(|s| s.path.clone())
+/// For each line up to `last` (index = 1-based line), the index of the innermost symbol
+/// whose ranges contain it: symbols painted shallowest and widest first, so a deeper (or, at
+/// one depth, narrower) symbol overwrites the one around it.
+fn owners(tree: &SymbolTree, last: usize) -> Vec<Option<usize>> {
+    let mut table = vec![None; last + 1];
+    let mut order: Vec<usize> = (0..tree.symbols.len()).collect();
+    order.sort_by_key(|&i| {
+        let s = &tree.symbols[i];
+        (s.depth(), std::cmp::Reverse(s.end_line - s.start_line))
+    });
+    for i in order {
+        for &(a, b) in &tree.symbols[i].lines {
+            let (a, b) = (a.min(last + 1), b.min(last));
+            for slot in table.iter_mut().take(b + 1).skip(a) {
+                *slot = Some(i);
+            }
+        }
+    }
+    table
 }
