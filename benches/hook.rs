@@ -81,7 +81,7 @@ fn change(b: &Bench, clone: &Path, n: usize, round: usize) {
             format!(
                 "{}    return {};{}",
                 &text[..start],
-                round * 100_000 + i,
+                round * 100_000 + i + 1,
                 &text[end + 1..]
             ),
         )
