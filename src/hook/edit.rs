@@ -26,18 +26,20 @@ pub fn guard(settings: Result<Settings, Error>, out: &mut Out) -> Exit {
     if let Some(cwd) = parsed.as_ref().and_then(|p| p["cwd"].as_str()) {
         settings.cwd = cwd.into();
     }
+    let edits = parsed.as_ref().and_then(payload::pending_edits);
+    if parsed.is_some() && edits.is_none() {
+        // A tool that writes no file: nothing to judge, nothing to say, no repository read.
+        return answer.pass(None);
+    }
     // The repository (for its policy) even when the input is unreadable.
     let ctx = Context::open(settings);
     let on_error = ctx.as_ref().map(|c| c.policy.guard_on_error).unwrap_or_default();
-    let payload = match (input, parsed) {
-        (Err(e), _) => return answer.undecided(on_error, &one_line(&e)),
-        (Ok(i), None) if i.trim().is_empty() => return answer.undecided(on_error, "the hook got no input"),
-        (Ok(_), None) => return answer.undecided(on_error, "the hook's input is not JSON"),
-        (Ok(_), Some(p)) => p,
-    };
-    let Some(edits) = payload::pending_edits(&payload) else {
-        // A tool that writes no file: nothing to judge, nothing to say.
-        return answer.pass(None);
+    let (payload, edits) = match (input, parsed, edits) {
+        (Err(e), ..) => return answer.undecided(on_error, &one_line(&e)),
+        (Ok(i), None, _) if i.trim().is_empty() => return answer.undecided(on_error, "the hook got no input"),
+        (Ok(_), None, _) => return answer.undecided(on_error, "the hook's input is not JSON"),
+        (Ok(_), Some(p), Some(e)) => (p, e),
+        (Ok(_), Some(_), None) => unreachable!("a tool that writes no file passed above"),
     };
     let ctx = match ctx {
         Ok(c) => c,

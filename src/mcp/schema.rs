@@ -9,12 +9,7 @@ use serde_json::Value;
 
 /// The schema of an argument type, as `tools/list` shows it.
 pub fn schema<T: JsonSchema>() -> Value {
-    let mut v = serde_json::to_value(schemars::schema_for!(T)).expect("because schemas serialise");
-    if let Some(o) = v.as_object_mut() {
-        o.remove("$schema");
-        o.remove("title");
-    }
-    v
+    plain(schemars::schema_for!(T))
 }
 
 /// The schema of an answer as it is written (fields skipped when empty are optional).
@@ -22,7 +17,12 @@ pub fn output_schema<T: JsonSchema>() -> Value {
     let generator = schemars::generate::SchemaSettings::default()
         .for_serialize()
         .into_generator();
-    let mut v = serde_json::to_value(generator.into_root_schema_for::<T>()).expect("because schemas serialise");
+    plain(generator.into_root_schema_for::<T>())
+}
+
+/// A generated schema as tools/list shows it: without the `$schema` and `title` keys.
+fn plain(schema: schemars::Schema) -> Value {
+    let mut v = serde_json::to_value(schema).expect("because schemas serialise");
     if let Some(o) = v.as_object_mut() {
         o.remove("$schema");
         o.remove("title");

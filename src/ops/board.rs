@@ -53,9 +53,9 @@ pub fn board(ctx: &Context, fetch: bool, history: usize) -> Result<BoardReport, 
         fetch_error: v.fetch_error,
         claims,
         queue,
-        tasks: super::task::list(ctx, None, None, false)?.tasks,
+        tasks: super::task::views(&v.state, None, None),
         handoffs,
-        agents: super::inbox::agents(ctx, false)?,
+        agents: super::inbox::agents_of(ctx, &v.state),
         history: super::log::log(ctx, None, history, None)?.events,
     })
 }

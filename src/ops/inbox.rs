@@ -93,7 +93,11 @@ pub struct AgentView {
 /// Agents seen on the board: active claim holders, task workers, handoff writers. Derived
 /// from the board itself, so there is nothing extra to write (and nothing to contend on).
 pub fn agents(ctx: &Context, fetch: bool) -> Result<Vec<AgentView>, Error> {
-    let v = view(ctx, fetch)?;
+    Ok(agents_of(ctx, &view(ctx, fetch)?.state))
+}
+
+/// The agents of a board already read.
+pub fn agents_of(ctx: &Context, state: &crate::model::ClaimsState) -> Vec<AgentView> {
     let mut map: BTreeMap<String, AgentView> = BTreeMap::new();
     let mut touch = |a: &AgentId, at: Timestamp| {
         let e = map.entry(a.to_string()).or_insert(AgentView {
@@ -105,19 +109,19 @@ pub fn agents(ctx: &Context, fetch: bool) -> Result<Vec<AgentView>, Error> {
         });
         e.last_seen = e.last_seen.max(at);
     };
-    for c in v.state.active(ctx.expiry_now(), ctx.skew()) {
+    for c in state.active(ctx.expiry_now(), ctx.skew()) {
         touch(&c.agent, c.created_at);
     }
-    for t in v.state.tasks.values() {
+    for t in state.tasks.values() {
         for e in &t.history {
             touch(&e.agent, e.at);
         }
     }
-    for h in v.state.handoffs.values() {
+    for h in state.handoffs.values() {
         touch(&h.from, h.created_at);
     }
     let mut latest: BTreeMap<String, Timestamp> = BTreeMap::new();
-    for c in v.state.active(ctx.expiry_now(), ctx.skew()) {
+    for c in state.active(ctx.expiry_now(), ctx.skew()) {
         if let Some(a) = map.get_mut(c.agent.as_str()) {
             a.claims += 1;
             let seen = latest.entry(a.agent.clone()).or_insert(Timestamp(i64::MIN));
@@ -127,7 +131,7 @@ pub fn agents(ctx: &Context, fetch: bool) -> Result<Vec<AgentView>, Error> {
             }
         }
     }
-    for t in v.state.tasks.values().filter(|t| t.status == TaskStatus::Claimed) {
+    for t in state.tasks.values().filter(|t| t.status == TaskStatus::Claimed) {
         if let Some(w) = &t.worker {
             if let Some(a) = map.get_mut(w.as_str()) {
                 a.tasks.push(t.id.clone());
@@ -136,5 +140,5 @@ pub fn agents(ctx: &Context, fetch: bool) -> Result<Vec<AgentView>, Error> {
     }
     let mut out: Vec<AgentView> = map.into_values().collect();
     out.sort_by(|a, b| b.last_seen.cmp(&a.last_seen).then(a.agent.cmp(&b.agent)));
-    Ok(out)
+    out
 }

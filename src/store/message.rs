@@ -151,15 +151,14 @@ fn trailers_of(op: &Op, expired: &[ClaimId], granted: &[ClaimId]) -> String {
 /// escaped, so no user text can start a trailer or a second paragraph), at most `max` chars.
 fn one_line(text: &str, max: usize) -> String {
     // Control characters (a newline too) are shown escaped, never written raw.
-    let escaped: String = text
-        .chars()
-        .flat_map(|c| {
-            let raw = (!c.is_control()).then_some(c);
-            raw.into_iter()
-                .map(String::from)
-                .chain((raw.is_none()).then(|| c.escape_default().to_string()))
-        })
-        .collect();
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            escaped.extend(c.escape_default());
+        } else {
+            escaped.push(c);
+        }
+    }
     if escaped.chars().count() <= max {
         return escaped;
     }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::support::{isolate, Repo, World, BIN, NOW};
+use crate::support::{eventually, isolate, Repo, World, BIN, NOW};
 
 struct Server {
     child: Child,
@@ -223,18 +223,7 @@ fn a_waiting_claim_does_not_block_other_calls_and_cancelling_it_leaves_the_queue
     assert_eq!(r["id"], 2, "{r}");
     assert!(started.elapsed() < Duration::from_secs(20));
     // The waiter is in the queue; cancel it.
-    let mut queued = false;
-    for _ in 0..100 {
-        if !a.as_("carol", &["status", "--json"]).json()["queue"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-        {
-            queued = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let queued = eventually(Duration::from_secs(10), || a.queue_len() > 0);
     assert!(queued, "bob's claim waits in the queue");
     s.send(
         &json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1, "reason": "user"}}),
@@ -242,18 +231,7 @@ fn a_waiting_claim_does_not_block_other_calls_and_cancelling_it_leaves_the_queue
     let pong = s.ask(json!({"jsonrpc": "2.0", "id": 3, "method": "ping"}));
     assert_eq!(pong["id"], 3);
     // The cancelled call is not answered, and leaves the queue.
-    let mut left = false;
-    for _ in 0..100 {
-        if a.as_("carol", &["status", "--json"]).json()["queue"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-        {
-            left = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let left = eventually(Duration::from_secs(10), || a.queue_len() == 0);
     assert!(left, "the cancelled waiter left the queue");
     assert!(s.next(2).is_none(), "a cancelled request gets no answer");
     assert!(s.close().success());

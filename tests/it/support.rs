@@ -285,3 +285,27 @@ impl Repo {
         std::fs::write(p, text).unwrap();
     }
 }
+
+/// Whether `f` comes true within `limit` (polled every 100 ms): for what another process
+/// does in its own time.
+pub fn eventually(limit: std::time::Duration, mut f: impl FnMut() -> bool) -> bool {
+    let start = std::time::Instant::now();
+    loop {
+        if f() {
+            return true;
+        }
+        if start.elapsed() >= limit {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+impl Repo {
+    /// How many claim requests wait in the queue, as a third agent sees it.
+    pub fn queue_len(&self) -> usize {
+        self.as_("carol", &["status", "--json"]).json()["queue"]
+            .as_array()
+            .map_or(0, Vec::len)
+    }
+}

@@ -2,26 +2,12 @@
 //! only on a terminal (nothing when piped), and Ctrl-C leaves no queue entry behind.
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::support::{Repo, World, NOW};
+use crate::support::{eventually, World, NOW};
 
-fn queue_len(repo: &Repo) -> usize {
-    repo.as_("carol", &["status", "--json"]).json()["queue"]
-        .as_array()
-        .unwrap()
-        .len()
-}
-
-fn until(what: &str, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !f() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "timed out waiting until {what}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+fn until(what: &str, f: impl FnMut() -> bool) {
+    assert!(eventually(Duration::from_secs(30), f), "timed out waiting until {what}");
 }
 
 fn interrupt(pid: u32) {
@@ -44,7 +30,7 @@ fn ctrl_c_leaves_the_queue_and_nothing_is_drawn_when_piped() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    until("bob waits in the queue", || queue_len(&a) == 1);
+    until("bob waits in the queue", || a.queue_len() == 1);
     std::thread::sleep(Duration::from_millis(400));
     interrupt(child.id());
     let out = child.wait_with_output().unwrap();
@@ -55,7 +41,7 @@ fn ctrl_c_leaves_the_queue_and_nothing_is_drawn_when_piped() {
         !stderr.contains('\r') && !stderr.contains("waiting:"),
         "no progress line when piped: {stderr:?}"
     );
-    assert_eq!(queue_len(&a), 0, "no queue entry left behind");
+    assert_eq!(a.queue_len(), 0, "no queue entry left behind");
     assert_eq!(
         b.as_("bob", &["status", "--json"]).json()["claims"]
             .as_array()

@@ -63,18 +63,20 @@ pub(super) fn wait(
         if let Some(report) = granted(&state, &w.ids, w.waited()) {
             return Ok(report);
         }
-        if let Some(place) = state.queue.iter().position(|x| x.id() == &w.key) {
-            let holders: Vec<String> = w
-                .held(&state)
+        // Who still holds what it wants: judged once per poll, for the progress and the tidy.
+        let held = w.held(&state);
+        let place = state.queue.iter().position(|x| x.id() == &w.key);
+        if let Some(place) = place {
+            let holders: Vec<String> = held
                 .iter()
                 .map(|c| format!("{} ({})", c.claim.agent, c.claim.id))
                 .collect();
             observer.waiting(place + 1, state.queue.len(), &holders, w.waited());
         }
-        if now >= deadline || observer.cancelled() || !state.queue.iter().any(|x| x.id() == &w.key) {
+        if now >= deadline || observer.cancelled() || place.is_none() {
             return w.leave(latest, now);
         }
-        if w.held(&state).is_empty() {
+        if held.is_empty() {
             // The blockers are gone (released or expired): a tidy write grants the queue.
             let tidy = Op::Tidy {
                 id: OpId::from_bits(ctx.random()),

@@ -265,17 +265,11 @@ pub fn add(ctx: &Context, req: &AddRequest, expected: &Option<String>) -> Result
     })
 }
 
-pub fn list(
-    ctx: &Context,
-    status: Option<TaskStatus>,
-    specialty: Option<&str>,
-    fetch: bool,
-) -> Result<TaskListReport, Error> {
-    let v = super::txn::view(ctx, fetch)?;
-    let g = TaskGraph { tasks: &v.state.tasks };
+/// The board's tasks (of one status / specialty, when given), most urgent first.
+pub fn views(state: &ClaimsState, status: Option<TaskStatus>, specialty: Option<&str>) -> Vec<TaskView> {
+    let g = TaskGraph { tasks: &state.tasks };
     let dependents = g.dependents();
-    let mut tasks: Vec<TaskView> = v
-        .state
+    let mut tasks: Vec<TaskView> = state
         .tasks
         .values()
         .filter(|t| status.is_none_or(|s| t.status == s))
@@ -285,9 +279,19 @@ pub fn list(
     tasks.sort_by(|a, b| {
         (a.task.priority, a.task.created_at, &a.task.id).cmp(&(b.task.priority, b.task.created_at, &b.task.id))
     });
+    tasks
+}
+
+pub fn list(
+    ctx: &Context,
+    status: Option<TaskStatus>,
+    specialty: Option<&str>,
+    fetch: bool,
+) -> Result<TaskListReport, Error> {
+    let v = super::txn::view(ctx, fetch)?;
     Ok(TaskListReport {
         revision: v.loaded.tip.map(|t| t.to_string()),
-        tasks,
+        tasks: views(&v.state, status, specialty),
     })
 }
 
