@@ -337,26 +337,34 @@ fn coord(exe: &Path, dir: &Path, home: &Path, agent: &str, args: &[&str]) -> i32
     code
 }
 
-/// Every commit of the remote's board: how many held two overlapping exclusive claims of
-/// different agents at once (areas are disjoint by construction; `hot/**` overlaps itself).
+/// Every commit of every board ref of the remote (the root and its shards): how many held
+/// two exclusive claims of one scope by different agents at once (areas are disjoint by
+/// construction; `hot/**` overlaps itself). Two claims of one scope always live on one ref
+/// (the same home), so each ref's own history shows any double grant of them.
 fn audit(remote: &Path) -> usize {
     let store = Store::discover(remote).expect("remote opens");
-    let Some(tip) = store.tip(refs::CLAIMS).expect("tip") else {
-        return 0;
-    };
-    let history = store.history(refs::CLAIMS, tip, usize::MAX, None).expect("history");
+    let mut names: Vec<(String, git_coord::store::ObjectId)> = store
+        .tip(refs::CLAIMS)
+        .expect("tip")
+        .map(|t| (refs::CLAIMS.to_owned(), t))
+        .into_iter()
+        .collect();
+    names.extend(store.refs_with_prefix(refs::SHARDS).expect("shards"));
     let mut bad = 0;
-    for h in &history {
-        let state = store.load_claims(refs::CLAIMS, Some(h.id)).expect("board").state;
-        let mut holders: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
-        for c in state.claims.values().filter(|c| c.mode == Mode::Exclusive) {
-            holders
-                .entry(c.scope.to_string())
-                .or_default()
-                .insert(c.agent.to_string());
-        }
-        if holders.values().any(|agents| agents.len() > 1) {
-            bad += 1;
+    for (name, tip) in names {
+        for h in &store.history(&name, tip, usize::MAX, None).expect("history") {
+            let state = store.load_claims(&name, Some(h.id)).expect("board").state;
+            let mut holders: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+                Default::default();
+            for c in state.claims.values().filter(|c| c.mode == Mode::Exclusive) {
+                holders
+                    .entry(c.scope.to_string())
+                    .or_default()
+                    .insert(c.agent.to_string());
+            }
+            if holders.values().any(|agents| agents.len() > 1) {
+                bad += 1;
+            }
         }
     }
     bad

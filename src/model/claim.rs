@@ -132,6 +132,8 @@ pub struct ClaimsState {
     pub queue: Vec<Waiter>,
     pub tasks: BTreeMap<TaskId, Task>,
     pub handoffs: BTreeMap<HandoffId, Handoff>,
+    /// The shards that exist (the root's index; see `model::layout`).
+    pub shards: std::collections::BTreeSet<String>,
 }
 
 /// What applying an operation did.
@@ -247,16 +249,22 @@ impl ClaimsState {
     /// Drop claims past expiry + skew and waiters past their deadline.
     /// Returns the ids of dropped claims.
     pub fn drop_expired(&mut self, now: Timestamp, skew: Span) -> Vec<ClaimId> {
+        self.drop_expired_where(now, skew, |_| true)
+    }
+
+    /// [`ClaimsState::drop_expired`], only for items whose claims `may` drop.
+    pub fn drop_expired_where(&mut self, now: Timestamp, skew: Span, may: impl Fn(&[&Claim]) -> bool) -> Vec<ClaimId> {
         let gone: Vec<ClaimId> = self
             .claims
             .values()
-            .filter(|c| !c.is_active(now, skew))
+            .filter(|c| !c.is_active(now, skew) && may(&[c]))
             .map(|c| c.id.clone())
             .collect();
         for id in &gone {
             self.claims.remove(id);
         }
-        self.queue.retain(|w| w.deadline >= now);
+        self.queue
+            .retain(|w| w.deadline >= now || !may(&w.claims.iter().collect::<Vec<_>>()));
         gone
     }
 

@@ -4,6 +4,7 @@
 
 pub mod claim;
 pub mod ids;
+pub mod layout;
 pub mod op;
 pub mod policy;
 pub mod scope;

@@ -47,7 +47,7 @@ pub fn board(ctx: &Context, fetch: bool, history: usize) -> Result<BoardReport, 
         .collect();
     handoffs.sort_by_key(|h| std::cmp::Reverse(h.created_at));
     Ok(BoardReport {
-        revision: v.loaded.tip.map(|t| t.to_string()),
+        revision: v.board.revision().map(|t| t.to_string()),
         now,
         remote: ctx.remote.as_ref().map(|r| r.name.clone()),
         fetch_error: v.fetch_error,

@@ -86,7 +86,7 @@ pub struct Context {
     /// Ref lock files left by stopped processes that opening this context cleared.
     pub cleared_locks: Vec<PathBuf>,
     /// Board tip → (newest write by another agent, when this clone first saw it).
-    horizon: RefCell<Option<(Option<gix::ObjectId>, Horizon)>>,
+    horizon: RefCell<Option<(Vec<gix::ObjectId>, Horizon)>>,
 }
 
 impl Context {
@@ -176,10 +176,10 @@ impl Context {
     /// remaining lifetime pass (or someone force-releases it).
     pub fn expiry_now(&self) -> Timestamp {
         let now = self.now();
-        let cached = *self.horizon.borrow();
+        let cached = self.horizon.borrow().as_ref().map(|(_, h)| *h);
         let horizon = match cached {
-            Some((_, h)) => h,
-            None => self.observe(self.store.tip(refs::CLAIMS).ok().flatten()),
+            Some(h) => h,
+            None => self.observe(),
         };
         match horizon {
             Some((board, seen)) => {
@@ -190,26 +190,35 @@ impl Context {
         }
     }
 
-    /// The board this command now reads is at `tip`: what the board vouches for follows it.
-    /// Called wherever the board is (re)read, so [`Self::expiry_now`] never reads a ref in
-    /// the hot loops that judge thousands of claims or tasks.
-    pub fn observe(&self, tip: Option<gix::ObjectId>) -> Horizon {
-        if let Some((t, h)) = *self.horizon.borrow() {
-            if t == tip {
-                return h;
+    /// The board this command now reads moved: what the board vouches for follows it (the
+    /// newest write by another agent on any board ref). Called wherever the board is
+    /// (re)read, so [`Self::expiry_now`] never reads a ref in the hot loops that judge
+    /// thousands of claims or tasks.
+    pub fn observe(&self) -> Horizon {
+        let mut tips: Vec<gix::ObjectId> = self.store.tip(refs::CLAIMS).ok().flatten().into_iter().collect();
+        if let Ok(shards) = self.store.refs_with_prefix(refs::SHARDS) {
+            tips.extend(shards.into_iter().map(|(_, id)| id));
+        }
+        if let Some((t, h)) = self.horizon.borrow().as_ref() {
+            if *t == tips {
+                return *h;
             }
         }
-        let h = tip.and_then(|t| {
-            let board = self
-                .store
-                .newest_foreign_write(refs::CLAIMS, t, self.agent.as_str(), FOREIGN_DEPTH)
-                .ok()??;
+        let board = tips
+            .iter()
+            .filter_map(|t| {
+                self.store
+                    .newest_foreign_write(refs::CLAIMS, *t, self.agent.as_str(), FOREIGN_DEPTH)
+                    .ok()?
+            })
+            .max();
+        let h = board.and_then(|board| {
             let seen = ClockFile::new(self.store.common_dir())
                 .first_seen(board, self.now())
                 .ok()?;
             Some((board, seen))
         });
-        *self.horizon.borrow_mut() = Some((tip, h));
+        *self.horizon.borrow_mut() = Some((tips, h));
         h
     }
 

@@ -134,7 +134,8 @@ fn locks_step(ctx: &Context) -> Step {
 }
 
 fn board_step(ctx: &Context, tip: Option<gix::ObjectId>) -> Step {
-    let l = match ctx.store.load_claims(refs::CLAIMS, tip) {
+    let _ = tip;
+    let l = match ctx.store.load_board_at_tips() {
         Ok(l) => l,
         Err(e) => {
             let hint = e.hint();
@@ -153,6 +154,7 @@ fn board_step(ctx: &Context, tip: Option<gix::ObjectId>) -> Step {
     };
     // Count as status does: the board with this clone's pending operations applied.
     let confirmed = l.state.active(ctx.expiry_now(), ctx.skew()).count();
+    let shards = l.shards.len();
     let mut state = l.state;
     for p in ctx.pending.list().unwrap_or_default() {
         state.apply(&p.op);
@@ -167,8 +169,12 @@ fn board_step(ctx: &Context, tip: Option<gix::ObjectId>) -> Step {
         "board",
         Status::Ok,
         format!(
-            "{} readable: {active} active claims{pending}, {} queued",
+            "{} readable{}: {active} active claims{pending}, {} queued",
             refs::CLAIMS,
+            match shards {
+                0 => String::new(),
+                n => format!(" with {n} shard{}", if n == 1 { "" } else { "s" }),
+            },
             state.queue.len()
         ),
     )

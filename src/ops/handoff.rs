@@ -328,7 +328,7 @@ pub fn list(ctx: &Context, to: Option<&str>, status: Option<HandoffStatus>, fetc
         .collect();
     hs.sort_by_key(|h| (h.created_at, h.id.clone()));
     Ok(HandoffList {
-        revision: v.loaded.tip.map(|t| t.to_string()),
+        revision: v.board.revision().map(|t| t.to_string()),
         handoffs: hs.into_iter().map(|h| report(h, None)).collect(),
     })
 }
@@ -341,7 +341,7 @@ pub fn show(ctx: &Context, id: &str, fetch: bool) -> Result<HandoffReport, Error
         .handoffs
         .get(&id)
         .ok_or_else(|| Error::usage(format!("no handoff {id}"), Next::ListHandoffs))?;
-    let tip = v.loaded.tip.ok_or_else(|| Error::usage("no board yet", None))?;
+    let tip = v.board.root.tip.ok_or_else(|| Error::usage("no board yet", None))?;
     let doc = ctx
         .store
         .file_at(&tip.to_string(), &h.path)?

@@ -183,14 +183,17 @@ pub fn verify(ctx: &Context, range: &str, exempt: &AgentId, fetch: bool) -> Resu
 pub fn pre_receive(ctx: &Context, updates: &[RefUpdate], pusher: Option<&AgentId>) -> Result<HookReport, Error> {
     let mut report = HookReport::new(ctx);
     let mut tips = Vec::new();
+    let mut board_moves = Vec::new();
     for u in updates {
         let refname = u.refname.as_str();
         if let Some(rest) = refname.strip_prefix(refs::NAMESPACE) {
             if rest.starts_with("probe/") {
                 continue;
             }
-            if let Some(why) = coord_write_problem(ctx, u)? {
-                report.refused_coord.push(format!("{refname}: {why}"));
+            match coord_write_problem(ctx, u)? {
+                Some(why) => report.refused_coord.push(format!("{refname}: {why}")),
+                None if is_board(refname) && u.new.is_some() => board_moves.push(u),
+                None => {}
             }
             continue;
         }
@@ -200,6 +203,11 @@ pub fn pre_receive(ctx: &Context, updates: &[RefUpdate], pusher: Option<&AgentId
         }
         report.judged.push(refname.to_owned());
         tips.push(new);
+    }
+    if report.refused_coord.is_empty() && !board_moves.is_empty() {
+        if let Some(why) = dropped_live_claim(ctx, &board_moves)? {
+            report.refused_coord.push(format!("{}: {why}", refs::CLAIMS));
+        }
     }
     if !tips.is_empty() {
         let hidden: Vec<gix::ObjectId> = ctx
@@ -220,9 +228,9 @@ pub fn pre_receive(ctx: &Context, updates: &[RefUpdate], pusher: Option<&AgentId
 fn coord_write_problem(ctx: &Context, u: &RefUpdate) -> Result<Option<String>, Error> {
     let refname = u.refname.as_str();
     let Some(new_id) = u.new else {
-        return Ok((refname == refs::CLAIMS).then(|| "deleting the claims board is not allowed".to_owned()));
+        return Ok(is_board(refname).then(|| "deleting the claims board is not allowed".to_owned()));
     };
-    if refname == refs::CLAIMS {
+    if is_board(refname) {
         if let Err(e) = ctx.store.load_claims(refname, Some(new_id)) {
             let mut why = e.to_string();
             let mut src = std::error::Error::source(&e);
@@ -240,19 +248,28 @@ fn coord_write_problem(ctx: &Context, u: &RefUpdate) -> Result<Option<String>, E
                 "not a fast-forward: coordination history is append-only".to_owned(),
             ));
         }
-        if refname == refs::CLAIMS {
-            return dropped_live_claim(ctx, old_id, new_id);
-        }
     }
     Ok(None)
 }
 
+/// The root of the board or one of its shards.
+fn is_board(refname: &str) -> bool {
+    refname == refs::CLAIMS || refname.starts_with(refs::SHARDS)
+}
+
 /// The server's clock decides expiry: a push may drop a claim that is still active by this
 /// server's clock only by releasing it (a release or task operation naming it), never as
-/// "expired" by a pushing machine whose clock runs ahead.
-fn dropped_live_claim(ctx: &Context, old: gix::ObjectId, new: gix::ObjectId) -> Result<Option<String>, Error> {
-    let before = ctx.store.load_claims(refs::CLAIMS, Some(old))?.state;
-    let after = ctx.store.load_claims(refs::CLAIMS, Some(new))?.state;
+/// "expired" by a pushing machine whose clock runs ahead. The board is judged whole, before
+/// and after every board ref of the push moves (a claim may move from the root to a shard).
+fn dropped_live_claim(ctx: &Context, moves: &[&RefUpdate]) -> Result<Option<String>, Error> {
+    let before = ctx.store.load_board_at_tips()?.state;
+    let after = ctx
+        .store
+        .load_board(&|name| match moves.iter().find(|u| u.refname == name) {
+            Some(u) => Ok(u.new),
+            None => ctx.store.tip(name),
+        })?
+        .state;
     let now = ctx.now();
     let dropped: Vec<&crate::model::Claim> = before
         .claims
@@ -262,11 +279,18 @@ fn dropped_live_claim(ctx: &Context, old: gix::ObjectId, new: gix::ObjectId) -> 
     if dropped.is_empty() {
         return Ok(None);
     }
-    let mut released = std::collections::HashSet::new();
-    for h in ctx.store.history(refs::CLAIMS, new, 100_000, None)? {
-        if h.id == old {
-            break;
+    let mut history = Vec::new();
+    for u in moves {
+        let Some(new) = u.new else { continue };
+        for h in ctx.store.history(&u.refname, new, 100_000, None)? {
+            if Some(h.id) == u.old {
+                break;
+            }
+            history.push(h);
         }
+    }
+    let mut released = std::collections::HashSet::new();
+    for h in &history {
         let trailers = crate::store::message::trailers(&h.message);
         let op = trailers.iter().find(|(k, _)| *k == "Coord-Op").map(|(_, v)| *v);
         if matches!(op, Some("release" | "task")) {

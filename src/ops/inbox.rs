@@ -11,7 +11,6 @@ use super::error::Error;
 use super::handoff::{addressed, report, HandoffReport};
 use super::txn::view;
 use crate::model::{AgentId, Claim, Handoff, HandoffStatus, Task, TaskId, TaskStatus, Timestamp};
-use crate::store::refs;
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Inbox {
@@ -64,11 +63,8 @@ pub fn inbox(ctx: &Context, specialty: Option<&str>, fetch: bool) -> Result<Inbo
 /// Did this claim come out of the queue? (the commit that granted it says so; the last
 /// 200 board commits are searched)
 fn was_queued(ctx: &Context, id: &crate::model::ClaimId) -> bool {
-    let Ok(Some(tip)) = ctx.store.tip(refs::CLAIMS) else {
-        return false;
-    };
     ctx.store
-        .history(refs::CLAIMS, tip, 200, None)
+        .board_history(200, None)
         .map(|h| {
             h.iter().any(|e| {
                 e.message

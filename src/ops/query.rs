@@ -51,7 +51,7 @@ pub fn check(ctx: &Context, raw: &[String], shared: bool, fetch: bool) -> Result
         suggestion: suggestion(&conflicts, ctx.now()),
         scopes,
         conflicts,
-        revision: v.loaded.tip.map(|t| t.to_string()),
+        revision: v.board.revision().map(|t| t.to_string()),
         fetch_error: v.fetch_error,
         notices: super::notices::take(ctx, &v.state),
     })
@@ -183,7 +183,7 @@ pub fn status(ctx: &Context, fetch: bool) -> Result<StatusReport, Error> {
         agent_source: ctx.agent_source.name(),
         remote: ctx.remote.as_ref().map(|r| r.name.clone()),
         now,
-        revision: v.loaded.tip.map(|t| t.to_string()),
+        revision: v.board.revision().map(|t| t.to_string()),
         claims,
         queue,
         pending: v

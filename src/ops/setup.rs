@@ -292,14 +292,26 @@ fn probe(ctx: &Context, remote: &crate::store::Remote) -> Result<Step, Error> {
 /// Push a local board the remote does not have yet (a repository that was used without a
 /// remote before).
 fn publish(ctx: &Context, remote: &crate::store::Remote) -> Result<Step, Error> {
-    let Some(local) = ctx.store.tip(refs::CLAIMS)? else {
+    // The refs as they are, unread: publishing never judges what it carries.
+    let mut tips: Vec<(String, gix::ObjectId)> = ctx
+        .store
+        .tip(refs::CLAIMS)?
+        .map(|t| (refs::CLAIMS.to_owned(), t))
+        .into_iter()
+        .collect();
+    tips.extend(ctx.store.refs_with_prefix(refs::SHARDS)?);
+    let writes: Vec<crate::store::RefWrite> = tips
+        .into_iter()
+        .map(|(name, new)| crate::store::RefWrite { name, old: None, new })
+        .collect();
+    if writes.is_empty() {
         return Ok(Step::new(
             "publish",
             Status::Already,
             "no local board yet; the first claim creates it",
         ));
-    };
-    Ok(match remote.push(refs::CLAIMS, local, None)? {
+    }
+    Ok(match remote.push_refs(&writes, None)? {
         Push::Pushed => Step::new(
             "publish",
             Status::Done,

@@ -1,45 +1,48 @@
 //! The compare-and-swap at the heart of the one write protocol, shared by every write
 //! (claims, releases, tasks, handoffs through `txn::transact`) and by `sync`'s replay.
 //!
-//! Without a remote the local ref is the arbiter (a ref transaction that must still see
-//! `tip`). With one, a push leased on the remote's old value, with a non-forced refspec (a
-//! `+` would ignore the lease); when it lands the local ref follows, and when the lease is
+//! A write moves one or more board refs (the root and shards, `model::layout`) all or none.
+//! Without a remote the local refs are the arbiter (one ref transaction that must still see
+//! each old value). With one, one atomic push leased on each ref's old value, with non-forced
+//! refspecs (a `+` would ignore the lease); when it lands the local refs follow, and when a lease is
 //! lost, `pause` runs (the caller's backoff) and only then is the remote's board fetched, so
 //! the caller's next attempt plans on a board as fresh as it can be (sleeping after the fetch
 //! would plan on a board already old, and a busy writer elsewhere would win every time).
 //! Must not retry or print: the caller owns the loop.
 
-use gix::ObjectId;
+use std::collections::BTreeSet;
 
 use super::context::Context;
 use super::error::Error;
-use crate::store::{refs, Cas, Fetch, Push};
+use crate::store::{refs, Cas, Fetch, Push, RefWrite};
 
 /// How one compare-and-swap ended (the failures that end the write are errors).
 pub enum Swap {
-    /// The arbiter has `new`.
+    /// The arbiter has every ref at its `new`.
     Won,
-    /// Someone else wrote first; the board was refreshed. `remote_lacks_ref`: the fetch
-    /// brought nothing, so the remote has no board yet (lease on "must not exist").
-    Lost { remote_lacks_ref: bool },
+    /// Someone else wrote first; the board was refreshed. `lacking`: refs this clone has but
+    /// the remote does not (the fetch brought nothing for them): lease them on "must not
+    /// exist" next time.
+    Lost { lacking: BTreeSet<String> },
     /// The remote could not be reached (or timed out): the write stays pending.
     Unreachable(String),
 }
 
-/// Move the board from `tip` to `new`; with a remote, the push is leased on `lease` (and,
-/// when `guarded`, on the contention marker [`refs::CONTEND`] too, so a writer that keeps
-/// losing elsewhere can make this one yield). `pending` is how many operations stay pending
-/// if the remote refuses; `pause` runs after a lost race, before the board is refreshed.
+/// Move each ref of `writes` from its `old` to its `new`, all or none: locally one ref
+/// transaction; with a remote one atomic push, each ref leased on its `old` (on "must not
+/// exist" for the refs in `lacking`), and, when `guarded`, on the contention marker
+/// [`refs::CONTEND`] too, so a writer that keeps losing elsewhere can make this one yield.
+/// `pending` is how many operations stay pending if the remote refuses; `pause` runs after a
+/// lost race, before the board is refreshed.
 pub fn swap(
     ctx: &Context,
-    tip: Option<ObjectId>,
-    new: ObjectId,
-    lease: Option<ObjectId>,
+    writes: &[RefWrite],
+    lacking: &BTreeSet<String>,
     pending: usize,
     pause: &dyn Fn(),
     guarded: bool,
 ) -> Result<Swap, Error> {
-    let cas_local = || ctx.store.cas(refs::CLAIMS, tip, new, ctx.agent.as_str(), ctx.now());
+    let cas_local = || ctx.store.cas_many(writes, ctx.agent.as_str(), ctx.now());
     let Some(remote) = ctx.remote.as_ref() else {
         let lost = ctx.inject_lost_race() || matches!(cas_local()?, Cas::Lost { .. });
         if lost {
@@ -47,13 +50,20 @@ pub fn swap(
         }
         return Ok(if lost {
             Swap::Lost {
-                remote_lacks_ref: false,
+                lacking: BTreeSet::new(),
             }
         } else {
             Swap::Won
         });
     };
     let started = std::time::Instant::now();
+    let leased: Vec<RefWrite> = writes
+        .iter()
+        .map(|w| RefWrite {
+            old: if lacking.contains(&w.name) { None } else { w.old },
+            ..w.clone()
+        })
+        .collect();
     let pushed = if ctx.inject_lost_race() {
         Push::Stale
     } else if guarded {
@@ -62,18 +72,23 @@ pub fn swap(
             Some(m) => m,
             None => ctx.store.contend_root()?,
         };
-        remote.push_guarded(refs::CLAIMS, new, lease, (refs::CONTEND, value, marker))?
+        remote.push_refs(&leased, Some((refs::CONTEND, value, marker)))?
     } else {
-        remote.push(refs::CLAIMS, new, lease)?
+        remote.push_refs(&leased, None)?
     };
     match pushed {
         Push::Pushed => {
             ctx.crash_point("after-push");
-            // git's push already moved the local ref when the fetch refspec maps it (the usual
-            // case after `init`). Only when another process of this clone moved it elsewhere
-            // meanwhile does a fetch bring it to the remote's board, which now holds ours.
-            if let Cas::Lost { actual } = cas_local()? {
-                if actual != Some(new) {
+            // git's push already moved the local refs when the fetch refspec maps them (the
+            // usual case after `init`). Only when another process of this clone moved one
+            // elsewhere meanwhile does a fetch bring them to the remote's board, which now
+            // holds ours.
+            if let Cas::Lost { .. } = cas_local()? {
+                let mut behind = false;
+                for w in writes {
+                    behind |= ctx.store.tip(&w.name)? != Some(w.new);
+                }
+                if behind {
                     let _ = remote.fetch()?;
                 }
             }
@@ -84,11 +99,11 @@ pub fn swap(
             // remote for about three of our pushes, so its fetch, plan and push fit in between.
             let took = started.elapsed().min(std::time::Duration::from_secs(2));
             std::thread::sleep(took * 3 + std::time::Duration::from_millis(ctx.random() % 20));
-            refresh(ctx, remote, None, pending)
+            refresh(ctx, remote, &[], pending)
         }
         Push::Stale => {
             pause();
-            refresh(ctx, remote, tip, pending)
+            refresh(ctx, remote, writes, pending)
         }
         Push::Rejected(e) => Err(Error::Remote {
             remote: remote.name.clone(),
@@ -121,18 +136,28 @@ pub fn ask_for_a_turn(ctx: &Context) -> Result<(), Error> {
     Ok(())
 }
 
-/// After a lost race: fetch the remote's board. `leased`: the board the lost push was leased
-/// on (when the fetch brings nothing newer, the remote has no board at all).
-fn refresh(
-    ctx: &Context,
-    remote: &crate::store::Remote,
-    leased: Option<ObjectId>,
-    pending: usize,
-) -> Result<Swap, Error> {
+/// After a lost race: fetch the remote's board. `leased`: the writes whose push was lost;
+/// when the fetch moves none of their refs, the remote may lack some of them (asked with
+/// one `ls-remote`, a rare path).
+fn refresh(ctx: &Context, remote: &crate::store::Remote, leased: &[RefWrite], pending: usize) -> Result<Swap, Error> {
     match remote.fetch()? {
-        Fetch::Fetched => Ok(Swap::Lost {
-            remote_lacks_ref: leased.is_some() && ctx.store.tip(refs::CLAIMS)? == leased,
-        }),
+        Fetch::Fetched => {
+            let mut lacking = BTreeSet::new();
+            let mut moved = false;
+            for w in leased {
+                moved |= ctx.store.tip(&w.name)? != w.old;
+            }
+            if !moved && leased.iter().any(|w| w.old.is_some()) {
+                if let Ok(there) = remote.ls_remote()? {
+                    for w in leased.iter().filter(|w| w.old.is_some()) {
+                        if !there.iter().any(|(name, _)| name == &w.name) {
+                            lacking.insert(w.name.clone());
+                        }
+                    }
+                }
+            }
+            Ok(Swap::Lost { lacking })
+        }
         Fetch::Unreachable(e) => Ok(Swap::Unreachable(e)),
         Fetch::Diverged(detail) => Err(Error::Remote {
             remote: remote.name.clone(),

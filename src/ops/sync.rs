@@ -12,7 +12,9 @@ use super::swap::{swap, Swap};
 use super::txn::{commit_op, gave_up};
 use crate::engine::conflict::Judge;
 use crate::model::{ClaimsState, Op};
-use crate::store::{refs, Fetch};
+use std::collections::BTreeMap;
+
+use crate::store::{Fetch, RefWrite};
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Replayed {
@@ -114,10 +116,10 @@ fn judge_op(ctx: &Context, judge: &Judge, state: &ClaimsState, op: &Op) -> Verdi
 
 pub fn sync(ctx: &Context) -> Result<SyncReport, Error> {
     let Some(remote) = ctx.remote.as_ref() else {
-        let tip = ctx.store.tip(refs::CLAIMS)?;
+        let revision = ctx.store.load_board_at_tips()?.revision();
         return Ok(SyncReport {
             remote: None,
-            revision: tip.map(|t| t.to_string()),
+            revision: revision.map(|t| t.to_string()),
             confirmed: vec![],
             already: vec![],
             conflicted: vec![],
@@ -146,9 +148,9 @@ pub fn sync(ctx: &Context) -> Result<SyncReport, Error> {
     }
     for attempt in 1..=super::txn::MAX_ATTEMPTS {
         let pending = ctx.pending.list()?;
-        let tip = ctx.store.tip(refs::CLAIMS)?;
-        ctx.observe(tip);
-        let (mut report, head) = replay(ctx, &judge, &pending, tip)?;
+        let board = ctx.store.load_board_at_tips()?;
+        ctx.observe();
+        let (mut report, writes) = replay(ctx, &judge, &pending, board)?;
         report.remote = Some(remote.name.clone());
         let done = |report: SyncReport| -> Result<SyncReport, Error> {
             for p in &pending {
@@ -156,13 +158,14 @@ pub fn sync(ctx: &Context) -> Result<SyncReport, Error> {
             }
             Ok(report)
         };
-        if head == tip {
+        if writes.is_empty() {
             return done(report);
         }
-        let new = head.expect("because a commit was made");
-        match swap(ctx, tip, new, tip, count, &|| super::txn::backoff(ctx, attempt), false)? {
+        let none = Default::default();
+        match swap(ctx, &writes, &none, count, &|| super::txn::backoff(ctx, attempt), false)? {
             Swap::Won => {
-                report.revision = Some(new.to_string());
+                let revision = ctx.store.load_board_at_tips()?.revision();
+                report.revision = revision.map(|t| t.to_string());
                 return done(report);
             }
             Swap::Lost { .. } => {}
@@ -172,41 +175,53 @@ pub fn sync(ctx: &Context) -> Result<SyncReport, Error> {
     Err(gave_up(ctx, count))
 }
 
-/// Judge each pending operation against the board at `tip` and commit the ones that stand,
-/// one commit each, on top of one another: the report and the new head (`tip` when nothing
-/// was written).
+/// Judge each pending operation against `board` and commit the ones that stand, one commit
+/// each (on each ref it changes), on top of one another: the report and the ref moves that
+/// write them all (none when nothing was written).
 fn replay(
     ctx: &Context,
     judge: &Judge,
     pending: &[crate::store::Pending],
-    tip: Option<gix::ObjectId>,
-) -> Result<(SyncReport, Option<gix::ObjectId>), Error> {
-    let mut loaded = ctx.store.load_claims(refs::CLAIMS, tip)?;
+    board: crate::store::Board,
+) -> Result<(SyncReport, Vec<RefWrite>), Error> {
+    let tips: BTreeMap<String, Option<gix::ObjectId>> = board.tips().into_iter().collect();
+    let mut heads: BTreeMap<String, gix::ObjectId> = BTreeMap::new();
     let mut report = SyncReport {
         remote: None,
-        revision: tip.map(|t| t.to_string()),
+        revision: board.revision().map(|t| t.to_string()),
         confirmed: vec![],
         already: vec![],
         conflicted: vec![],
     };
-    let mut head = tip;
+    let mut board = board;
     for p in pending {
         let replayed = |reason: Option<String>, conflicts: Vec<ConflictReport>| Replayed {
             op: PendingView::of(&p.op, p.recorded_at),
             reason,
             conflicts,
         };
-        match judge_op(ctx, judge, &loaded.state, &p.op) {
+        match judge_op(ctx, judge, &board.state, &p.op) {
             Verdict::Already => report.already.push(replayed(None, vec![])),
             Verdict::Conflict(reason, conflicts) => report.conflicted.push(replayed(Some(reason), conflicts)),
             Verdict::Apply => {
-                if let Some((commit, _)) = commit_op(ctx, &loaded, &p.op, p.op.agent().as_str())? {
-                    loaded = ctx.store.load_claims(refs::CLAIMS, Some(commit))?;
-                    head = Some(commit);
+                if let Some((writes, _)) = commit_op(ctx, &board, &p.op, p.op.agent().as_str())? {
+                    heads.extend(writes.into_iter().map(|w| (w.name, w.new)));
+                    board = ctx.store.load_board(&|name| match heads.get(name) {
+                        Some(h) => Ok(Some(*h)),
+                        None => ctx.store.tip(name),
+                    })?;
                 }
                 report.confirmed.push(replayed(None, vec![]));
             }
         }
     }
-    Ok((report, head))
+    let writes = heads
+        .into_iter()
+        .map(|(name, new)| RefWrite {
+            old: tips.get(&name).copied().flatten(),
+            name,
+            new,
+        })
+        .collect();
+    Ok((report, writes))
 }

@@ -16,9 +16,10 @@ use super::context::Context;
 use super::error::Error;
 use super::swap::{swap, Swap};
 use crate::engine::conflict::Judge;
+use crate::model::layout;
 use crate::model::{ClaimId, ClaimsState, Op, Scope, Waiter};
 use crate::store::message::describe;
-use crate::store::{refs, Fetch, Loaded, Pending};
+use crate::store::{Board, Fetch, Pending, RefWrite};
 
 /// How often a write is tried before giving up with exit 3.
 pub const MAX_ATTEMPTS: u32 = 64;
@@ -68,10 +69,10 @@ impl<R> Outcome<R> {
     }
 }
 
-/// The current board as this clone sees it: the shared tip plus this clone's pending ops.
+/// The current board as this clone sees it: the shared tips plus this clone's pending ops.
 pub struct View {
-    /// The shared tip as read (its `state` is moved into `state` below).
-    pub loaded: Loaded,
+    /// The shared board as read (its `state` is moved into `state` below).
+    pub board: Board,
     /// The board with this clone's pending operations applied.
     pub state: ClaimsState,
     pub pending: Vec<Pending>,
@@ -92,17 +93,15 @@ pub fn view(ctx: &Context, fetch: bool) -> Result<View, Error> {
             }
         }
     }
-    let tip = ctx.store.tip(refs::CLAIMS)?;
-    ctx.observe(tip);
-    let loaded = ctx.store.load_claims(refs::CLAIMS, tip)?;
-    let mut loaded = loaded;
+    let mut board = ctx.store.load_board_at_tips()?;
+    ctx.observe();
     let pending = ctx.pending.list()?;
-    let mut state = std::mem::take(&mut loaded.state);
+    let mut state = std::mem::take(&mut board.state);
     for p in &pending {
         state.apply(&p.op);
     }
     Ok(View {
-        loaded,
+        board,
         state,
         pending,
         fetch_error,
@@ -139,10 +138,9 @@ pub fn transact_at<R>(
         return super::group::transact_staged(ctx, &mut plan);
     }
     for attempt in 1..=MAX_ATTEMPTS {
-        let tip = ctx.store.tip(refs::CLAIMS)?;
-        ctx.observe(tip);
-        let loaded = ctx.store.load_claims(refs::CLAIMS, tip)?;
-        let (op, result) = match plan(&loaded.state, tip)? {
+        let board = ctx.store.load_board_at_tips()?;
+        ctx.observe();
+        let (op, result) = match plan(&board.state, board.revision())? {
             Plan::Write(op, r) => (op, r),
             Plan::Done(r) | Plan::Refused(r) => return Ok(Outcome::new(r, attempt)),
         };
@@ -153,16 +151,18 @@ pub fn transact_at<R>(
             o.pending = true;
             return Ok(o);
         }
-        let Some((commit, granted)) = commit_op(ctx, &loaded, &op, ctx.agent.as_str())? else {
+        let Some((writes, granted)) = commit_op(ctx, &board, &op, ctx.agent.as_str())? else {
             let mut o = Outcome::new(result, attempt);
             o.synced = true;
             return Ok(o);
         };
         ctx.crash_point("after-commit");
-        match swap(ctx, tip, commit, tip, 1, &|| backoff(ctx, attempt), false)? {
+        let none = Default::default();
+        match swap(ctx, &writes, &none, 1, &|| backoff(ctx, attempt), false)? {
             Swap::Won => {
                 let mut o = Outcome::new(result, attempt);
-                (o.wrote, o.synced, o.commit, o.granted_waiters) = (true, true, Some(commit), granted);
+                let commit = Some(writes[0].new);
+                (o.wrote, o.synced, o.commit, o.granted_waiters) = (true, true, commit, granted);
                 return Ok(o);
             }
             Swap::Lost { .. } => {}
@@ -172,27 +172,42 @@ pub fn transact_at<R>(
     Err(gave_up(ctx, 0))
 }
 
+/// The ref moves that write one operation, and the waiters it granted.
+pub(super) type Committed = (Vec<RefWrite>, Vec<ClaimId>);
+
 /// The board after `op` (expired claims dropped, waiters that can now be served granted),
-/// committed on `loaded` as one commit by `author`: its id and the waiters it granted, or
-/// `None` when the operation changes nothing.
-pub(super) fn commit_op(
-    ctx: &Context,
-    loaded: &Loaded,
-    op: &Op,
-    author: &str,
-) -> Result<Option<(ObjectId, Vec<ClaimId>)>, Error> {
-    let mut next = loaded.state.clone();
-    let expired = next.drop_expired(ctx.expiry_now(), ctx.skew());
+/// committed on `board` by `author` as one commit on each ref whose content changes: those
+/// writes and the waiters granted, or `None` when the operation changes nothing.
+///
+/// Expired claims and waiters are dropped only from refs the write changes anyway (a tidy
+/// drops them everywhere), so an unrelated write never contends on another shard.
+pub(super) fn commit_op(ctx: &Context, board: &Board, op: &Op, author: &str) -> Result<Option<Committed>, Error> {
+    let before = board.split();
+    let mut next = board.state.clone();
     next.apply(op);
+    let mut touched = layout::changed(&before, &layout::split(&next));
+    if board.needs_upgrade() {
+        touched.insert(None);
+    }
+    let index = layout::split(&next).root.shards;
+    let everywhere = matches!(op, Op::Tidy { .. });
+    let expired = next.drop_expired_where(ctx.expiry_now(), ctx.skew(), |claims| {
+        everywhere || layout::held_within(claims, &index, &touched)
+    });
     let granted = promote_waiters(ctx, &mut next);
-    if next == loaded.state {
+    let after = layout::split(&next);
+    let mut changed = layout::changed(&before, &after);
+    if board.needs_upgrade() {
+        changed.insert(None);
+    }
+    if changed.is_empty() {
         return Ok(None);
     }
-    let message = describe(op, &loaded.state, &expired, &granted);
-    let commit = ctx
+    let message = describe(op, &board.state, &expired, &granted);
+    let writes = ctx
         .store
-        .commit_board(loaded, &next, &op_docs(op), &message, author, ctx.now())?;
-    Ok(Some((commit, granted)))
+        .commit_split(board, &after, &changed, &op_docs(op), &message, author, ctx.now())?;
+    Ok(Some((writes, granted)))
 }
 
 /// Lost the race [`MAX_ATTEMPTS`] times: the board is too busy right now.

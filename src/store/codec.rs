@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! README.md            what this tree is (constant)
-//! meta.json            {"schema": 1, "kind": "claims"}
+//! meta.json            {"schema": 2, "kind": "claims"} (a shard: "kind": "shard")
+//! shards.json          the root's index of shards (absent when there is none)
 //! claims/<bb>.json     the claims whose id starts with c-<bb>, as a JSON array sorted by id
 //! queue.json           waiters, in serving order (absent when empty)
 //! ```
@@ -15,7 +16,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Claim, ClaimsState, Waiter};
 
-pub const SCHEMA: u64 = 1;
+/// Schema 2 spreads claims over shard refs (`model::layout`); a schema 1 board (everything
+/// on the root) is still read, and the next write moves its claims to their shards.
+pub const SCHEMA: u64 = 2;
+/// The oldest schema this version still reads.
+pub const OLDEST_SCHEMA: u64 = 1;
+pub const SHARDS: &str = "shards.json";
 pub const README: &str = "README.md";
 pub const META: &str = "meta.json";
 pub const CLAIMS_DIR: &str = "claims";
@@ -65,10 +71,10 @@ pub fn decode_queue(bytes: &[u8]) -> Result<Vec<Waiter>, serde_json::Error> {
     serde_json::from_slice(bytes)
 }
 
-pub fn encode_meta() -> Vec<u8> {
+pub fn encode_meta(kind: &str) -> Vec<u8> {
     let mut out = serde_json::to_vec(&Meta {
         schema: SCHEMA,
-        kind: "claims".into(),
+        kind: kind.into(),
     })
     .expect("because meta serialises");
     out.push(b'\n');

@@ -20,5 +20,8 @@ pub use clock::ClockFile;
 pub use error::StoreError;
 pub use pending::{Pending, PendingDir};
 pub use remote::{Fetch, Push, Remote};
-pub use repo::{Cas, FileChange, HistoryEntry, Loaded, PushQuarantine, Store};
+pub use repo::{Board, Cas, FileChange, HistoryEntry, Loaded, PushQuarantine, RefWrite, Store};
 pub use stage::Stage;
+
+/// Object ids, as the store hands them out.
+pub use gix::ObjectId;

@@ -8,6 +8,17 @@ pub const CLAIMS: &str = "refs/coord/claims";
 /// of empty commits; nothing reads its content).
 pub const CONTEND: &str = "refs/coord/contend";
 
+/// Where the shards of the board live (`model::layout`): one ref per shard, named by it.
+pub const SHARDS: &str = "refs/coord/shards/";
+
+/// The ref of one shard (`None`: the root, [`CLAIMS`]).
+pub fn board_ref(shard: Option<&str>) -> String {
+    match shard {
+        None => CLAIMS.to_owned(),
+        Some(k) => format!("{SHARDS}{k}"),
+    }
+}
+
 /// Everything git-coord shares lives below this prefix.
 pub const NAMESPACE: &str = "refs/coord/";
 

@@ -10,6 +10,7 @@ use gix::ObjectId;
 
 use super::error::StoreError;
 use super::refs::FETCH_REFSPEC;
+use super::repo::RefWrite;
 
 /// A named remote and how long one network call may take.
 #[derive(Debug, Clone)]
@@ -240,15 +241,15 @@ impl Remote {
         self.push_raw(&[&lease, &spec])
     }
 
-    /// [`Remote::push`], atomically with a second, leased ref (`guard`: its name, the value
-    /// to push, the value the remote must have): either both land or neither. Pushing a
-    /// guard its current value is a no-op that still checks its lease.
-    pub fn push_guarded(
+    /// Move every ref of `writes` to its `new` in one atomic push, each leased on its `old`
+    /// (a non-forced refspec), and with `guard` (name, value to push, value the remote must
+    /// have) leased too: either all land or none. Pushing a guard its current value is a
+    /// no-op that still checks its lease (a courtesy: safety rests on the writes' own leases).
+    /// A server without atomic pushes takes a single ref plainly; several are refused there.
+    pub fn push_refs(
         &self,
-        refname: &str,
-        new: ObjectId,
-        expected: Option<ObjectId>,
-        guard: (&str, ObjectId, Option<ObjectId>),
+        writes: &[RefWrite],
+        guard: Option<(&str, ObjectId, Option<ObjectId>)>,
     ) -> Result<Push, StoreError> {
         let lease = |r: &str, e: Option<ObjectId>| {
             format!(
@@ -256,12 +257,29 @@ impl Remote {
                 e.map(|e| e.to_string()).unwrap_or_default()
             )
         };
-        let (g_ref, g_new, g_expected) = guard;
-        let (l1, l2) = (lease(refname, expected), lease(g_ref, g_expected));
-        let (s1, s2) = (format!("{new}:{refname}"), format!("{g_new}:{g_ref}"));
-        match self.push_raw(&["--atomic", &l1, &l2, &s1, &s2])? {
-            // A server without atomic pushes: the guard is a courtesy, the lease is not.
-            Push::Unreachable(e) if e.contains("atomic") => self.push(refname, new, expected),
+        let mut args: Vec<String> = Vec::new();
+        let mut specs: Vec<String> = Vec::new();
+        for w in writes {
+            args.push(lease(&w.name, w.old));
+            specs.push(format!("{}:{}", w.new, w.name));
+        }
+        if let Some((g_ref, g_new, g_expected)) = guard {
+            args.push(lease(g_ref, g_expected));
+            specs.push(format!("{g_new}:{g_ref}"));
+        }
+        if specs.len() > 1 {
+            args.insert(0, "--atomic".into());
+        }
+        args.extend(specs);
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        match self.push_raw(&argv)? {
+            Push::Unreachable(e) if e.contains("atomic") && writes.len() == 1 => {
+                self.push(&writes[0].name, writes[0].new, writes[0].old)
+            }
+            Push::Unreachable(e) if e.contains("atomic") => Ok(Push::Rejected(format!(
+                "{e}: this board write moves {} refs, which needs a server that accepts atomic pushes (git 2.4 or later)",
+                writes.len()
+            ))),
             other => Ok(other),
         }
     }

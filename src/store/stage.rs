@@ -1,13 +1,14 @@
 //! The clone's stage: board commits that writers of this clone have made but not yet pushed,
-//! as one chain on top of the board this clone last confirmed with the remote, so that work
-//! arriving together leaves in one push (group commit, no daemon).
+//! as one chain per board ref on top of the board this clone last confirmed with the remote,
+//! so that work arriving together leaves in one push (group commit, no daemon).
 //!
 //! Two `flock`s in `<common dir>/coord/`: `stage.lock`, held for the moments it takes to read
 //! the stage head, plan on it and append one commit; `push.lock`, held by the one writer of
 //! this clone that is talking to the remote. The kernel drops both when a process dies, even
-//! by kill -9; the stage head itself is a file replaced atomically. Owns the files, not the
+//! by kill -9; the staged heads are one file replaced atomically. Owns the files, not the
 //! protocol (ops/txn.rs).
 
+use std::collections::BTreeMap;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
@@ -78,26 +79,33 @@ impl Stage {
         Ok(got.then_some(Held { _file: file }))
     }
 
-    /// The staged head, if any (read with the stage held, or as a hint).
-    pub fn head(&self) -> Option<ObjectId> {
-        let text = std::fs::read_to_string(self.dir.join("stage")).ok()?;
-        ObjectId::from_hex(text.trim().as_bytes()).ok()
+    /// The staged head of each board ref that has one (read with the stage held, or as a
+    /// hint): lines of `<ref> <commit>`.
+    pub fn heads(&self) -> BTreeMap<String, ObjectId> {
+        let Ok(text) = std::fs::read_to_string(self.dir.join("stage")) else {
+            return BTreeMap::new();
+        };
+        text.lines()
+            .filter_map(|l| {
+                let (name, id) = l.split_once(' ')?;
+                Some((name.to_owned(), ObjectId::from_hex(id.trim().as_bytes()).ok()?))
+            })
+            .collect()
     }
 
-    /// Replace the staged head (with the stage held); `None` empties the stage.
-    pub fn set(&self, head: Option<ObjectId>) -> Result<(), StoreError> {
+    /// Replace the staged heads (with the stage held); an empty map empties the stage.
+    pub fn set(&self, heads: &BTreeMap<String, ObjectId>) -> Result<(), StoreError> {
         let path = self.dir.join("stage");
         let err = |e: std::io::Error| StoreError::write(path.display().to_string(), e);
-        match head {
-            None => match std::fs::remove_file(&path) {
+        if heads.is_empty() {
+            return match std::fs::remove_file(&path) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(err(e)),
                 _ => Ok(()),
-            },
-            Some(id) => {
-                let tmp = self.dir.join(format!("stage.{}", std::process::id()));
-                std::fs::write(&tmp, format!("{id}\n")).map_err(err)?;
-                std::fs::rename(&tmp, &path).map_err(err)
-            }
+            };
         }
+        let text: String = heads.iter().map(|(name, id)| format!("{name} {id}\n")).collect();
+        let tmp = self.dir.join(format!("stage.{}", std::process::id()));
+        std::fs::write(&tmp, text).map_err(err)?;
+        std::fs::rename(&tmp, &path).map_err(err)
     }
 }

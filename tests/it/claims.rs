@@ -188,14 +188,10 @@ fn expired_claims_are_ignored_and_dropped_by_the_next_write() {
     b.at("bob", later, &["check", "src/main.ts"]).ok();
     let r = b.at("bob", later, &["claim", "src/main.ts", "--json"]);
     assert_eq!(r.json()["decision"], "granted");
-    let tree = w.git_in(&w.remote(), &["ls-tree", "-r", "--name-only", "refs/coord/claims"]);
-    let all: String = tree
-        .lines()
-        .filter(|p| p.starts_with("claims/"))
-        .map(|p| w.git_in(&w.remote(), &["show", &format!("refs/coord/claims:{p}")]))
-        .collect();
+    let all = w.board_claims_text();
+    assert!(all.contains("src/main.ts"), "bob's claim is on the board:\n{all}");
     assert!(!all.contains(&id), "the expired claim is still in the tree:\n{all}");
-    let log = w.git_in(&w.remote(), &["log", "-1", "--format=%B", "refs/coord/claims"]);
+    let log = w.board_message("src/main.ts");
     assert!(log.contains(&format!("Coord-Expired: {id}")), "{log}");
 }
 
@@ -215,7 +211,7 @@ fn releasing_another_agents_claim_needs_force_and_is_recorded() {
     assert_eq!(b.claim_ids(), vec![id.clone()]);
     let j = b.as_("bob", &["release", &id, "--force", "--json"]).json();
     assert_eq!(j["forced"], true);
-    let msg = w.git_in(&w.remote(), &["log", "-1", "--format=%B", "refs/coord/claims"]);
+    let msg = w.board_message("src/main.ts");
     assert!(msg.contains("bob force-releases src/main.ts"), "{msg}");
     assert!(msg.contains("Coord-Forced-By: bob"), "{msg}");
 }
@@ -395,7 +391,7 @@ fn clocks_running_ahead_never_expire_a_live_claim() {
     // Writes by bob's fast clock do not drop alice's claim from the board either.
     b.at("bob", ahead, &["claim", "docs/**"]).ok();
     b.at("bob", ahead, &["claim", "src/main.ts"]).code(1);
-    let board = w.git_in(&w.remote(), &["log", "-1", "--format=%B", "refs/coord/claims"]);
+    let board = w.board_message("src/**");
     assert!(!board.contains("Coord-Expired"), "{board}");
     assert!(a.claim_ids().contains(&id));
     // A write by another agent vouches for the time: once carol writes at 12:05 (her clock),

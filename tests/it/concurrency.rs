@@ -20,6 +20,8 @@ pub const SCOPES: &[&str] = &[
     "src/*.ts",
     "src/main.ts",
     "docs/**",
+    // wide: it lives on the root and in every shard (model::layout)
+    "**/*.ts",
 ];
 
 /// The oracle: which scope pairs overlap (symmetric; every scope overlaps itself).
@@ -29,29 +31,42 @@ fn overlaps(x: &str, y: &str) -> bool {
         ("src/b/**", "src/b/two.ts"),
         ("db:users", "db:users:email"),
         ("src/*.ts", "src/main.ts"),
+        ("**/*.ts", "src/a/**"),
+        ("**/*.ts", "src/a/one.ts"),
+        ("**/*.ts", "src/b/**"),
+        ("**/*.ts", "src/b/two.ts"),
+        ("**/*.ts", "src/*.ts"),
+        ("**/*.ts", "src/main.ts"),
     ];
     x == y || pairs.iter().any(|(p, q)| (x == *p && y == *q) || (x == *q && y == *p))
 }
 
 pub const FILES: &[&str] = &["src/main.ts", "src/a/one.ts", "src/b/two.ts", "docs/x.md"];
 
-/// Every commit of the remote's board: no two overlapping exclusive claims of different
-/// agents active together; returns every claim id ever named in a trailer.
+/// Every state the remote's board was ever in: no two overlapping exclusive claims of
+/// different agents active together; returns every claim id ever named in a trailer.
+///
+/// The board is several refs (the root and its shards), so the states are rebuilt from the
+/// remote's log of ref transactions (`World::record_transactions`), replayed in the order
+/// they took their locks: two pushes that move a common ref are ordered, and pushes that
+/// move none in common commute. Each state is the whole board read as one, so a double grant
+/// across refs would show as much as one within a ref.
 pub fn audit_remote(w: &World) -> BTreeSet<String> {
     let store = Store::discover(&w.remote()).expect("remote opens");
-    let Some(tip) = store.tip(refs::CLAIMS).unwrap() else {
-        return BTreeSet::new();
-    };
-    let history = store.history(refs::CLAIMS, tip, usize::MAX, None).unwrap();
     let mut named = BTreeSet::new();
-    for h in &history {
+    for h in store.board_history(usize::MAX, None).unwrap() {
         for line in h.message.lines() {
             if let Some(ids) = line.strip_prefix("Coord-Claims: ") {
                 named.extend(ids.split_whitespace().map(str::to_owned));
             }
         }
-        let state = store.load_claims(refs::CLAIMS, Some(h.id)).unwrap().state;
-        let claims: Vec<_> = state.claims.values().collect();
+    }
+    let log = std::fs::read_to_string(w.root().join("transactions.log")).expect("the remote logged its transactions");
+    let mut states = 0;
+    for tips in replay_transactions(&log) {
+        let board = store.load_board(&|name| Ok(tips.get(name).copied())).unwrap();
+        states += 1;
+        let claims: Vec<_> = board.state.claims.values().collect();
         for (i, x) in claims.iter().enumerate() {
             for y in &claims[i + 1..] {
                 let both_exclusive = x.mode == Mode::Exclusive && y.mode == Mode::Exclusive;
@@ -59,8 +74,7 @@ pub fn audit_remote(w: &World) -> BTreeSet<String> {
                     let (sx, sy) = (x.scope.to_string(), y.scope.to_string());
                     assert!(
                         !overlaps(&sx, &sy),
-                        "commit {}: {} holds {sx} while {} holds {sy}",
-                        h.id,
+                        "board state {states}: {} holds {sx} while {} holds {sy}",
                         x.agent,
                         y.agent
                     );
@@ -68,7 +82,54 @@ pub fn audit_remote(w: &World) -> BTreeSet<String> {
             }
         }
     }
+    assert!(states > 0, "no board state was logged");
     named
+}
+
+/// The board refs after each committed transaction of the log, in lock order.
+fn replay_transactions(log: &str) -> Vec<BTreeMap<String, git_coord::store::ObjectId>> {
+    // (updates, committed) in the order each was prepared
+    type Txn = (Vec<(String, String)>, bool);
+    let mut txns: Vec<Txn> = Vec::new();
+    let mut open: BTreeMap<String, usize> = BTreeMap::new();
+    for line in log.lines() {
+        let f: Vec<&str> = line.split(' ').collect();
+        let [state, pid, _old, new, name] = f[..] else { continue };
+        match state {
+            "prepared" => {
+                let i = *open.entry(pid.to_owned()).or_insert_with(|| {
+                    txns.push((Vec::new(), false));
+                    txns.len() - 1
+                });
+                txns[i].0.push((name.to_owned(), new.to_owned()));
+            }
+            "committed" | "aborted" => {
+                if let Some(i) = open.remove(pid) {
+                    txns[i].1 = state == "committed";
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut tips = BTreeMap::new();
+    let mut out = Vec::new();
+    for (updates, _) in txns.into_iter().filter(|t| t.1) {
+        let mut board_moved = false;
+        for (name, new) in updates {
+            if name != refs::CLAIMS && !name.starts_with(refs::SHARDS) {
+                continue;
+            }
+            board_moved = true;
+            match git_coord::store::ObjectId::from_hex(new.as_bytes()) {
+                Ok(id) if !id.is_null() => tips.insert(name, id),
+                _ => tips.remove(&name),
+            };
+        }
+        if board_moved {
+            out.push(tips.clone());
+        }
+    }
+    out
 }
 
 pub fn spawn(repo: &Repo, agent: &str, args: &[&str]) -> Child {

@@ -76,11 +76,55 @@ impl World {
         w.git_in(&seed, &["add", "-A"]);
         w.git_in(&seed, &["commit", "-q", "-m", "seed"]);
         w.git_in(&seed, &["push", "-q", w.remote().to_str().unwrap(), "main"]);
+        w.record_transactions();
         w
     }
 
     pub fn root(&self) -> &Path {
         self.tmp.path()
+    }
+
+    /// The newest operation on the board ref that holds `scope` (its shard, or the root for
+    /// a wide scope), as plain git shows it.
+    pub fn board_message(&self, scope: &str) -> String {
+        let home = git_coord::model::Scope::parse(scope, &["db".into()]).unwrap().home();
+        let name = git_coord::store::refs::board_ref(home.as_deref());
+        self.git_in(&self.remote(), &["log", "-1", "--format=%B", &name])
+    }
+
+    /// Every claims file of every board ref of the remote, concatenated.
+    pub fn board_claims_text(&self) -> String {
+        let refs = self.git_in(&self.remote(), &["for-each-ref", "--format=%(refname)", "refs/coord/"]);
+        let mut out = String::new();
+        for r in refs
+            .lines()
+            .filter(|r| *r == "refs/coord/claims" || r.starts_with("refs/coord/shards/"))
+        {
+            let tree = self.git_in(&self.remote(), &["ls-tree", "-r", "--name-only", r]);
+            for p in tree.lines().filter(|p| p.starts_with("claims/")) {
+                out.push_str(&self.git_in(&self.remote(), &["show", &format!("{r}:{p}")]));
+            }
+        }
+        out
+    }
+
+    /// From now on the remote logs every ref transaction (git's `reference-transaction`
+    /// hook): `<state> <receive-pack pid> <old> <new> <ref>` per ref, `prepared` while the
+    /// transaction holds its ref locks. Replayed in that order, they give every state of the
+    /// remote's refs, whichever refs each push moved (see `concurrency::audit_remote`).
+    pub fn record_transactions(&self) {
+        let hook = self.remote().join("hooks/reference-transaction");
+        let log = self.root().join("transactions.log");
+        std::fs::write(
+            &hook,
+            format!(
+                "#!/bin/sh\nwhile read -r old new ref; do printf '%s %s %s %s %s\\n' \"$1\" \"$PPID\" \"$old\" \"$new\" \"$ref\"; done >> '{}'\n",
+                log.display()
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 
     pub fn home(&self) -> PathBuf {

@@ -398,8 +398,14 @@ fn the_narrowing_notice_arrives_even_when_the_write_loses_races() {
     let b = w.clone("b");
     a.as_("alice", &["claim", "src/auth/router.ts", "--narrowable"]).ok();
     b.as_("bob", &["claim", "src/auth/router.ts::Router::handleAuth"]).ok();
+    // A claim in the shard bob just wrote (src/): alice's first push really loses, then
+    // three more are made to lose; she plans again on the fetched board each time.
     let r = a
-        .command(Some("alice"), crate::support::NOW, &["claim", "db:users", "--json"])
+        .command(
+            Some("alice"),
+            crate::support::NOW,
+            &["claim", "src/notes.txt", "--json"],
+        )
         .env("GIT_COORD_CRASH_AT", "lose-races=3")
         .output()
         .unwrap();

@@ -11,7 +11,6 @@ use super::super::txn::{transact, Plan};
 use super::{granted, new_claim, ClaimReport, ClaimRequest, Decision, WaitObserver};
 use crate::engine::conflict::Judge;
 use crate::model::{Claim, ClaimId, ClaimsState, Mode, Op, OpId, Scope, Span, Timestamp, Waiter};
-use crate::store::refs;
 use crate::store::Fetch;
 
 /// Queue behind the blockers and poll until granted or the deadline passes.
@@ -150,9 +149,8 @@ impl Waiting<'_> {
     }
 
     fn board(&self) -> Result<ClaimsState, Error> {
-        let tip = self.ctx.store.tip(refs::CLAIMS)?;
-        self.ctx.observe(tip);
-        Ok(self.ctx.store.load_claims(refs::CLAIMS, tip)?.state)
+        self.ctx.observe();
+        Ok(self.ctx.store.load_board_at_tips()?.state)
     }
 
     /// Who still holds what the request wants.

@@ -290,7 +290,7 @@ pub fn list(
 ) -> Result<TaskListReport, Error> {
     let v = super::txn::view(ctx, fetch)?;
     Ok(TaskListReport {
-        revision: v.loaded.tip.map(|t| t.to_string()),
+        revision: v.board.revision().map(|t| t.to_string()),
         tasks: views(&v.state, status, specialty),
     })
 }
@@ -300,7 +300,7 @@ pub fn show(ctx: &Context, id: &str, fetch: bool) -> Result<TaskListReport, Erro
     let v = super::txn::view(ctx, fetch)?;
     let t = find(&v.state, &id)?;
     Ok(TaskListReport {
-        revision: v.loaded.tip.map(|t| t.to_string()),
+        revision: v.board.revision().map(|t| t.to_string()),
         tasks: vec![view(&v.state, t)],
     })
 }

@@ -90,7 +90,7 @@ pub fn next(ctx: &Context, specialty: Option<&str>, fetch: bool) -> Result<NextR
     let v = super::super::txn::view(ctx, fetch)?;
     let (ok, skipped) = ranked(ctx, &v.state, &judge, specialty);
     Ok(NextReport {
-        revision: v.loaded.tip.map(|t| t.to_string()),
+        revision: v.board.revision().map(|t| t.to_string()),
         task: ok.first().map(|(t, _)| view(&v.state, t)),
         skipped,
     })

@@ -9,7 +9,9 @@ use gix::ObjectId;
 
 use super::Store;
 use crate::model::{ClaimsState, Handoff, Task, Timestamp};
-use crate::store::codec::{self, CLAIMS_DIR, DOCS_DIR, HANDOFFS_DIR, META, QUEUE, README, SCHEMA, TASKS_DIR};
+use crate::store::codec::{
+    self, CLAIMS_DIR, DOCS_DIR, HANDOFFS_DIR, META, OLDEST_SCHEMA, QUEUE, README, SCHEMA, SHARDS, TASKS_DIR,
+};
 use crate::store::error::StoreError;
 
 /// The claims board as read from one commit.
@@ -23,6 +25,20 @@ pub struct Loaded {
     handoff_buckets: BTreeMap<String, ObjectId>,
     /// Other top-level entries we do not interpret but must keep.
     foreign: Vec<Entry>,
+    /// `meta.json`'s kind: `claims` (the root) or `shard`.
+    pub kind: String,
+    /// `meta.json`'s schema.
+    pub schema: u64,
+}
+
+impl Loaded {
+    /// Nothing read yet, of this kind (`claims` or `shard`).
+    pub fn empty(kind: &str) -> Loaded {
+        Loaded {
+            kind: kind.to_owned(),
+            ..Loaded::default()
+        }
+    }
 }
 
 impl Store {
@@ -42,8 +58,13 @@ impl Store {
             check_kind(name, &fname, &entry)?;
             match fname.as_str() {
                 META => {
-                    self.check_meta(name, entry.oid)?;
+                    (loaded.kind, loaded.schema) = self.check_meta(name, entry.oid)?;
                     saw_meta = true;
+                }
+                SHARDS => {
+                    let bytes = self.blob(name, entry.oid)?;
+                    loaded.state.shards =
+                        serde_json::from_slice(&bytes).map_err(|e| corrupt(name, SHARDS, Box::new(e)))?;
                 }
                 QUEUE => {
                     let bytes = self.blob(name, entry.oid)?;
@@ -79,17 +100,17 @@ impl Store {
         Ok(loaded)
     }
 
-    fn check_meta(&self, name: &str, oid: ObjectId) -> Result<(), StoreError> {
+    fn check_meta(&self, name: &str, oid: ObjectId) -> Result<(String, u64), StoreError> {
         let bytes = self.blob(name, oid)?;
         let meta: codec::Meta = serde_json::from_slice(&bytes).map_err(|e| corrupt(name, META, Box::new(e)))?;
-        if meta.schema != SCHEMA {
+        if !(OLDEST_SCHEMA..=SCHEMA).contains(&meta.schema) {
             return Err(StoreError::Schema {
                 reference: name.to_owned(),
                 found: meta.schema,
                 supported: SCHEMA,
             });
         }
-        Ok(())
+        Ok((meta.kind, meta.schema))
     }
 
     /// `claims/<bb>.json`: every bucket parsed (on two threads when large), each claim in the
@@ -260,10 +281,19 @@ impl Store {
             README,
             self.repo.write_blob(codec::README_TEXT).map_err(w)?.detach(),
         ));
+        let kind = if base.kind.is_empty() {
+            "claims"
+        } else {
+            base.kind.as_str()
+        };
         top.push(blob(
             META,
-            self.repo.write_blob(codec::encode_meta()).map_err(w)?.detach(),
+            self.repo.write_blob(codec::encode_meta(kind)).map_err(w)?.detach(),
         ));
+        if !state.shards.is_empty() {
+            let text = serde_json::to_vec(&state.shards).expect("because names serialise");
+            top.push(blob(SHARDS, self.repo.write_blob(text).map_err(w)?.detach()));
+        }
         if let Some(t) = self.write_list(&codec::buckets(&base.state), &codec::buckets(state), &base.buckets)? {
             top.push(tree(CLAIMS_DIR, t));
         }
@@ -352,7 +382,7 @@ fn corrupt(reference: &str, path: &str, e: crate::store::error::BoxError) -> Sto
 fn check_kind(reference: &str, fname: &str, entry: &Entry) -> Result<(), StoreError> {
     let want_tree = match fname {
         CLAIMS_DIR | TASKS_DIR | HANDOFFS_DIR | DOCS_DIR => true,
-        META | QUEUE | README => false,
+        META | QUEUE | README | SHARDS => false,
         _ => return Ok(()),
     };
     if entry.mode.is_tree() == want_tree {

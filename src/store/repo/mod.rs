@@ -6,18 +6,18 @@
 mod board;
 mod history;
 mod quarantine;
+mod shards;
 
 use std::path::{Path, PathBuf};
 
-use gix::bstr::{BString, ByteSlice};
+use gix::bstr::ByteSlice;
 use gix::objs::tree::Entry;
-use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
-use gix::refs::Target;
 use gix::ObjectId;
 
 pub use board::Loaded;
 pub use history::{FileChange, HistoryEntry};
 pub use quarantine::PushQuarantine;
+pub use shards::{Board, RefWrite};
 
 use super::error::StoreError;
 use crate::model::Timestamp;
@@ -227,43 +227,12 @@ impl Store {
         who: &str,
         now: Timestamp,
     ) -> Result<Cas, StoreError> {
-        let full: gix::refs::FullName = name
-            .try_into()
-            .map_err(|e| StoreError::write(name, Box::new(e) as crate::store::error::BoxError))?;
-        let edit = RefEdit {
-            change: Change::Update {
-                log: LogChange {
-                    mode: RefLog::AndReference,
-                    force_create_reflog: false,
-                    message: BString::from("git-coord"),
-                },
-                expected: match expected {
-                    Some(id) => PreviousValue::MustExistAndMatch(Target::Object(id)),
-                    None => PreviousValue::MustNotExist,
-                },
-                new: Target::Object(new),
-            },
-            name: full,
-            deref: false,
+        let write = RefWrite {
+            name: name.to_owned(),
+            old: expected,
+            new,
         };
-        let sig = signature(who, now);
-        let mut buf = gix::date::parse::TimeBuf::default();
-        match self.repo.edit_references_as(Some(edit), Some(sig.to_ref(&mut buf))) {
-            Ok(_) => Ok(Cas::Done),
-            Err(e) => {
-                let actual = self.tip(name)?;
-                if actual != expected {
-                    return Ok(Cas::Lost { actual });
-                }
-                // The ref is locked: by a concurrent writer (retry), or by a stopped process
-                // whose lock is old enough to clear (then retry too).
-                if self.common_dir().join(format!("{name}.lock")).exists() {
-                    crate::store::locks::clear_stale(self.common_dir())?;
-                    return Ok(Cas::Lost { actual });
-                }
-                Err(StoreError::write(name, e))
-            }
-        }
+        self.cas_many(std::slice::from_ref(&write), who, now)
     }
 
     /// Tracked paths from the index, sorted bytewise (the index order).

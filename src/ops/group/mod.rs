@@ -19,22 +19,28 @@
 //! When the remote cannot be reached the stage is emptied and its operations stay pending,
 //! exactly as offline writes do.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use gix::ObjectId;
+
+mod flush;
+
+use flush::{flush, stage_base};
 
 use super::context::Context;
 use super::error::Error;
-use super::swap::{ask_for_a_turn, swap, Swap};
-use super::txn::{backoff, commit_op, gave_up, Outcome, Plan, MAX_ATTEMPTS};
+use super::txn::{commit_op, gave_up, Outcome, Plan, MAX_ATTEMPTS};
 use crate::model::{ClaimId, ClaimsState};
 use crate::store::stage::Held;
-use crate::store::{refs, Fetch, Stage};
+use crate::store::{Board, Fetch, RefWrite, Stage};
 
 /// How far back a staged commit is looked for on the confirmed board.
 const LANDED_WITHIN: usize = 4096;
 
-/// Our staged commit and what to report when it lands.
+/// Our staged commits (one per board ref the operation changes) and what to report when
+/// they land.
 struct Mine<R> {
-    commit: ObjectId,
+    writes: Vec<RefWrite>,
     result: R,
     granted: Vec<ClaimId>,
 }
@@ -53,7 +59,8 @@ struct Round<R> {
     mine: Option<Mine<R>>,
     saved: Option<std::path::PathBuf>,
     fetched: bool,
-    remote_lacks_ref: bool,
+    /// Board refs the remote does not have although this clone does.
+    lacking: BTreeSet<String>,
 }
 
 impl<R> Round<R> {
@@ -62,7 +69,7 @@ impl<R> Round<R> {
             mine: None,
             saved: None,
             fetched: false,
-            remote_lacks_ref: false,
+            lacking: BTreeSet::new(),
         }
     }
 }
@@ -78,8 +85,8 @@ pub fn transact_staged<R>(
     // confirmed board below.
     {
         let _held = stage.lock()?;
-        let (base, _) = stage_base(ctx, &stage)?;
-        stage_if_write(ctx, &stage, &mut round, plan, base)?;
+        let staged = stage_base(ctx, &stage)?;
+        stage_if_write(ctx, &stage, &mut round, plan, &staged)?;
     }
     // Wait for this clone's turn at the remote; meanwhile the writer whose turn it is may
     // push ours (then we are done without a push), or lose its race and drop the chain
@@ -97,7 +104,7 @@ pub fn transact_staged<R>(
             }
         }
         if let Some(m) = &round.mine {
-            if landed(ctx, m.commit)? {
+            if landed(ctx, &m.writes)? {
                 return won(ctx, round, attempt);
             }
             if let Some(e) = unreachable {
@@ -127,7 +134,7 @@ fn wait_turn<R>(
             return Ok(Ok(turn));
         }
         if let Some(m) = &round.mine {
-            if landed(ctx, m.commit)? {
+            if landed(ctx, &m.writes)? {
                 return won(ctx, std::mem::replace(round, Round::new()), 1).map(Err);
             }
             // `[network] timeout` bounds the whole command, waiting in line included: ours
@@ -142,19 +149,31 @@ fn wait_turn<R>(
                 return Ok(Err(pending_of(mine, 1, e)));
             }
             let _held = stage.lock()?;
-            let (base, confirmed) = stage_base(ctx, stage)?;
-            if !still_staged(ctx, base, confirmed, m.commit) && !landed(ctx, m.commit)? {
+            let staged = stage_base(ctx, stage)?;
+            if !still_staged(ctx, &staged, &m.writes) && !landed(ctx, &m.writes)? {
                 round.mine = None;
-                stage_if_write(ctx, stage, round, plan, base)?;
+                stage_if_write(ctx, stage, round, plan, &staged)?;
             }
         }
         std::thread::sleep(std::time::Duration::from_millis(2 + ctx.random() % 8));
     }
 }
 
-/// Whether `commit` is on the stage (`base`, its head, is ahead of `confirmed` and holds it).
-fn still_staged(ctx: &Context, base: Option<ObjectId>, confirmed: Option<ObjectId>, commit: ObjectId) -> bool {
-    base != confirmed && base.is_some_and(|b| ctx.store.reaches(b, Some(commit), LANDED_WITHIN).unwrap_or(false))
+/// Whether our commits are on the stage (`staged` holds only heads ahead of the confirmed
+/// board; the writes of one operation are staged and pushed together, so the first tells).
+fn still_staged(ctx: &Context, staged: &BTreeMap<String, ObjectId>, writes: &[RefWrite]) -> bool {
+    let Some(w) = writes.first() else { return false };
+    staged
+        .get(&w.name)
+        .is_some_and(|h| ctx.store.reaches(*h, Some(w.new), LANDED_WITHIN).unwrap_or(false))
+}
+
+/// The board as staged: each ref at its staged head, or at its confirmed tip.
+fn load_staged(ctx: &Context, staged: &BTreeMap<String, ObjectId>) -> Result<Board, Error> {
+    Ok(ctx.store.load_board(&|name| match staged.get(name) {
+        Some(h) => Ok(Some(*h)),
+        None => ctx.store.tip(name),
+    })?)
 }
 
 /// Plan on the stage head `base` (with the stage held) and stage the operation if it is a
@@ -164,19 +183,20 @@ fn stage_if_write<R>(
     stage: &Stage,
     round: &mut Round<R>,
     plan: &mut impl FnMut(&ClaimsState, Option<ObjectId>) -> Result<Plan<R>, Error>,
-    base: Option<ObjectId>,
+    staged: &BTreeMap<String, ObjectId>,
 ) -> Result<(), Error> {
-    let loaded = ctx.store.load_claims(refs::CLAIMS, base)?;
-    if let Ok(Plan::Write(op, result)) = plan(&loaded.state, base) {
-        let _unchanged = append(ctx, stage, round, &loaded, &op, result)?;
+    let board = load_staged(ctx, staged)?;
+    if let Ok(Plan::Write(op, result)) = plan(&board.state, board.revision()) {
+        let _unchanged = append(ctx, stage, round, &board, staged, &op, result)?;
     }
     Ok(())
 }
 
-/// Whether `commit` is on the confirmed board.
-fn landed(ctx: &Context, commit: ObjectId) -> Result<bool, Error> {
-    Ok(match ctx.store.tip(refs::CLAIMS)? {
-        Some(c) => ctx.store.reaches(c, Some(commit), LANDED_WITHIN)?,
+/// Whether our commits are on the confirmed board (they land together: the first tells).
+fn landed(ctx: &Context, writes: &[RefWrite]) -> Result<bool, Error> {
+    let Some(w) = writes.first() else { return Ok(false) };
+    Ok(match ctx.store.tip(&w.name)? {
+        Some(c) => ctx.store.reaches(c, Some(w.new), LANDED_WITHIN)?,
         None => false,
     })
 }
@@ -192,19 +212,20 @@ fn replan<R>(
     unreachable: Option<&str>,
 ) -> Result<Option<Outcome<R>>, Error> {
     let _held = stage.lock()?;
-    let (base, confirmed) = stage_base(ctx, stage)?;
+    let staged = stage_base(ctx, stage)?;
     if let Some(m) = &round.mine {
         // Still staged (the push that carried it yielded its turn, or someone else's chain
         // moved on top): plan nothing again, push it. Planning on a stage that holds our own
         // operation would add a second one (a second task taken under one token).
-        if unreachable.is_none() && still_staged(ctx, base, confirmed, m.commit) {
+        if unreachable.is_none() && still_staged(ctx, &staged, &m.writes) {
             return Ok(None);
         }
     }
-    let settled = base == confirmed || unreachable.is_some();
-    let loaded = ctx.store.load_claims(refs::CLAIMS, base)?;
+    let settled = staged.is_empty() || unreachable.is_some();
+    let board = load_staged(ctx, &staged)?;
+    let confirmed = board.revision();
     let offline_now = unreachable.is_some();
-    match plan(&loaded.state, base) {
+    match plan(&board.state, board.revision()) {
         Err(e @ (Error::Refused(..) | Error::NotFound(..))) => {
             if settled && !refetched(ctx, &mut round.fetched, confirmed, offline_now)? {
                 drop_saved(ctx, round)?;
@@ -233,7 +254,7 @@ fn replan<R>(
             (o.pending, o.remote_error) = (true, unreachable.map(str::to_owned));
             return Ok(Some(o));
         }
-        Ok(Plan::Write(op, result)) => match append(ctx, stage, round, &loaded, &op, result)? {
+        Ok(Plan::Write(op, result)) => match append(ctx, stage, round, &board, &staged, &op, result)? {
             // The board already is what the operation asks for.
             Some(result) if settled => {
                 drop_saved(ctx, round)?;
@@ -247,93 +268,32 @@ fn replan<R>(
     Ok(None)
 }
 
-/// Commit `op` on `loaded` (the stage head), save it as pending, and stage it; the result
-/// comes back when the operation changes nothing.
+/// Commit `op` on `board` (as staged: `staged`), save it as pending, and stage it; the
+/// result comes back when the operation changes nothing.
 fn append<R>(
     ctx: &Context,
     stage: &Stage,
     round: &mut Round<R>,
-    loaded: &crate::store::Loaded,
+    board: &Board,
+    staged: &BTreeMap<String, ObjectId>,
     op: &crate::model::Op,
     result: R,
 ) -> Result<Option<R>, Error> {
-    let Some((commit, granted)) = commit_op(ctx, loaded, op, ctx.agent.as_str())? else {
+    let Some((writes, granted)) = commit_op(ctx, board, op, ctx.agent.as_str())? else {
         return Ok(Some(result));
     };
     ctx.crash_point("after-commit");
     round.saved = Some(ctx.pending.save(op, ctx.now(), round.saved.as_deref())?);
     ctx.crash_point("before-push");
-    stage.set(Some(commit))?;
+    let mut heads = staged.clone();
+    heads.extend(writes.iter().map(|w| (w.name.clone(), w.new)));
+    stage.set(&heads)?;
     round.mine = Some(Mine {
-        commit,
+        writes,
         result,
         granted,
     });
     Ok(None)
-}
-
-/// The stage head to plan on, and the confirmed board; a stage that no longer builds on the
-/// confirmed board (its chain lost a race, or it landed) is emptied. Call with the stage held.
-fn stage_base(ctx: &Context, stage: &Stage) -> Result<(Option<ObjectId>, Option<ObjectId>), Error> {
-    let confirmed = ctx.store.tip(refs::CLAIMS)?;
-    ctx.observe(confirmed);
-    match stage.head() {
-        Some(h) if Some(h) != confirmed && ctx.store.reaches(h, confirmed, LANDED_WITHIN).unwrap_or(false) => {
-            Ok((Some(h), confirmed))
-        }
-        Some(_) => {
-            stage.set(None)?;
-            Ok((confirmed, confirmed))
-        }
-        None => Ok((confirmed, confirmed)),
-    }
-}
-
-/// Push whatever is staged, leased on the confirmed board. The stage is only read under its
-/// lock: other writers keep appending while the push is on the wire.
-fn flush<R>(ctx: &Context, stage: &Stage, round: &mut Round<R>, attempt: u32) -> Result<Flushed, Error> {
-    let (head, confirmed) = {
-        let _held = stage.lock()?;
-        stage_base(ctx, stage)?
-    };
-    if head == confirmed {
-        return Ok(Flushed::Done);
-    }
-    let head = head.expect("because a staged chain has a head");
-    let lease = if round.remote_lacks_ref { None } else { confirmed };
-    let pending = usize::from(round.saved.is_some());
-    // From the second loss of one write on, ask the clone that keeps winning to yield, and
-    // then fetch at once: the clone that yields leaves us a window.
-    let pause = || {
-        if attempt >= 2 {
-            let _ = ask_for_a_turn(ctx);
-        } else {
-            backoff(ctx, attempt);
-        }
-    };
-    Ok(
-        match swap(ctx, confirmed, head, lease, pending, &pause, attempt == 1)? {
-            Swap::Won => Flushed::Done,
-            Swap::Lost { remote_lacks_ref } => {
-                round.fetched = true;
-                round.remote_lacks_ref = !round.remote_lacks_ref && remote_lacks_ref;
-                Flushed::Lost
-            }
-            Swap::Unreachable(e) => {
-                // The staged operations stay pending, as offline writes do (`sync` confirms
-                // them); later writers plan on the confirmed board, as before.
-                let _held = stage.lock()?;
-                if stage.head() == Some(head)
-                    || stage
-                        .head()
-                        .is_some_and(|h| ctx.store.reaches(h, Some(head), LANDED_WITHIN).unwrap_or(false))
-                {
-                    stage.set(None)?;
-                }
-                Flushed::Unreachable(e)
-            }
-        },
-    )
 }
 
 /// Fetch once per write to confirm a refusal; true when the board moved (plan again).
@@ -345,7 +305,7 @@ fn refetched(ctx: &Context, fetched: &mut bool, tip: Option<ObjectId>, offline_n
         return Ok(false);
     }
     *fetched = true;
-    Ok(remote.fetch()? == Fetch::Fetched && ctx.store.tip(refs::CLAIMS)? != tip)
+    Ok(remote.fetch()? == Fetch::Fetched && ctx.store.load_board_at_tips()?.revision() != tip)
 }
 
 fn drop_saved<R>(ctx: &Context, round: &Round<R>) -> Result<(), Error> {
@@ -359,7 +319,8 @@ fn won<R>(ctx: &Context, round: Round<R>, attempt: u32) -> Result<Outcome<R>, Er
     drop_saved(ctx, &round)?;
     let m = round.mine.expect("because only a staged write lands");
     let mut o = Outcome::new(m.result, attempt);
-    (o.wrote, o.synced, o.commit, o.granted_waiters) = (true, true, Some(m.commit), m.granted);
+    let commit = m.writes.first().map(|w| w.new);
+    (o.wrote, o.synced, o.commit, o.granted_waiters) = (true, true, commit, m.granted);
     Ok(o)
 }
 

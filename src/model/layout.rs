@@ -1,0 +1,235 @@
+//! How the board is laid out over several refs, so that claims that cannot overlap never
+//! race for the same compare-and-swap.
+//!
+//! Every scope has a *home*: a glob or a symbol whose path starts with a literal directory or
+//! file name is homed by that first name (`src/auth/**`, `src/a.ts::A::m` → `p:src`); a key
+//! by its namespace and first name segment (`db:schema:users`, `db:schema` → `k:db:schema`).
+//! The home name is hashed (FNV-1a, 32 bits) into one of [`SHARDS`] shards, so a team never
+//! has more than that many refs to read or a wide claim to write. A scope whose first path
+//! segment is a pattern (`**/*.ts`, `*.md`, `{a,b}/**`) has no home: it is *wide*.
+//!
+//! The root ref holds the tasks, the handoffs, the wide claims and waiters, and the index of
+//! shards; each shard ref holds the claims and waiters whose home it is **plus a copy of
+//! every wide claim and waiter**.
+//!
+//! Why two overlapping claims can never both win: every write is one atomic push that moves
+//! each ref it changes, leased on the value it planned on. Two scopes that overlap always
+//! share a ref that both of their writes change:
+//! - both have a home: overlapping paths start with the same first segment (a literal segment
+//!   matches only itself), overlapping keys share namespace and first name segment, and a
+//!   symbol overlaps only scopes covering its file: so both homes are the same shard;
+//! - one is wide: a wide write changes the root and every shard in the root's index, and a
+//!   write that creates a shard adds it to the index, so it changes the root too: either the
+//!   home shard existed when the wide write was planned (both change it) or it did not (both
+//!   change the root).
+//!
+//! Whichever push lands first moves the shared ref; the other's lease on it fails, it plans
+//! again on what the remote holds, and sees the first claim. Reading is the union of all
+//! refs (a wide claim is listed once).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::claim::{Claim, ClaimsState, Waiter};
+use super::scope::{has_glob_meta, Scope};
+
+/// A shard: two hex digits, `00` to `7f`.
+pub type ShardKey = String;
+
+/// How many shards there can be (each one ref, created when first used).
+pub const SHARDS: u32 = 128;
+
+/// FNV-1a, 32 bits: fixed forever, since every client must agree on it.
+fn fnv1a(text: &str) -> u32 {
+    text.bytes()
+        .fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
+}
+
+impl Scope {
+    /// The shard this scope lives in; `None` when it is wide (see the module comment).
+    pub fn home(&self) -> Option<ShardKey> {
+        self.home_name().map(|n| format!("{:02x}", fnv1a(&n) % SHARDS))
+    }
+
+    /// What the home is derived from: `p:<first path segment>`, `k:<namespace>:<first name
+    /// segment>`; `None` when the scope is wide.
+    pub fn home_name(&self) -> Option<String> {
+        let path_home = |path: &str| {
+            let first = path.split('/').next().unwrap_or(path);
+            (!first.is_empty() && !has_glob_meta(first)).then(|| format!("p:{first}"))
+        };
+        match self {
+            Scope::Glob(g) => path_home(g),
+            Scope::Symbol(s) => path_home(&s.file),
+            Scope::Key(k) => {
+                let (ns, name) = k.split_once(':')?;
+                Some(format!("k:{ns}:{}", name.split(':').next().unwrap_or(name)))
+            }
+        }
+    }
+}
+
+/// Where one item is stored: its home shards, or everywhere (`None`, wide).
+fn homes<'a>(claims: impl IntoIterator<Item = &'a Claim>) -> Option<BTreeSet<ShardKey>> {
+    claims.into_iter().map(|c| c.scope.home()).collect()
+}
+
+/// The board split over refs: what the root holds and what each shard holds.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Split {
+    pub root: ClaimsState,
+    pub shards: BTreeMap<ShardKey, ClaimsState>,
+}
+
+/// Lay `state` out over the root and its shards (the index grows by every home used).
+pub fn split(state: &ClaimsState) -> Split {
+    let mut index = state.shards.clone();
+    for c in state.claims.values() {
+        index.extend(c.scope.home());
+    }
+    for w in &state.queue {
+        index.extend(w.claims.iter().filter_map(|c| c.scope.home()));
+    }
+    let mut out = Split {
+        root: ClaimsState {
+            tasks: state.tasks.clone(),
+            handoffs: state.handoffs.clone(),
+            shards: index.clone(),
+            ..ClaimsState::default()
+        },
+        shards: index.iter().map(|k| (k.clone(), ClaimsState::default())).collect(),
+    };
+    for c in state.claims.values() {
+        match c.scope.home() {
+            Some(h) => {
+                out.shards
+                    .get_mut(&h)
+                    .expect("because the index holds every home")
+                    .claims
+                    .insert(c.id.clone(), c.clone());
+            }
+            None => {
+                out.root.claims.insert(c.id.clone(), c.clone());
+                for s in out.shards.values_mut() {
+                    s.claims.insert(c.id.clone(), c.clone());
+                }
+            }
+        }
+    }
+    for w in &state.queue {
+        match homes(&w.claims) {
+            Some(hs) => {
+                for h in hs {
+                    out.shards
+                        .get_mut(&h)
+                        .expect("because the index holds every home")
+                        .queue
+                        .push(w.clone());
+                }
+            }
+            None => {
+                out.root.queue.push(w.clone());
+                for s in out.shards.values_mut() {
+                    s.queue.push(w.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The board as one state: the root and every shard, each claim and waiter once.
+pub fn merge(root: ClaimsState, shards: impl IntoIterator<Item = ClaimsState>) -> ClaimsState {
+    let mut state = root;
+    let mut seen: BTreeSet<_> = state.queue.iter().map(|w| w.id().clone()).collect();
+    for s in shards {
+        for (id, c) in s.claims {
+            state.claims.entry(id).or_insert(c);
+        }
+        for w in s.queue {
+            if seen.insert(w.id().clone()) {
+                state.queue.push(w);
+            }
+        }
+    }
+    state.queue.sort_by_key(Waiter::rank_key);
+    state
+}
+
+/// The refs whose content differs between two splits: `None` is the root.
+pub fn changed(before: &Split, after: &Split) -> BTreeSet<Option<ShardKey>> {
+    let mut out = BTreeSet::new();
+    if before.root != after.root {
+        out.insert(None);
+    }
+    for (k, s) in &after.shards {
+        if before.shards.get(k) != Some(s) {
+            out.insert(Some(k.clone()));
+        }
+    }
+    out
+}
+
+/// Whether every ref holding `claims` is among `refs` (a wide item is held by all of them).
+pub fn held_within(claims: &[&Claim], index: &BTreeSet<ShardKey>, refs: &BTreeSet<Option<ShardKey>>) -> bool {
+    match homes(claims.iter().copied()) {
+        Some(hs) => hs.into_iter().all(|h| refs.contains(&Some(h))),
+        None => refs.contains(&None) && index.iter().all(|k| refs.contains(&Some(k.clone()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ClaimId, Mode};
+
+    fn home(text: &str) -> Option<String> {
+        let s = Scope::parse(text, &["db".into()]).unwrap();
+        assert_eq!(s.home().is_some(), s.home_name().is_some());
+        s.home_name()
+    }
+
+    #[test]
+    fn each_scope_has_the_home_its_overlaps_share() {
+        let table: &[(&str, Option<&str>)] = &[
+            ("src/auth/**", Some("p:src")),
+            ("src", Some("p:src")),
+            ("src/", Some("p:src")),
+            ("src/a.ts::A::m", Some("p:src")),
+            ("README.md", Some("p:README.md")),
+            ("src*/x", None),
+            ("**/*.ts", None),
+            ("*.md", None),
+            ("{src,lib}/**", None),
+            (".", None),
+            ("db:schema:users", Some("k:db:schema")),
+            ("db:schema", Some("k:db:schema")),
+            ("db:schemas", Some("k:db:schemas")),
+        ];
+        for (scope, want) in table {
+            assert_eq!(home(scope).as_deref(), *want, "{scope}");
+        }
+    }
+
+    #[test]
+    fn wide_claims_are_copied_to_every_shard_and_merged_once() {
+        let mut s = ClaimsState::default();
+        for (i, scope) in ["src/a/**", "docs/x.md", "**/*.ts", "db:schema:users"]
+            .iter()
+            .enumerate()
+        {
+            let c = Claim::example(i as u32 + 1, "a", scope, Mode::Exclusive);
+            s.claims.insert(c.id.clone(), c);
+        }
+        let sp = split(&s);
+        assert_eq!(sp.root.shards.len(), 3, "{:?}", sp.root.shards);
+        assert_eq!(sp.root.claims.len(), 1);
+        for shard in sp.shards.values() {
+            assert_eq!(shard.claims.len(), 2, "its own claim and the wide one");
+            assert!(shard.claims.contains_key(&ClaimId::from_bits(3)));
+        }
+        let back = merge(sp.root, sp.shards.into_values());
+        let mut want = s.clone();
+        want.shards = back.shards.clone();
+        assert_eq!(back, want);
+    }
+}

@@ -1,0 +1,98 @@
+//! Pushing the stage, and reading it: which staged heads still build on the confirmed board.
+
+use std::collections::BTreeMap;
+
+use gix::ObjectId;
+
+use super::super::context::Context;
+use super::super::error::Error;
+use super::super::swap::{ask_for_a_turn, swap, Swap};
+use super::super::txn::backoff;
+use super::{Flushed, Round, LANDED_WITHIN};
+use crate::store::{RefWrite, Stage};
+
+/// The staged heads to plan on (each ahead of its ref's confirmed tip). A stage that no
+/// longer builds on the confirmed board (a chain lost a race) is emptied; refs whose chain
+/// landed leave it. Call with the stage held.
+pub(super) fn stage_base(ctx: &Context, stage: &Stage) -> Result<BTreeMap<String, ObjectId>, Error> {
+    ctx.observe();
+    let staged = stage.heads();
+    let mut keep = BTreeMap::new();
+    let mut broken = false;
+    for (name, head) in &staged {
+        let confirmed = ctx.store.tip(name)?;
+        if Some(*head) == confirmed {
+            continue;
+        }
+        if ctx.store.reaches(*head, confirmed, LANDED_WITHIN).unwrap_or(false) {
+            keep.insert(name.clone(), *head);
+        } else {
+            broken = true;
+        }
+    }
+    if broken {
+        keep.clear();
+    }
+    if keep != staged {
+        stage.set(&keep)?;
+    }
+    Ok(keep)
+}
+
+/// Push whatever is staged, each ref leased on its confirmed tip, in one atomic push. The
+/// stage is only read under its lock: other writers keep appending while the push is on
+/// the wire.
+pub(super) fn flush<R>(ctx: &Context, stage: &Stage, round: &mut Round<R>, attempt: u32) -> Result<Flushed, Error> {
+    let staged = {
+        let _held = stage.lock()?;
+        stage_base(ctx, stage)?
+    };
+    if staged.is_empty() {
+        return Ok(Flushed::Done);
+    }
+    let mut writes = Vec::new();
+    for (name, head) in &staged {
+        writes.push(RefWrite {
+            name: name.clone(),
+            old: ctx.store.tip(name)?,
+            new: *head,
+        });
+    }
+    let pending = usize::from(round.saved.is_some());
+    // From the second loss of one write on, ask the clone that keeps winning to yield, and
+    // then fetch at once: the clone that yields leaves us a window.
+    let pause = || {
+        if attempt >= 2 {
+            let _ = ask_for_a_turn(ctx);
+        } else {
+            backoff(ctx, attempt);
+        }
+    };
+    Ok(
+        match swap(ctx, &writes, &round.lacking, pending, &pause, attempt == 1)? {
+            Swap::Won => {
+                round.lacking.clear();
+                Flushed::Done
+            }
+            Swap::Lost { lacking } => {
+                round.fetched = true;
+                round.lacking = lacking;
+                Flushed::Lost
+            }
+            Swap::Unreachable(e) => {
+                // The staged operations stay pending, as offline writes do (`sync` confirms
+                // them); later writers plan on the confirmed board, as before.
+                let _held = stage.lock()?;
+                let now = stage.heads();
+                let ours = staged.iter().all(|(name, head)| {
+                    now.get(name)
+                        .is_some_and(|h| ctx.store.reaches(*h, Some(*head), LANDED_WITHIN).unwrap_or(false))
+                });
+                if ours {
+                    stage.set(&BTreeMap::new())?;
+                }
+                Flushed::Unreachable(e)
+            }
+        },
+    )
+}

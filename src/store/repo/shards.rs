@@ -1,0 +1,205 @@
+//! The board over several refs (`model::layout`): read the root and every shard in its
+//! index into one state; write one commit on each ref whose content changes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use gix::bstr::BString;
+use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
+use gix::refs::Target;
+use gix::ObjectId;
+
+use super::{signature, Cas, HistoryEntry, Loaded, Store};
+use crate::model::layout::{self, ShardKey, Split};
+use crate::model::{ClaimsState, Timestamp};
+use crate::store::error::StoreError;
+use crate::store::refs;
+
+/// The whole board as read: the root, each shard, and the merged state to plan on.
+#[derive(Debug, Clone, Default)]
+pub struct Board {
+    pub root: Loaded,
+    pub shards: BTreeMap<ShardKey, Loaded>,
+    /// Every claim and waiter once, the tasks and handoffs, the index.
+    pub state: ClaimsState,
+}
+
+/// One ref to move: from `old` (what was planned on) to `new`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefWrite {
+    pub name: String,
+    pub old: Option<ObjectId>,
+    pub new: ObjectId,
+}
+
+impl Board {
+    /// What each ref holds, as a split of the board.
+    pub fn split(&self) -> Split {
+        Split {
+            root: self.root.state.clone(),
+            shards: self.shards.iter().map(|(k, l)| (k.clone(), l.state.clone())).collect(),
+        }
+    }
+
+    /// Whether the root still has an older layout (schema 1: every claim on the root): the
+    /// next write rewrites it, so that older clients stop writing there.
+    pub fn needs_upgrade(&self) -> bool {
+        self.root.tip.is_some() && self.root.schema < crate::store::codec::SCHEMA
+    }
+
+    /// One id for the whole board as read: the root's commit while there are no shards, else
+    /// the hash of every ref's name and commit (`--expected-revision`, `revision` in reads).
+    pub fn revision(&self) -> Option<ObjectId> {
+        if self.shards.is_empty() {
+            return self.root.tip;
+        }
+        let mut text = String::new();
+        for (name, tip) in self.tips() {
+            text.push_str(&format!("{name} {}\n", tip.map(|t| t.to_string()).unwrap_or_default()));
+        }
+        gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Blob, text.as_bytes()).ok()
+    }
+
+    /// The commit each ref was read at (`None`: the ref does not exist), the root first.
+    pub fn tips(&self) -> Vec<(String, Option<ObjectId>)> {
+        let mut out = vec![(refs::CLAIMS.to_owned(), self.root.tip)];
+        out.extend(self.shards.iter().map(|(k, l)| (refs::board_ref(Some(k)), l.tip)));
+        out
+    }
+}
+
+impl Store {
+    /// Read the board with each ref at the commit `at` names for it (its tip, or a staged
+    /// head). A shard listed in the index but absent here reads as empty: a write to it is
+    /// leased on "does not exist" and fails if it does.
+    pub fn load_board(&self, at: &dyn Fn(&str) -> Result<Option<ObjectId>, StoreError>) -> Result<Board, StoreError> {
+        let root = self.load_claims(refs::CLAIMS, at(refs::CLAIMS)?)?;
+        let mut shards = BTreeMap::new();
+        for key in &root.state.shards {
+            let name = refs::board_ref(Some(key));
+            let loaded = match at(&name)? {
+                Some(tip) => self.load_claims(&name, Some(tip))?,
+                None => Loaded::empty("shard"),
+            };
+            shards.insert(key.clone(), loaded);
+        }
+        let state = layout::merge(root.state.clone(), shards.values().map(|l| l.state.clone()));
+        Ok(Board { root, shards, state })
+    }
+
+    /// Move every ref of `writes` from its `old` to its `new` in one ref transaction, only if
+    /// each still is `old`; `Lost` names the first ref that moved.
+    pub fn cas_many(&self, writes: &[RefWrite], who: &str, now: Timestamp) -> Result<Cas, StoreError> {
+        let mut edits = Vec::new();
+        for w in writes {
+            let full: gix::refs::FullName = w
+                .name
+                .as_str()
+                .try_into()
+                .map_err(|e| StoreError::write(&w.name, Box::new(e) as crate::store::error::BoxError))?;
+            edits.push(RefEdit {
+                change: Change::Update {
+                    log: LogChange {
+                        mode: RefLog::AndReference,
+                        force_create_reflog: false,
+                        message: BString::from("git-coord"),
+                    },
+                    expected: match w.old {
+                        Some(id) => PreviousValue::MustExistAndMatch(Target::Object(id)),
+                        None => PreviousValue::MustNotExist,
+                    },
+                    new: Target::Object(w.new),
+                },
+                name: full,
+                deref: false,
+            });
+        }
+        let sig = signature(who, now);
+        let mut buf = gix::date::parse::TimeBuf::default();
+        match self.repo.edit_references_as(edits, Some(sig.to_ref(&mut buf))) {
+            Ok(_) => Ok(Cas::Done),
+            Err(e) => {
+                for w in writes {
+                    let actual = self.tip(&w.name)?;
+                    if actual != w.old {
+                        return Ok(Cas::Lost { actual });
+                    }
+                }
+                // A ref is locked: by a concurrent writer (retry), or by a stopped process
+                // whose lock is old enough to clear (then retry too).
+                let locked = writes
+                    .iter()
+                    .any(|w| self.common_dir().join(format!("{}.lock", w.name)).exists());
+                if locked {
+                    crate::store::locks::clear_stale(self.common_dir())?;
+                    return Ok(Cas::Lost {
+                        actual: writes.first().and_then(|w| w.old),
+                    });
+                }
+                Err(StoreError::write(writes.first().map_or("refs", |w| w.name.as_str()), e))
+            }
+        }
+    }
+
+    /// The board at the local tips.
+    pub fn load_board_at_tips(&self) -> Result<Board, StoreError> {
+        self.load_board(&|name| self.tip(name))
+    }
+
+    /// Commit `next` on `board`: one commit per ref in `changed` (`None`: the root), each
+    /// with the same message, documents on the root. No ref moves.
+    #[allow(clippy::too_many_arguments)]
+    pub fn commit_split(
+        &self,
+        board: &Board,
+        next: &Split,
+        changed: &BTreeSet<Option<ShardKey>>,
+        docs: &[(String, String)],
+        message: &str,
+        author: &str,
+        now: Timestamp,
+    ) -> Result<Vec<RefWrite>, StoreError> {
+        let mut out = Vec::new();
+        let shard_base = Loaded::empty("shard");
+        for which in changed {
+            let (base, state, docs) = match which {
+                None => (&board.root, &next.root, docs),
+                Some(k) => (
+                    board.shards.get(k).unwrap_or(&shard_base),
+                    next.shards.get(k).expect("because only shards of the split change"),
+                    &[][..],
+                ),
+            };
+            let new = self.commit_board(base, state, docs, message, author, now)?;
+            out.push(RefWrite {
+                name: refs::board_ref(which.as_deref()),
+                old: base.tip,
+                new,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The board's history over all its refs, newest first, at most `limit`, not older
+    /// than `since`: one entry per operation (an operation that moved several refs wrote
+    /// the same message, with its `Coord-Op-Id`, on each).
+    pub fn board_history(&self, limit: usize, since: Option<Timestamp>) -> Result<Vec<HistoryEntry>, StoreError> {
+        let mut all = Vec::new();
+        let mut names = vec![(refs::CLAIMS.to_owned(), self.tip(refs::CLAIMS)?)];
+        names.extend(
+            self.refs_with_prefix(refs::SHARDS)?
+                .into_iter()
+                .map(|(n, id)| (n, Some(id))),
+        );
+        for (name, tip) in names {
+            if let Some(tip) = tip {
+                all.extend(self.history(&name, tip, limit, since)?);
+            }
+        }
+        // Stable: within one second, each ref's own order (newest first) is kept.
+        all.sort_by_key(|h| std::cmp::Reverse(h.time));
+        let mut seen = std::collections::HashSet::new();
+        all.retain(|h| seen.insert(h.message.clone()));
+        all.truncate(limit);
+        Ok(all)
+    }
+}
