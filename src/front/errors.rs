@@ -102,7 +102,7 @@ pub fn hint(e: &Error, surface: Surface) -> Option<String> {
             "the board is busy with concurrent writers: run the command again (`git coord sync` confirms anything left pending)".into(),
         ),
         Error::Remote { what, .. } if what.contains("does not descend") => Some(
-            "the remote's board was rewritten or replaced: compare `git log refs/coord/claims` with `git ls-remote <remote> 'refs/coord/*'`; to adopt the remote's board run `git fetch <remote> +refs/coord/claims:refs/coord/claims` (operations pending here are kept and replayed by `git coord sync`)".into(),
+            "the remote's board was rewritten or replaced: compare `git for-each-ref refs/coord/` with `git ls-remote <remote> 'refs/coord/*'`; to adopt the remote's board run `git fetch <remote> '+refs/coord/*:refs/coord/*'` (operations pending here are kept and replayed by `git coord sync`)".into(),
         ),
         Error::Remote { what, pending, .. } if what.starts_with("refused") => Some(format!(
             "the remote is up and its hook refused this write for the reason above; {pending} operation(s) kept as pending: fix what it names, then `git coord sync`, or `git coord release` to drop it"

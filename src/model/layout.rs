@@ -8,24 +8,24 @@
 //! has more than that many refs to read or a wide claim to write. A scope whose first path
 //! segment is a pattern (`**/*.ts`, `*.md`, `{a,b}/**`) has no home: it is *wide*.
 //!
-//! The root ref holds the tasks, the handoffs, the wide claims and waiters, and the index of
-//! shards; each shard ref holds the claims and waiters whose home it is **plus a copy of
-//! every wide claim and waiter**.
+//! The root ref holds the tasks, the handoffs and the wide claims and waiters; each shard
+//! ref holds the claims and waiters whose home it is **plus a copy of every wide claim and
+//! waiter**. While any wide item is on the board, every one of the [`SHARDS`] shards exists
+//! (a wide write creates the missing ones); otherwise a shard exists once a claim was homed
+//! there. No index is kept: the shards are the refs under `refs/coord/shards/`.
 //!
 //! Why two overlapping claims can never both win: every write is one atomic push that moves
-//! each ref it changes, leased on the value it planned on. Two scopes that overlap always
-//! share a ref that both of their writes change:
+//! each ref it changes, leased on the value it planned on ("must not exist" for a ref it
+//! creates). Two scopes that overlap always share a ref that both of their writes change:
 //! - both have a home: overlapping paths start with the same first segment (a literal segment
 //!   matches only itself), overlapping keys share namespace and first name segment, and a
 //!   symbol overlaps only scopes covering its file: so both homes are the same shard;
-//! - one is wide: a wide write changes the root and every shard in the root's index, and a
-//!   write that creates a shard adds it to the index, so it changes the root too: either the
-//!   home shard existed when the wide write was planned (both change it) or it did not (both
-//!   change the root).
+//! - one is wide: a wide write changes (or creates) every shard, the other's home included.
 //!
 //! Whichever push lands first moves the shared ref; the other's lease on it fails, it plans
 //! again on what the remote holds, and sees the first claim. Reading is the union of all
-//! refs (a wide claim is listed once).
+//! refs (a wide claim is listed once). A shard's creation never touches the root, so teams
+//! starting work in new areas do not contend.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -80,20 +80,37 @@ pub struct Split {
     pub shards: BTreeMap<ShardKey, ClaimsState>,
 }
 
-/// Lay `state` out over the root and its shards (the index grows by every home used).
+/// Every shard there can be.
+pub fn all_shards() -> BTreeSet<ShardKey> {
+    (0..SHARDS).map(|i| format!("{i:02x}")).collect()
+}
+
+/// Lay `state` out over the root and its shards: those that exist (`state.shards`), every
+/// home used, and all of them while a wide item is on the board.
 pub fn split(state: &ClaimsState) -> Split {
     let mut index = state.shards.clone();
+    let mut wide = false;
     for c in state.claims.values() {
-        index.extend(c.scope.home());
+        match c.scope.home() {
+            Some(h) => {
+                index.insert(h);
+            }
+            None => wide = true,
+        }
     }
     for w in &state.queue {
-        index.extend(w.claims.iter().filter_map(|c| c.scope.home()));
+        match homes(&w.claims) {
+            Some(hs) => index.extend(hs),
+            None => wide = true,
+        }
+    }
+    if wide {
+        index = all_shards();
     }
     let mut out = Split {
         root: ClaimsState {
             tasks: state.tasks.clone(),
             handoffs: state.handoffs.clone(),
-            shards: index.clone(),
             ..ClaimsState::default()
         },
         shards: index.iter().map(|k| (k.clone(), ClaimsState::default())).collect(),
@@ -138,10 +155,11 @@ pub fn split(state: &ClaimsState) -> Split {
 }
 
 /// The board as one state: the root and every shard, each claim and waiter once.
-pub fn merge(root: ClaimsState, shards: impl IntoIterator<Item = ClaimsState>) -> ClaimsState {
+pub fn merge(root: ClaimsState, shards: impl IntoIterator<Item = (ShardKey, ClaimsState)>) -> ClaimsState {
     let mut state = root;
     let mut seen: BTreeSet<_> = state.queue.iter().map(|w| w.id().clone()).collect();
-    for s in shards {
+    for (key, s) in shards {
+        state.shards.insert(key);
         for (id, c) in s.claims {
             state.claims.entry(id).or_insert(c);
         }
@@ -221,13 +239,14 @@ mod tests {
             s.claims.insert(c.id.clone(), c);
         }
         let sp = split(&s);
-        assert_eq!(sp.root.shards.len(), 3, "{:?}", sp.root.shards);
+        assert_eq!(sp.shards.len(), SHARDS as usize, "a wide claim is in every shard");
         assert_eq!(sp.root.claims.len(), 1);
+        let homed: usize = sp.shards.values().map(|sh| sh.claims.len() - 1).sum();
+        assert_eq!(homed, 3, "each homed claim in its one shard");
         for shard in sp.shards.values() {
-            assert_eq!(shard.claims.len(), 2, "its own claim and the wide one");
             assert!(shard.claims.contains_key(&ClaimId::from_bits(3)));
         }
-        let back = merge(sp.root, sp.shards.into_values());
+        let back = merge(sp.root, sp.shards);
         let mut want = s.clone();
         want.shards = back.shards.clone();
         assert_eq!(back, want);

@@ -265,10 +265,13 @@ fn dropped_live_claim(ctx: &Context, moves: &[&RefUpdate]) -> Result<Option<Stri
     let before = ctx.store.load_board_at_tips()?.state;
     let after = ctx
         .store
-        .load_board(&|name| match moves.iter().find(|u| u.refname == name) {
-            Some(u) => Ok(u.new),
-            None => ctx.store.tip(name),
-        })?
+        .load_board(
+            &|name| match moves.iter().find(|u| u.refname == name) {
+                Some(u) => Ok(u.new),
+                None => ctx.store.tip(name),
+            },
+            &moves.iter().map(|u| u.refname.clone()).collect::<Vec<_>>(),
+        )?
         .state;
     let now = ctx.now();
     let dropped: Vec<&crate::model::Claim> = before

@@ -206,10 +206,14 @@ fn replay(
             Verdict::Apply => {
                 if let Some((writes, _)) = commit_op(ctx, &board, &p.op, p.op.agent().as_str())? {
                     heads.extend(writes.into_iter().map(|w| (w.name, w.new)));
-                    board = ctx.store.load_board(&|name| match heads.get(name) {
-                        Some(h) => Ok(Some(*h)),
-                        None => ctx.store.tip(name),
-                    })?;
+                    let names: Vec<String> = heads.keys().cloned().collect();
+                    board = ctx.store.load_board(
+                        &|name| match heads.get(name) {
+                            Some(h) => Ok(Some(*h)),
+                            None => ctx.store.tip(name),
+                        },
+                        &names,
+                    )?;
                 }
                 report.confirmed.push(replayed(None, vec![]));
             }

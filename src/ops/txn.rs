@@ -186,10 +186,10 @@ pub(super) fn commit_op(ctx: &Context, board: &Board, op: &Op, author: &str) -> 
     let mut next = board.state.clone();
     next.apply(op);
     let mut touched = layout::changed(&before, &layout::split(&next));
-    if board.needs_upgrade() {
+    if board.needs_root() {
         touched.insert(None);
     }
-    let index = layout::split(&next).root.shards;
+    let index: std::collections::BTreeSet<_> = layout::split(&next).shards.into_keys().collect();
     let everywhere = matches!(op, Op::Tidy { .. });
     let expired = next.drop_expired_where(ctx.expiry_now(), ctx.skew(), |claims| {
         everywhere || layout::held_within(claims, &index, &touched)
@@ -197,13 +197,14 @@ pub(super) fn commit_op(ctx: &Context, board: &Board, op: &Op, author: &str) -> 
     let granted = promote_waiters(ctx, &mut next);
     let after = layout::split(&next);
     let mut changed = layout::changed(&before, &after);
-    if board.needs_upgrade() {
+    if board.needs_root() {
         changed.insert(None);
     }
     if changed.is_empty() {
         return Ok(None);
     }
-    let message = describe(op, &board.state, &expired, &granted);
+    let mut message = describe(op, &board.state, &expired, &granted);
+    message.push_str(&format!("Coord-Seq: {}\n", board.seq() + 1));
     let writes = ctx
         .store
         .commit_split(board, &after, &changed, &op_docs(op), &message, author, ctx.now())?;

@@ -3,7 +3,6 @@
 //! ```text
 //! README.md            what this tree is (constant)
 //! meta.json            {"schema": 2, "kind": "claims"} (a shard: "kind": "shard")
-//! shards.json          the root's index of shards (absent when there is none)
 //! claims/<bb>.json     the claims whose id starts with c-<bb>, as a JSON array sorted by id
 //! queue.json           waiters, in serving order (absent when empty)
 //! ```
@@ -21,7 +20,7 @@ use crate::model::{Claim, ClaimsState, Waiter};
 pub const SCHEMA: u64 = 2;
 /// The oldest schema this version still reads.
 pub const OLDEST_SCHEMA: u64 = 1;
-pub const SHARDS: &str = "shards.json";
+
 pub const README: &str = "README.md";
 pub const META: &str = "meta.json";
 pub const CLAIMS_DIR: &str = "claims";

@@ -293,8 +293,8 @@ fn status_and_log_read_for_people_and_programs() {
     assert_eq!(events[1]["subject"], "alice claims src/auth/**");
     let human = b.as_("bob", &["log"]);
     assert!(human.stdout.contains("alice claims src/auth/**"), "{}", human.stdout);
-    // Plain git shows the same history and readable JSON.
-    let gl = b.git(&["log", "--format=%s", "refs/coord/claims"]);
+    // Plain git shows the same history and readable JSON (the root and its shards).
+    let gl = b.git(&["log", "--format=%s", "refs/coord/claims", "--glob=refs/coord/shards/*"]);
     assert!(gl.contains("bob claims db:users"), "{gl}");
 }
 

@@ -64,7 +64,8 @@ pub fn audit_remote(w: &World) -> BTreeSet<String> {
     let log = std::fs::read_to_string(w.root().join("transactions.log")).expect("the remote logged its transactions");
     let mut states = 0;
     for tips in replay_transactions(&log) {
-        let board = store.load_board(&|name| Ok(tips.get(name).copied())).unwrap();
+        let names: Vec<String> = tips.keys().cloned().collect();
+        let board = store.load_board(&|name| Ok(tips.get(name).copied()), &names).unwrap();
         states += 1;
         let claims: Vec<_> = board.state.claims.values().collect();
         for (i, x) in claims.iter().enumerate() {

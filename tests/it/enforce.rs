@@ -383,11 +383,22 @@ fn the_server_refuses_malformed_and_non_fast_forward_board_writes() {
     let a = w.clone_hooked("a");
     a.as_("alice", &["claim", "docs/**"]).ok();
     a.as_("alice", &["claim", "db:users"]).ok();
-    // Rewind the board: not a fast-forward.
+    a.as_("alice", &["task", "add", "write the docs"]).ok();
+    // Rewind the board: not a fast-forward (the root, and a shard).
     let parent = a.git(&["rev-parse", "refs/coord/claims~1"]).trim().to_owned();
     let r = a.git_status(&["push", "origin", &format!("+{parent}:refs/coord/claims")]);
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("not a fast-forward"), "{}", r.stderr);
+    let home = git_coord::model::Scope::parse("docs/**", &[]).unwrap().home();
+    let shard = git_coord::store::refs::board_ref(home.as_deref());
+    a.as_("alice", &["release", "--scope", "docs/**"]).ok();
+    let parent = a.git(&["rev-parse", &format!("{shard}~1")]).trim().to_owned();
+    let r = a.git_status(&["push", "origin", &format!("+{parent}:{shard}")]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("not a fast-forward"), "{}", r.stderr);
+    let r = a.git_status(&["push", "origin", &format!(":{shard}")]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("deleting the claims board"), "{}", r.stderr);
     // A commit that is not a board.
     let tree = a.git(&["write-tree"]).trim().to_owned();
     let tip = a.git(&["rev-parse", "refs/coord/claims"]).trim().to_owned();

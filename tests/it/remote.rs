@@ -158,9 +158,17 @@ fn a_lost_race_is_replayed_against_the_new_state() {
     assert_eq!(r.json()["conflicts"][0]["claim"]["agent"], "alice");
     // And a free claim from the stale clone lands on top of alice's.
     b.as_("bob", &["claim", "db:users"]).ok();
-    let log = w.git_in(&w.remote(), &["log", "--format=%s", "refs/coord/claims"]);
+    // The history over every board ref lists each operation once, in the order they saw
+    // each other (bob's last write planned on a board that held alice's claim).
+    let log = b.as_("bob", &["log", "--json"]).json();
+    let subjects: Vec<&str> = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["subject"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        log.lines().collect::<Vec<_>>(),
+        subjects,
         ["bob claims db:users", "alice claims src/auth/**", "bob claims docs/**"]
     );
 }
@@ -173,7 +181,7 @@ fn a_replaced_remote_board_is_reported_as_diverged_with_what_to_do() {
     // Somebody replaces the remote's board with one of unrelated history.
     let other = crate::support::World::new();
     let o = other.clone("o");
-    o.as_("mallory", &["claim", "db:x"]).ok();
+    o.as_("mallory", &["claim", "docs/**"]).ok();
     other.git_in(
         &other.remote(),
         &[
@@ -181,10 +189,10 @@ fn a_replaced_remote_board_is_reported_as_diverged_with_what_to_do() {
             "-q",
             "-f",
             w.remote().to_str().unwrap(),
-            "refs/coord/claims:refs/coord/claims",
+            "refs/coord/*:refs/coord/*",
         ],
     );
-    let r = a.as_("alice", &["claim", "src/main.ts", "--json"]);
+    let r = a.as_("alice", &["release", "--scope", "docs/**", "--json"]);
     r.code(3);
     let j = r.json();
     assert_eq!(j["error"]["code"], "diverged", "{j}");
@@ -192,7 +200,7 @@ fn a_replaced_remote_board_is_reported_as_diverged_with_what_to_do() {
         j["error"]["hint"]
             .as_str()
             .unwrap()
-            .contains("+refs/coord/claims:refs/coord/claims"),
+            .contains("'+refs/coord/*:refs/coord/*'"),
         "{j}"
     );
     let r = a.as_("alice", &["sync"]);
@@ -219,4 +227,45 @@ fn a_refusal_by_the_servers_hook_is_not_reported_as_an_outage() {
     );
     assert!(r.stderr.contains("the remote is up"), "{}", r.stderr);
     assert!(!r.stderr.contains("when the remote is back"), "{}", r.stderr);
+}
+
+/// A board written before shards (schema 1: every claim on the root) is read as it is, and
+/// the next write moves its claims to their shards and marks the root schema 2, so a client
+/// of the old version stops there instead of reading a root without the claims.
+#[test]
+fn a_board_from_before_shards_is_read_and_upgraded_by_the_next_write() {
+    // A claim as this version stores it, planted on a schema 1 root.
+    let donor = World::new();
+    let d = donor.clone("d");
+    let id = d.as_("alice", &["claim", "src/main.ts", "--json"]).json()["claims"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bucket = &id[2..4];
+    let text = donor.board_claims_text();
+    assert!(text.contains(&id), "{text}");
+    let w = World::new();
+    crate::errors::plant(
+        &w,
+        &[
+            ("meta.json", "{\"schema\":1,\"kind\":\"claims\"}\n"),
+            (&format!("claims/{bucket}.json"), text.as_str()),
+        ],
+    );
+    let b = w.clone("b");
+    let who = b.as_("bob", &["who", "src/main.ts", "--json"]).json();
+    assert_eq!(who["claims"][0]["id"], id.as_str(), "{who}");
+    b.as_("bob", &["claim", "src/main.ts"]).code(1);
+    // bob's next write (elsewhere) upgrades the board: the root turns schema 2 and alice's
+    // claim moves to its shard, where it still blocks bob.
+    b.as_("bob", &["claim", "db:users"]).ok();
+    let meta = w.git_in(&w.remote(), &["show", "refs/coord/claims:meta.json"]);
+    assert!(meta.contains("\"schema\":2"), "{meta}");
+    let root_tree = w.git_in(&w.remote(), &["ls-tree", "-r", "--name-only", "refs/coord/claims"]);
+    assert!(!root_tree.contains("claims/"), "{root_tree}");
+    assert!(w.board_claims_text().contains(&id));
+    let fresh = w.clone("c");
+    fresh.as_("carol", &["claim", "src/main.ts"]).code(1);
+    let who = fresh.as_("carol", &["who", "src/main.ts", "--json"]).json();
+    assert_eq!(who["claims"][0]["agent"], "alice", "{who}");
 }

@@ -170,10 +170,14 @@ fn still_staged(ctx: &Context, staged: &BTreeMap<String, ObjectId>, writes: &[Re
 
 /// The board as staged: each ref at its staged head, or at its confirmed tip.
 fn load_staged(ctx: &Context, staged: &BTreeMap<String, ObjectId>) -> Result<Board, Error> {
-    Ok(ctx.store.load_board(&|name| match staged.get(name) {
-        Some(h) => Ok(Some(*h)),
-        None => ctx.store.tip(name),
-    })?)
+    let names: Vec<String> = staged.keys().cloned().collect();
+    Ok(ctx.store.load_board(
+        &|name| match staged.get(name) {
+            Some(h) => Ok(Some(*h)),
+            None => ctx.store.tip(name),
+        },
+        &names,
+    )?)
 }
 
 /// Plan on the stage head `base` (with the stage held) and stage the operation if it is a

@@ -10,7 +10,7 @@ use gix::ObjectId;
 use super::Store;
 use crate::model::{ClaimsState, Handoff, Task, Timestamp};
 use crate::store::codec::{
-    self, CLAIMS_DIR, DOCS_DIR, HANDOFFS_DIR, META, OLDEST_SCHEMA, QUEUE, README, SCHEMA, SHARDS, TASKS_DIR,
+    self, CLAIMS_DIR, DOCS_DIR, HANDOFFS_DIR, META, OLDEST_SCHEMA, QUEUE, README, SCHEMA, TASKS_DIR,
 };
 use crate::store::error::StoreError;
 
@@ -29,6 +29,8 @@ pub struct Loaded {
     pub kind: String,
     /// `meta.json`'s schema.
     pub schema: u64,
+    /// The tip's `Coord-Seq` (0 before there was one).
+    pub seq: u64,
 }
 
 impl Loaded {
@@ -50,6 +52,7 @@ impl Store {
         let tree = self.commit_tree(name, id)?;
         let mut loaded = Loaded {
             tip: Some(id),
+            seq: self.commit_seq(id)?,
             ..Loaded::default()
         };
         let mut saw_meta = false;
@@ -60,11 +63,6 @@ impl Store {
                 META => {
                     (loaded.kind, loaded.schema) = self.check_meta(name, entry.oid)?;
                     saw_meta = true;
-                }
-                SHARDS => {
-                    let bytes = self.blob(name, entry.oid)?;
-                    loaded.state.shards =
-                        serde_json::from_slice(&bytes).map_err(|e| corrupt(name, SHARDS, Box::new(e)))?;
                 }
                 QUEUE => {
                     let bytes = self.blob(name, entry.oid)?;
@@ -290,10 +288,6 @@ impl Store {
             META,
             self.repo.write_blob(codec::encode_meta(kind)).map_err(w)?.detach(),
         ));
-        if !state.shards.is_empty() {
-            let text = serde_json::to_vec(&state.shards).expect("because names serialise");
-            top.push(blob(SHARDS, self.repo.write_blob(text).map_err(w)?.detach()));
-        }
         if let Some(t) = self.write_list(&codec::buckets(&base.state), &codec::buckets(state), &base.buckets)? {
             top.push(tree(CLAIMS_DIR, t));
         }
@@ -382,7 +376,7 @@ fn corrupt(reference: &str, path: &str, e: crate::store::error::BoxError) -> Sto
 fn check_kind(reference: &str, fname: &str, entry: &Entry) -> Result<(), StoreError> {
     let want_tree = match fname {
         CLAIMS_DIR | TASKS_DIR | HANDOFFS_DIR | DOCS_DIR => true,
-        META | QUEUE | README | SHARDS => false,
+        META | QUEUE | README => false,
         _ => return Ok(()),
     };
     if entry.mode.is_tree() == want_tree {

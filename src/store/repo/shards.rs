@@ -40,10 +40,12 @@ impl Board {
         }
     }
 
-    /// Whether the root still has an older layout (schema 1: every claim on the root): the
-    /// next write rewrites it, so that older clients stop writing there.
-    pub fn needs_upgrade(&self) -> bool {
-        self.root.tip.is_some() && self.root.schema < crate::store::codec::SCHEMA
+    /// Whether the next write must write the root: it does not exist yet, or has an older
+    /// layout (schema 1: every claim on the root). Either way an older client would read the
+    /// root alone, miss the shards and grant what they hold: a root at schema 2 stops it
+    /// with "written in schema version 2; upgrade".
+    pub fn needs_root(&self) -> bool {
+        self.root.tip.is_none() || self.root.schema < crate::store::codec::SCHEMA
     }
 
     /// One id for the whole board as read: the root's commit while there are no shards, else
@@ -59,6 +61,12 @@ impl Board {
         gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Blob, text.as_bytes()).ok()
     }
 
+    /// The highest `Coord-Seq` on the board as read: the next operation takes the one after
+    /// it, so history read over all refs lists operations in the order they saw each other.
+    pub fn seq(&self) -> u64 {
+        self.shards.values().map(|l| l.seq).fold(self.root.seq, u64::max)
+    }
+
     /// The commit each ref was read at (`None`: the ref does not exist), the root first.
     pub fn tips(&self) -> Vec<(String, Option<ObjectId>)> {
         let mut out = vec![(refs::CLAIMS.to_owned(), self.root.tip)];
@@ -69,21 +77,63 @@ impl Board {
 
 impl Store {
     /// Read the board with each ref at the commit `at` names for it (its tip, or a staged
-    /// head). A shard listed in the index but absent here reads as empty: a write to it is
-    /// leased on "does not exist" and fails if it does.
-    pub fn load_board(&self, at: &dyn Fn(&str) -> Result<Option<ObjectId>, StoreError>) -> Result<Board, StoreError> {
+    /// head): the root, and every shard that exists here or is named in `also` (full ref
+    /// names of shards about to exist). A shard that `at` has no commit for reads as empty:
+    /// a write to it is leased on "does not exist" and fails if it does. Shards at one
+    /// commit are read once.
+    pub fn load_board(
+        &self,
+        at: &dyn Fn(&str) -> Result<Option<ObjectId>, StoreError>,
+        also: &[String],
+    ) -> Result<Board, StoreError> {
         let root = self.load_claims(refs::CLAIMS, at(refs::CLAIMS)?)?;
+        let mut names: BTreeSet<String> = self
+            .refs_with_prefix(refs::SHARDS)?
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        names.extend(also.iter().filter(|n| n.starts_with(refs::SHARDS)).cloned());
         let mut shards = BTreeMap::new();
-        for key in &root.state.shards {
-            let name = refs::board_ref(Some(key));
+        let mut read: BTreeMap<ObjectId, Loaded> = BTreeMap::new();
+        for name in names {
+            let Some(key) = name.strip_prefix(refs::SHARDS) else {
+                continue;
+            };
             let loaded = match at(&name)? {
-                Some(tip) => self.load_claims(&name, Some(tip))?,
+                Some(tip) => match read.get(&tip) {
+                    Some(l) => l.clone(),
+                    None => {
+                        let l = self.load_claims(&name, Some(tip))?;
+                        read.insert(tip, l.clone());
+                        l
+                    }
+                },
                 None => Loaded::empty("shard"),
             };
-            shards.insert(key.clone(), loaded);
+            shards.insert(key.to_owned(), loaded);
         }
-        let state = layout::merge(root.state.clone(), shards.values().map(|l| l.state.clone()));
+        let state = layout::merge(
+            root.state.clone(),
+            shards.iter().map(|(k, l)| (k.clone(), l.state.clone())),
+        );
         Ok(Board { root, shards, state })
+    }
+
+    /// The `Coord-Seq` trailer of a board commit (0 when it has none).
+    pub fn commit_seq(&self, id: ObjectId) -> Result<u64, StoreError> {
+        let c = self
+            .repo
+            .find_commit(id)
+            .map_err(|e| StoreError::read(format!("commit {id}"), e))?;
+        let message = c
+            .message_raw()
+            .map_err(|e| StoreError::read(format!("commit {id}"), e))?;
+        Ok(seq_of(&String::from_utf8_lossy(message)))
+    }
+
+    /// The board at the local tips.
+    pub fn load_board_at_tips(&self) -> Result<Board, StoreError> {
+        self.load_board(&|name| self.tip(name), &[])
     }
 
     /// Move every ref of `writes` from its `old` to its `new` in one ref transaction, only if
@@ -140,11 +190,6 @@ impl Store {
         }
     }
 
-    /// The board at the local tips.
-    pub fn load_board_at_tips(&self) -> Result<Board, StoreError> {
-        self.load_board(&|name| self.tip(name))
-    }
-
     /// Commit `next` on `board`: one commit per ref in `changed` (`None`: the root), each
     /// with the same message, documents on the root. No ref moves.
     #[allow(clippy::too_many_arguments)]
@@ -195,11 +240,21 @@ impl Store {
                 all.extend(self.history(&name, tip, limit, since)?);
             }
         }
-        // Stable: within one second, each ref's own order (newest first) is kept.
-        all.sort_by_key(|h| std::cmp::Reverse(h.time));
+        // Newest first by sequence (operations that saw each other), then time; stable, so
+        // each ref's own order is kept among equals.
+        all.sort_by_key(|h| std::cmp::Reverse((seq_of(&h.message), h.time)));
         let mut seen = std::collections::HashSet::new();
         all.retain(|h| seen.insert(h.message.clone()));
         all.truncate(limit);
         Ok(all)
     }
+}
+
+/// The `Coord-Seq` trailer of a message (0 when it has none).
+pub fn seq_of(message: &str) -> u64 {
+    crate::store::message::trailers(message)
+        .iter()
+        .find(|(k, _)| *k == "Coord-Seq")
+        .and_then(|(_, v)| v.trim().parse().ok())
+        .unwrap_or(0)
 }
