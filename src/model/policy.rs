@@ -30,6 +30,8 @@ pub struct Policy {
     pub hook_mode: HookMode,
     pub hook_branches: Vec<String>,
     pub network_timeout: Span,
+    /// `[network] fresh_for`: reads of one clone share a fetch younger than this.
+    pub network_fresh_for: Span,
     /// `task done --no-review` is allowed.
     pub allow_no_review: bool,
     /// The pre-edit hook claims a free file for the agent instead of only checking.
@@ -118,6 +120,7 @@ struct RawHook {
 #[serde(deny_unknown_fields)]
 struct RawNetwork {
     timeout: Option<String>,
+    fresh_for: Option<String>,
 }
 
 impl Default for Policy {
@@ -132,6 +135,7 @@ impl Default for Policy {
             hook_mode: HookMode::Enforce,
             hook_branches: Vec::new(),
             network_timeout: Span(30),
+            network_fresh_for: Span(1),
             allow_no_review: false,
             auto_claim: false,
             guard_on_error: GuardOnError::Allow,
@@ -167,8 +171,11 @@ pub const DEFAULT_POLICY_FILE: &str = r#"# git-coord policy. Every key is option
 # branches = ["main", "release/*"]
 
 [network]
-# How long one fetch or push may take before it counts as unreachable.
+# How long one command may spend on the network before its write stays pending (exit 3).
 # timeout = "30s"
+# Reads (check, who, status, task list…) of one clone share a fetch younger than this
+# (their --json says view_age_ms); 0s fetches for every read. Writes always decide fresh.
+# fresh_for = "1s"
 
 [tasks]
 # Allow `git coord task done --no-review` (straight to approved).
@@ -203,6 +210,7 @@ impl Policy {
         span("claims.default_ttl", raw.claims.default_ttl, &mut p.default_ttl)?;
         span("claims.clock_skew", raw.claims.clock_skew, &mut p.clock_skew)?;
         span("network.timeout", raw.network.timeout, &mut p.network_timeout)?;
+        span("network.fresh_for", raw.network.fresh_for, &mut p.network_fresh_for)?;
         if p.default_ttl.0 == 0 {
             return Err(PolicyError::Value {
                 key: "claims.default_ttl",

@@ -15,6 +15,8 @@ use crate::model::{Claim, Handoff, HandoffStatus, Timestamp, Waiter};
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct BoardReport {
     pub revision: Option<String>,
+    /// How old the view this answers from is, in ms (`[network] fresh_for`).
+    pub view_age_ms: Option<u64>,
     pub now: Timestamp,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remote: Option<String>,
@@ -48,6 +50,7 @@ pub fn board(ctx: &Context, fetch: bool, history: usize) -> Result<BoardReport, 
     handoffs.sort_by_key(|h| std::cmp::Reverse(h.created_at));
     Ok(BoardReport {
         revision: v.board.revision().map(|t| t.to_string()),
+        view_age_ms: v.age_ms,
         now,
         remote: ctx.remote.as_ref().map(|r| r.name.clone()),
         fetch_error: v.fetch_error,

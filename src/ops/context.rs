@@ -96,7 +96,16 @@ impl Context {
         // clear the ones old enough to be certainly stale, before anything else.
         let (alive, cleared_locks) = crate::store::locks::enter(store.common_dir())?;
         let (agent, agent_source) = resolve_agent(&store, &s)?;
-        let (policy, policy_warning) = load_policy(&store)?;
+        let (mut policy, policy_warning) = load_policy(&store)?;
+        // How fresh this clone's reads must be is also this clone's own trade-off.
+        if let Some(v) = store.config_string("coord.freshFor") {
+            policy.network_fresh_for = crate::model::Span::parse(&v).map_err(|e| {
+                Error::usage(
+                    format!("git config coord.freshFor: {e}"),
+                    Some("set it to whole seconds, like 0s, 1s or 5s".to_owned()),
+                )
+            })?;
+        }
         let remote_name = match &s.remote_flag {
             Some(r) => {
                 if !store.remote_names().iter().any(|n| n == r) {

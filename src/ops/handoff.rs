@@ -34,6 +34,7 @@ pub struct HandoffReport {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct HandoffList {
     pub revision: Option<String>,
+    pub view_age_ms: Option<u64>,
     pub handoffs: Vec<HandoffReport>,
 }
 
@@ -329,6 +330,7 @@ pub fn list(ctx: &Context, to: Option<&str>, status: Option<HandoffStatus>, fetc
     hs.sort_by_key(|h| (h.created_at, h.id.clone()));
     Ok(HandoffList {
         revision: v.board.revision().map(|t| t.to_string()),
+        view_age_ms: v.age_ms,
         handoffs: hs.into_iter().map(|h| report(h, None)).collect(),
     })
 }

@@ -22,6 +22,8 @@ pub struct CheckReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suggestion: Option<String>,
     pub revision: Option<String>,
+    /// How old the view this answers from is, in ms (`[network] fresh_for`).
+    pub view_age_ms: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fetch_error: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -52,6 +54,7 @@ pub fn check(ctx: &Context, raw: &[String], shared: bool, fetch: bool) -> Result
         scopes,
         conflicts,
         revision: v.board.revision().map(|t| t.to_string()),
+        view_age_ms: v.age_ms,
         fetch_error: v.fetch_error,
         notices: super::notices::take(ctx, &v.state),
     })
@@ -61,6 +64,8 @@ pub fn check(ctx: &Context, raw: &[String], shared: bool, fetch: bool) -> Result
 pub struct WhoReport {
     pub target: Scope,
     pub claims: Vec<Claim>,
+    /// How old the view this answers from is, in ms (`[network] fresh_for`).
+    pub view_age_ms: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fetch_error: Option<String>,
 }
@@ -79,6 +84,7 @@ pub fn who(ctx: &Context, target: &str, fetch: bool) -> Result<WhoReport, Error>
     Ok(WhoReport {
         target: scope,
         claims,
+        view_age_ms: v.age_ms,
         fetch_error: v.fetch_error,
     })
 }
@@ -150,6 +156,8 @@ pub struct StatusReport {
     pub remote: Option<String>,
     pub now: Timestamp,
     pub revision: Option<String>,
+    /// How old the view this answers from is, in ms (`[network] fresh_for`).
+    pub view_age_ms: Option<u64>,
     pub claims: Vec<Claim>,
     pub queue: Vec<Waiter>,
     pub pending: Vec<PendingView>,
@@ -184,6 +192,7 @@ pub fn status(ctx: &Context, fetch: bool) -> Result<StatusReport, Error> {
         remote: ctx.remote.as_ref().map(|r| r.name.clone()),
         now,
         revision: v.board.revision().map(|t| t.to_string()),
+        view_age_ms: v.age_ms,
         claims,
         queue,
         pending: v

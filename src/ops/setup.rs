@@ -311,7 +311,7 @@ fn publish(ctx: &Context, remote: &crate::store::Remote) -> Result<Step, Error> 
             "no local board yet; the first claim creates it",
         ));
     }
-    Ok(match remote.push_refs(&writes, None)? {
+    Ok(match remote.push_refs(&writes, &[])? {
         Push::Pushed => Step::new(
             "publish",
             Status::Done,

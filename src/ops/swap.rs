@@ -30,8 +30,9 @@ pub enum Swap {
 
 /// Move each ref of `writes` from its `old` to its `new`, all or none: locally one ref
 /// transaction; with a remote one atomic push, each ref leased on its `old` (on "must not
-/// exist" for the refs in `lacking`), and, when `guarded`, on the contention marker
-/// [`refs::CONTEND`] too, so a writer that keeps losing elsewhere can make this one yield.
+/// exist" for the refs in `lacking`), and, when `guarded`, on the contention markers of
+/// those refs too ([`refs::turn_ref`]), so a writer that keeps losing there can make this
+/// one yield.
 /// `pending` is how many operations stay pending if the remote refuses; `pause` runs after a
 /// lost race, before the board is refreshed.
 pub fn swap(
@@ -67,14 +68,9 @@ pub fn swap(
     let pushed = if ctx.inject_lost_race() {
         Push::Stale
     } else if guarded {
-        let marker = ctx.store.tip(refs::CONTEND)?;
-        let value = match marker {
-            Some(m) => m,
-            None => ctx.store.contend_root()?,
-        };
-        remote.push_refs(&leased, Some((refs::CONTEND, value, marker)))?
+        remote.push_refs(&leased, &turns(ctx, writes)?)?
     } else {
-        remote.push_refs(&leased, None)?
+        remote.push_refs(&leased, &[])?
     };
     match pushed {
         Push::Pushed => {
@@ -115,24 +111,40 @@ pub fn swap(
     }
 }
 
-/// Advance the contention marker (best effort: if another writer advanced it first, theirs
-/// does the same job). Every clone whose next board push is leased on the old marker loses
-/// that push once, and plans again on a fresh board: the writer that kept losing gets a turn.
-pub fn ask_for_a_turn(ctx: &Context) -> Result<(), Error> {
+/// The contention markers of the refs `writes` move, each to be pushed its current value
+/// (or its first commit) and leased on it.
+fn turns(ctx: &Context, writes: &[RefWrite]) -> Result<Vec<RefWrite>, Error> {
+    let mut out = Vec::new();
+    for w in writes {
+        let name = refs::turn_ref(&w.name);
+        let marker = ctx.store.tip(&name)?;
+        let new = match marker {
+            Some(m) => m,
+            None => ctx.store.contend_root()?,
+        };
+        out.push(RefWrite { name, old: marker, new });
+    }
+    Ok(out)
+}
+
+/// Advance the contention markers of the refs `writes` move (best effort: if another writer
+/// advanced one first, theirs does the same job). Every clone whose next push of one of those
+/// refs is leased on the old marker loses that push once, and plans again on a fresh board:
+/// the writer that kept losing gets a turn there, and writers of other refs never notice.
+pub fn ask_for_a_turn(ctx: &Context, writes: &[RefWrite]) -> Result<(), Error> {
     let Some(remote) = ctx.online_remote() else {
         return Ok(());
     };
-    let marker = ctx.store.tip(refs::CONTEND)?;
-    let parent = match marker {
-        Some(m) => m,
-        None => ctx.store.contend_root()?,
-    };
     let tree = ctx.store.empty_tree()?;
     let message = format!("{} waits for the board\n", ctx.agent);
-    let bump = ctx
-        .store
-        .write_commit(tree, Some(parent), &message, ctx.agent.as_str(), ctx.now())?;
-    let _ = remote.push(refs::CONTEND, bump, marker)?;
+    let mut bumps = Vec::new();
+    for t in turns(ctx, writes)? {
+        let bump = ctx
+            .store
+            .write_commit(tree, Some(t.new), &message, ctx.agent.as_str(), ctx.now())?;
+        bumps.push(RefWrite { new: bump, ..t });
+    }
+    let _ = remote.push_refs(&bumps, &[])?;
     Ok(())
 }
 

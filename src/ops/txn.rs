@@ -19,7 +19,7 @@ use crate::engine::conflict::Judge;
 use crate::model::layout;
 use crate::model::{ClaimId, ClaimsState, Op, Scope, Waiter};
 use crate::store::message::describe;
-use crate::store::{Board, Fetch, Pending, RefWrite};
+use crate::store::{Board, Fetch, Freshness, Pending, RefWrite};
 
 /// How often a write is tried before giving up with exit 3.
 pub const MAX_ATTEMPTS: u32 = 64;
@@ -79,17 +79,40 @@ pub struct View {
     /// Set when a refresh from the remote was attempted and failed.
     pub fetch_error: Option<String>,
     pub fetched: bool,
+    /// How old the view is: since the fetch it reads started (0 without a remote, `None`
+    /// when this clone never fetched).
+    pub age_ms: Option<u64>,
 }
 
-/// Read the board, refreshing from the remote first when `fetch` (and online).
+/// Read the board, refreshing from the remote first when `fetch` (and online): reads of one
+/// clone share a fetch younger than `[network] fresh_for`, and wait for one in flight.
 pub fn view(ctx: &Context, fetch: bool) -> Result<View, Error> {
     let mut fetch_error = None;
     let mut fetched = false;
+    let fresh = Freshness::new(ctx.store.common_dir());
+    let mut age = if ctx.remote.is_some() {
+        fresh.age()
+    } else {
+        Some(Duration::ZERO)
+    };
     if fetch {
         if let Some(remote) = ctx.online_remote() {
-            match remote.fetch()? {
-                Fetch::Fetched => fetched = true,
-                Fetch::Diverged(e) | Fetch::Unreachable(e) => fetch_error = Some(e),
+            let window = Duration::from_secs(ctx.policy.network_fresh_for.0.max(0) as u64);
+            let young = |a: Option<Duration>| a.is_some_and(|a| a < window);
+            if !young(age) {
+                let _one = fresh.lock()?;
+                age = fresh.age();
+                if !young(age) {
+                    let started = std::time::SystemTime::now();
+                    match remote.fetch()? {
+                        Fetch::Fetched => {
+                            fetched = true;
+                            fresh.mark(started)?;
+                            age = Some(started.elapsed().unwrap_or_default());
+                        }
+                        Fetch::Diverged(e) | Fetch::Unreachable(e) => fetch_error = Some(e),
+                    }
+                }
             }
         }
     }
@@ -106,6 +129,7 @@ pub fn view(ctx: &Context, fetch: bool) -> Result<View, Error> {
         pending,
         fetch_error,
         fetched,
+        age_ms: age.map(|a| a.as_millis() as u64),
     })
 }
 

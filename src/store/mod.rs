@@ -6,6 +6,7 @@
 pub mod clock;
 pub mod codec;
 pub mod error;
+pub mod freshness;
 pub mod hooks;
 pub mod locks;
 pub mod message;
@@ -18,6 +19,7 @@ pub mod stage;
 
 pub use clock::ClockFile;
 pub use error::StoreError;
+pub use freshness::Freshness;
 pub use pending::{Pending, PendingDir};
 pub use remote::{Fetch, Push, Remote};
 pub use repo::{Board, Cas, FileChange, HistoryEntry, Loaded, PushQuarantine, RefWrite, Store};

@@ -3,10 +3,19 @@
 /// The claims board: the shared, exclusive state decided by compare-and-swap.
 pub const CLAIMS: &str = "refs/coord/claims";
 
-/// The contention marker: a writer that keeps losing the race for the board advances it, and
-/// every board push is leased on it too, so a clone that keeps winning yields once (a chain
-/// of empty commits; nothing reads its content).
-pub const CONTEND: &str = "refs/coord/contend";
+/// The contention markers, one per board ref (`turns/root`, `turns/<shard>`): a writer that
+/// keeps losing the race for a ref advances its marker, and pushes of that ref are leased on
+/// it too, so a clone that keeps winning there yields once (chains of empty commits; nothing
+/// reads their content). Per ref, so a race on one shard never slows writers of another.
+pub const TURNS: &str = "refs/coord/turns/";
+
+/// The contention marker of one board ref.
+pub fn turn_ref(board_ref: &str) -> String {
+    match board_ref.strip_prefix(SHARDS) {
+        Some(key) => format!("{TURNS}{key}"),
+        None => format!("{TURNS}root"),
+    }
+}
 
 /// Where the shards of the board live (`model::layout`): one ref per shard, named by it.
 pub const SHARDS: &str = "refs/coord/shards/";

@@ -242,15 +242,12 @@ impl Remote {
     }
 
     /// Move every ref of `writes` to its `new` in one atomic push, each leased on its `old`
-    /// (a non-forced refspec), and with `guard` (name, value to push, value the remote must
-    /// have) leased too: either all land or none. Pushing a guard its current value is a
-    /// no-op that still checks its lease (a courtesy: safety rests on the writes' own leases).
-    /// A server without atomic pushes takes a single ref plainly; several are refused there.
-    pub fn push_refs(
-        &self,
-        writes: &[RefWrite],
-        guard: Option<(&str, ObjectId, Option<ObjectId>)>,
-    ) -> Result<Push, StoreError> {
+    /// (a non-forced refspec), with each of `guards` leased too (`old`: the value the remote
+    /// must have; `new`: that same value, or its first commit): all land or none. Pushing a
+    /// guard its current value is a no-op that still checks its lease (a courtesy: safety
+    /// rests on the writes' own leases). A server without atomic pushes takes a single ref
+    /// plainly; several are refused there.
+    pub fn push_refs(&self, writes: &[RefWrite], guards: &[RefWrite]) -> Result<Push, StoreError> {
         let lease = |r: &str, e: Option<ObjectId>| {
             format!(
                 "--force-with-lease={r}:{}",
@@ -263,9 +260,9 @@ impl Remote {
             args.push(lease(&w.name, w.old));
             specs.push(format!("{}:{}", w.new, w.name));
         }
-        if let Some((g_ref, g_new, g_expected)) = guard {
-            args.push(lease(g_ref, g_expected));
-            specs.push(format!("{g_new}:{g_ref}"));
+        for g in guards {
+            args.push(lease(&g.name, g.old));
+            specs.push(format!("{}:{}", g.new, g.name));
         }
         if specs.len() > 1 {
             args.insert(0, "--atomic".into());
@@ -314,7 +311,8 @@ impl Remote {
             };
             if flag == "!" {
                 if !summary.contains("atomic push failed") {
-                    if spec.ends_with(&format!(":{}", super::refs::CONTEND)) {
+                    let target = spec.rsplit(':').next().unwrap_or(spec);
+                    if target.starts_with(super::refs::TURNS) {
                         guard_refused += 1;
                     } else {
                         other_refused += 1;

@@ -34,7 +34,7 @@ fn open(path: &Path) -> Result<std::fs::File, StoreError> {
         .map_err(err)
 }
 
-fn lock(path: &Path) -> Result<Held, StoreError> {
+pub(super) fn lock(path: &Path) -> Result<Held, StoreError> {
     let err = |e: std::io::Error| StoreError::write(path.display().to_string(), e);
     let file = open(path)?;
     loop {

@@ -269,3 +269,39 @@ fn a_board_from_before_shards_is_read_and_upgraded_by_the_next_write() {
     let who = fresh.as_("carol", &["who", "src/main.ts", "--json"]).json();
     assert_eq!(who["claims"][0]["agent"], "alice", "{who}");
 }
+
+/// Reads of one clone share a fetch younger than `[network] fresh_for` (default 1s) and say
+/// how old their view is; `coord.freshFor` sets it for one clone; writes always decide on
+/// the remote's board.
+#[test]
+fn reads_share_a_fetch_within_fresh_for() {
+    let w = World::new();
+    let a = w.clone("a");
+    let b = w.plain_clone("b");
+    b.run(&["init", "--no-hooks"]).ok();
+    let first = b.as_("bob", &["check", "src/main.ts", "--json"]).json();
+    assert_eq!(first["safe"], true);
+    assert!(first["view_age_ms"].as_u64().unwrap() < 1000, "{first}");
+    a.as_("alice", &["claim", "src/main.ts"]).ok();
+    // Within the window bob's clone answers from the fetch it just made, and says so.
+    let t = std::time::Instant::now();
+    let again = b.as_("bob", &["check", "src/main.ts", "--json"]).json();
+    if t.elapsed() < std::time::Duration::from_millis(900) {
+        assert_eq!(again["safe"], true, "{again}");
+        assert!(again["view_age_ms"].as_u64().unwrap() > 0, "{again}");
+    }
+    // A write never trusts the window: bob's claim is refused on the remote's board.
+    b.as_("bob", &["claim", "src/main.ts"]).code(1);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let later = b.as_("bob", &["check", "src/main.ts", "--json"]).json();
+    assert_eq!(later["safe"], false, "{later}");
+    // With coord.freshFor = 0s every read fetches.
+    b.fresh_reads();
+    a.as_("alice", &["release", "--all"]).ok();
+    let now = b.as_("bob", &["check", "src/main.ts", "--json"]).json();
+    assert_eq!(now["safe"], true, "{now}");
+    b.git(&["config", "coord.freshFor", "soon"]);
+    let bad = b.as_("bob", &["status"]);
+    bad.code(2);
+    assert!(bad.stderr.contains("coord.freshFor"), "{}", bad.stderr);
+}

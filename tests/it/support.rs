@@ -154,6 +154,7 @@ impl World {
         self.git_in(self.root(), &["clone", "-q", self.remote().to_str().unwrap(), name]);
         let r = self.repo(name);
         r.run(&["init", "--no-hooks"]).ok();
+        r.fresh_reads();
         r
     }
 
@@ -161,6 +162,7 @@ impl World {
     pub fn clone_hooked(&self, name: &str) -> Repo {
         let r = self.plain_clone(name);
         r.run(&["init"]).ok();
+        r.fresh_reads();
         r
     }
 
@@ -346,6 +348,12 @@ pub fn eventually(limit: std::time::Duration, mut f: impl FnMut() -> bool) -> bo
 }
 
 impl Repo {
+    /// Every read of this clone fetches (`coord.freshFor = 0s`): tests read right after
+    /// another clone writes. `reads_share_a_fetch_within_fresh_for` covers the default.
+    pub fn fresh_reads(&self) {
+        self.git(&["config", "coord.freshFor", "0s"]);
+    }
+
     /// How many claim requests wait in the queue, as a third agent sees it.
     pub fn queue_len(&self) -> usize {
         self.as_("carol", &["status", "--json"]).json()["queue"]

@@ -63,7 +63,7 @@ pub(super) fn flush<R>(ctx: &Context, stage: &Stage, round: &mut Round<R>, attem
     // then fetch at once: the clone that yields leaves us a window.
     let pause = || {
         if attempt >= 2 {
-            let _ = ask_for_a_turn(ctx);
+            let _ = ask_for_a_turn(ctx, &writes);
         } else {
             backoff(ctx, attempt);
         }

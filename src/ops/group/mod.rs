@@ -88,6 +88,13 @@ pub fn transact_staged<R>(
         let staged = stage_base(ctx, &stage)?;
         stage_if_write(ctx, &stage, &mut round, plan, &staged)?;
     }
+    // Not a write on the stage: a refusal that the remote's own board confirms is final at
+    // once, without waiting in line for this clone's turn at the remote.
+    if round.mine.is_none() {
+        if let Some(end) = confirm_refusal(ctx, &mut round, plan)? {
+            return end;
+        }
+    }
     // Wait for this clone's turn at the remote; meanwhile the writer whose turn it is may
     // push ours (then we are done without a push), or lose its race and drop the chain
     // (then ours is staged again, on the board it fetched).
@@ -157,6 +164,29 @@ fn wait_turn<R>(
         }
         std::thread::sleep(std::time::Duration::from_millis(2 + ctx.random() % 8));
     }
+}
+
+/// Fetch and plan on the remote's board as fetched (the stage aside): a refusal there is
+/// final (someone holds it on the remote); anything else goes the staged way.
+fn confirm_refusal<R>(
+    ctx: &Context,
+    round: &mut Round<R>,
+    plan: &mut impl FnMut(&ClaimsState, Option<ObjectId>) -> Result<Plan<R>, Error>,
+) -> Result<Option<Result<Outcome<R>, Error>>, Error> {
+    let Some(remote) = ctx.online_remote() else {
+        return Ok(None);
+    };
+    if remote.fetch()? != Fetch::Fetched {
+        return Ok(None);
+    }
+    round.fetched = true;
+    let board = ctx.store.load_board_at_tips()?;
+    ctx.observe();
+    Ok(match plan(&board.state, board.revision()) {
+        Err(e @ Error::Refused(..)) => Some(Err(e)),
+        Ok(Plan::Refused(r)) => Some(Ok(Outcome::new(r, 1))),
+        _ => None,
+    })
 }
 
 /// Whether our commits are on the stage (`staged` holds only heads ahead of the confirmed

@@ -38,6 +38,8 @@ pub struct TaskView {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TaskListReport {
     pub revision: Option<String>,
+    /// How old the view this answers from is, in ms (`[network] fresh_for`).
+    pub view_age_ms: Option<u64>,
     pub tasks: Vec<TaskView>,
 }
 
@@ -50,6 +52,8 @@ pub struct Skipped {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct NextReport {
     pub revision: Option<String>,
+    /// How old the view this answers from is, in ms (`[network] fresh_for`).
+    pub view_age_ms: Option<u64>,
     pub task: Option<TaskView>,
     pub skipped: Vec<Skipped>,
 }
@@ -291,6 +295,7 @@ pub fn list(
     let v = super::txn::view(ctx, fetch)?;
     Ok(TaskListReport {
         revision: v.board.revision().map(|t| t.to_string()),
+        view_age_ms: v.age_ms,
         tasks: views(&v.state, status, specialty),
     })
 }
@@ -301,6 +306,7 @@ pub fn show(ctx: &Context, id: &str, fetch: bool) -> Result<TaskListReport, Erro
     let t = find(&v.state, &id)?;
     Ok(TaskListReport {
         revision: v.board.revision().map(|t| t.to_string()),
+        view_age_ms: v.age_ms,
         tasks: vec![view(&v.state, t)],
     })
 }

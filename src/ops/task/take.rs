@@ -91,6 +91,7 @@ pub fn next(ctx: &Context, specialty: Option<&str>, fetch: bool) -> Result<NextR
     let (ok, skipped) = ranked(ctx, &v.state, &judge, specialty);
     Ok(NextReport {
         revision: v.board.revision().map(|t| t.to_string()),
+        view_age_ms: v.age_ms,
         task: ok.first().map(|(t, _)| view(&v.state, t)),
         skipped,
     })
