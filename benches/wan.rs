@@ -175,6 +175,7 @@ fn run(r: &Run) -> serde_json::Value {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     isolated(&mut daemon, &home);
+    std::os::unix::process::CommandExt::process_group(&mut daemon, 0);
     let daemon = Guard(daemon.spawn().expect("git daemon starts"));
     wait_for_port(daemon_port);
     let counts = Arc::new(Counts::default());
@@ -449,10 +450,16 @@ fn pump(mut from: TcpStream, mut to: TcpStream, delay: Duration, classify: Optio
     });
 }
 
-/// Kill the daemon (and what it forked) when the run ends, however it ends.
+/// Kill the daemon (and what it forked: `git daemon` runs `git-daemon` as a child, which
+/// forks per connection) when the run ends, however it ends: it runs in a process group of
+/// its own, and the whole group is ended.
 struct Guard(Child);
 impl Drop for Guard {
     fn drop(&mut self) {
+        // SAFETY: kill(2) on the process group this bench created for the daemon.
+        unsafe {
+            libc::kill(-(self.0.id() as i32), libc::SIGTERM);
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }

@@ -136,6 +136,9 @@ fn wait_turn<R>(
     round: &mut Round<R>,
     plan: &mut impl FnMut(&ClaimsState, Option<ObjectId>) -> Result<Plan<R>, Error>,
 ) -> Result<Result<Held, Outcome<R>>, Error> {
+    // Waiters poll: a short nap that doubles up to 32 ms, so a clone with many writers in
+    // line spends its CPU on pushing, not on asking whose turn it is.
+    let mut nap = 2;
     loop {
         if let Some(turn) = stage.try_push_turn()? {
             return Ok(Ok(turn));
@@ -155,14 +158,19 @@ fn wait_turn<R>(
                 );
                 return Ok(Err(pending_of(mine, 1, e)));
             }
-            let _held = stage.lock()?;
-            let staged = stage_base(ctx, stage)?;
-            if !still_staged(ctx, &staged, &m.writes) && !landed(ctx, &m.writes)? {
-                round.mine = None;
-                stage_if_write(ctx, stage, round, plan, &staged)?;
+            // Still staged, as far as the stage file says: nothing to do but wait. Else,
+            // under the stage lock, make sure (a lost race dropped the chain: stage again).
+            if !still_staged(ctx, &stage.heads(), &m.writes) {
+                let _held = stage.lock()?;
+                let staged = stage_base(ctx, stage)?;
+                if !still_staged(ctx, &staged, &m.writes) && !landed(ctx, &m.writes)? {
+                    round.mine = None;
+                    stage_if_write(ctx, stage, round, plan, &staged)?;
+                }
             }
         }
-        std::thread::sleep(std::time::Duration::from_millis(2 + ctx.random() % 8));
+        std::thread::sleep(std::time::Duration::from_millis(nap + ctx.random() % (nap + 1)));
+        nap = (nap * 2).min(32);
     }
 }
 
