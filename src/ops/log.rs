@@ -37,7 +37,11 @@ pub fn log(ctx: &Context, since: Option<Timestamp>, limit: usize, stop_at: Optio
         if stop_at == Some(commit.as_str()) {
             break;
         }
-        events.push(event(commit, h.time, &h.message));
+        let e = event(commit, h.time, &h.message);
+        // The empty root `init` starts is not an operation.
+        if e.op != "init" {
+            events.push(e);
+        }
     }
     Ok(LogReport { events })
 }

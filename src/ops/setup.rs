@@ -289,6 +289,35 @@ fn probe(ctx: &Context, remote: &crate::store::Remote) -> Result<Step, Error> {
     })
 }
 
+/// Neither this clone nor the remote has a board: start an empty root (schema 2) on the
+/// remote now, so that the first claims of a team do not all race to create it.
+fn start_board(ctx: &Context, remote: &crate::store::Remote) -> Result<Step, Error> {
+    let message = format!(
+        "{} starts the board\n\nCoord-Op: init\nCoord-Agent: {}\nCoord-Seq: 0\n",
+        ctx.agent, ctx.agent
+    );
+    let root = ctx.store.commit_board(
+        &crate::store::Loaded::empty("claims"),
+        &crate::model::ClaimsState::default(),
+        &[],
+        &message,
+        ctx.agent.as_str(),
+        ctx.now(),
+    )?;
+    Ok(match remote.push(refs::CLAIMS, root, None)? {
+        Push::Pushed => Step::new(
+            "publish",
+            Status::Done,
+            format!("started an empty board on {}", remote.name),
+        ),
+        Push::Stale | Push::Yield => {
+            let _ = remote.fetch()?;
+            Step::new("publish", Status::Already, format!("{} has a board", remote.name))
+        }
+        Push::Rejected(e) | Push::Unreachable(e) => Step::new("publish", Status::Fail, e),
+    })
+}
+
 /// Push a local board the remote does not have yet (a repository that was used without a
 /// remote before).
 fn publish(ctx: &Context, remote: &crate::store::Remote) -> Result<Step, Error> {
@@ -305,11 +334,7 @@ fn publish(ctx: &Context, remote: &crate::store::Remote) -> Result<Step, Error> 
         .map(|(name, new)| crate::store::RefWrite { name, old: None, new })
         .collect();
     if writes.is_empty() {
-        return Ok(Step::new(
-            "publish",
-            Status::Already,
-            "no local board yet; the first claim creates it",
-        ));
+        return start_board(ctx, remote);
     }
     Ok(match remote.push_refs(&writes, &[])? {
         Push::Pushed => Step::new(

@@ -275,6 +275,9 @@ fn status_and_log_read_for_people_and_programs() {
     let a = w.clone("a");
     let b = w.clone("b");
     a.as_("alice", &["claim", "src/auth/**", "--note", "auth"]).ok();
+    // bob has seen alice's claim when he writes: his operation comes after hers in the log
+    // (claims in different shards that never saw each other have no order).
+    b.as_("bob", &["status"]).ok();
     b.as_("bob", &["claim", "db:users"]).ok();
     let s = b.as_("bob", &["status", "--json"]).json();
     assert_eq!(s["claims"].as_array().unwrap().len(), 2);

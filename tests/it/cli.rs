@@ -78,7 +78,17 @@ fn the_man_page_is_printed_and_installed_where_man_finds_it() {
     std::fs::create_dir_all(&bin_dir).unwrap();
     let copy = bin_dir.join("git-coord");
     std::fs::copy(BIN, &copy).unwrap();
-    let out = Command::new(&copy).args(["man", "--install"]).output().unwrap();
+    // Exec'ing a file just written can fail with ETXTBSY while another test thread forks
+    // with the write descriptor still open: try again shortly.
+    let out = (0..50)
+        .find_map(|_| match Command::new(&copy).args(["man", "--install"]).output() {
+            Err(e) if e.raw_os_error() == Some(26) => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                None
+            }
+            other => Some(other.unwrap()),
+        })
+        .expect("the copied binary runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(w.root().join("prefix/share/man/man1/git-coord.1").exists());
 }

@@ -30,6 +30,7 @@ fn malformed_scopes_are_refused_with_a_reason() {
 fn malformed_durations_agents_and_times_are_refused() {
     let w = World::new();
     let a = w.clone("a");
+    let before = w.remote_coord_refs();
     let r = a.as_("alice", &["claim", "src/main.ts", "--ttl", "soon"]);
     r.code(2);
     assert!(r.stderr.contains("--ttl") && r.stderr.contains("90s"), "{}", r.stderr);
@@ -51,7 +52,7 @@ fn malformed_durations_agents_and_times_are_refused() {
     let r = a.as_("alice", &["--remote", "nowhere", "status"]);
     r.code(2);
     assert!(r.stderr.contains("no remote named 'nowhere'"), "{}", r.stderr);
-    assert!(w.remote_coord_refs().is_empty());
+    assert_eq!(w.remote_coord_refs(), before, "nothing written");
 }
 
 #[test]

@@ -30,8 +30,11 @@ fn init_is_idempotent_and_leaves_branch_pushes_alone() {
         .git_status(&["config", "--get-all", "remote.origin.push"])
         .stdout
         .is_empty());
-    // The probe ref is gone; a plain branch push still pushes only the branch.
-    assert!(w.remote_coord_refs().is_empty(), "{}", w.remote_coord_refs());
+    // The probe ref is gone (init started an empty board root); a plain branch push still
+    // pushes only the branch.
+    let coord = w.remote_coord_refs();
+    assert_eq!(coord.lines().count(), 1, "{coord}");
+    assert!(coord.ends_with("refs/coord/claims\n"), "{coord}");
     a.as_("alice", &["claim", "src/main.ts"]).ok();
     a.write("new.txt", "x");
     a.git(&["add", "new.txt"]);
@@ -67,12 +70,13 @@ fn init_reports_a_remote_that_refuses_coord_refs() {
 fn offline_claims_are_pending_until_sync() {
     let w = World::new();
     let a = w.clone("a");
+    let before = w.remote_coord_refs();
     let j = a.as_("alice", &["claim", "src/main.ts", "--offline", "--json"]);
     j.ok();
     let j = j.json();
     assert_eq!(j["pending"], true);
     assert_eq!(j["synced"], false);
-    assert!(w.remote_coord_refs().is_empty(), "offline must not touch the remote");
+    assert_eq!(w.remote_coord_refs(), before, "offline must not touch the remote");
     let s = a.as_("alice", &["status", "--json", "--offline"]).json();
     assert_eq!(s["pending"].as_array().unwrap().len(), 1);
     assert_eq!(
