@@ -15,7 +15,6 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{big_board, isolated, median, ms, peak_kib, Bench};
-use git_coord::store::refs;
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
@@ -102,17 +101,7 @@ fn main() {
     // 4. the same reads through a remote (a no-op fetch first).
     let clone = b.repo("bigremote", true);
     big_board(&clone, 10_000, 100);
-    let tip = String::from_utf8_lossy(
-        &Command::new("git")
-            .current_dir(&clone)
-            .args(["rev-parse", refs::CLAIMS])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .trim()
-    .to_owned();
-    b.git(&clone, &["push", "-q", "origin", &format!("{tip}:{}", refs::CLAIMS)]);
+    b.git(&clone, &["push", "-q", "origin", "refs/coord/*:refs/coord/*"]);
     let check: Vec<Duration> = (0..b.reps)
         .map(|_| b.coord(&clone, &["check", "src/mod5000/x.ts"]))
         .collect();

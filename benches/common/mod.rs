@@ -133,7 +133,7 @@ pub fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// Write a board of `n` active claims at `refs/coord/claims`, on top of `history` commits.
+/// Write a board of `n` active claims (the root and its shards), on top of `history` commits.
 pub fn big_board(dir: &Path, n: usize, history: usize) {
     let scopes = (0..n).map(|i| {
         if i % 2 == 0 {
@@ -168,11 +168,30 @@ pub fn board_with(dir: &Path, history: usize, scopes: impl Iterator<Item = Scope
         };
         state.claims.insert(c.id.clone(), c);
     }
-    let mut loaded = Loaded::default();
-    let first = store
-        .commit_claims(&loaded, &state, "bench: the board\n\nCoord-Op: tidy\n", "bench", now)
+    // Laid out as git-coord lays it out: the root (on top of what `init` started) and one
+    // commit per shard; the history is on the root.
+    let split = git_coord::model::layout::split(&state);
+    for (key, st) in &split.shards {
+        let commit = store
+            .commit_claims(
+                &Loaded::empty("shard"),
+                st,
+                "bench: the board\n\nCoord-Op: tidy\n",
+                "bench",
+                now,
+            )
+            .unwrap();
+        let name = refs::board_ref(Some(key));
+        store
+            .cas(&name, store.tip(&name).unwrap(), commit, "bench", now)
+            .unwrap();
+    }
+    let base = store
+        .load_claims(refs::CLAIMS, store.tip(refs::CLAIMS).unwrap())
         .unwrap();
-    loaded = store.load_claims(refs::CLAIMS, Some(first)).unwrap();
+    let first = store
+        .commit_claims(&base, &split.root, "bench: the board\n\nCoord-Op: tidy\n", "bench", now)
+        .unwrap();
     let tree = {
         let out = Command::new("git")
             .current_dir(dir)
@@ -194,7 +213,6 @@ pub fn board_with(dir: &Path, history: usize, scopes: impl Iterator<Item = Scope
             )
             .unwrap();
     }
-    let _ = loaded;
     store
         .cas(refs::CLAIMS, store.tip(refs::CLAIMS).unwrap(), tip, "bench", now)
         .unwrap();

@@ -116,7 +116,7 @@ pub fn view(ctx: &Context, fetch: bool) -> Result<View, Error> {
             }
         }
     }
-    let mut board = ctx.store.load_board_at_tips()?;
+    let mut board = ctx.store.read_board()?;
     ctx.observe();
     let pending = ctx.pending.list()?;
     let mut state = std::mem::take(&mut board.state);

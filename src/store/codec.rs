@@ -4,6 +4,7 @@
 //! README.md            what this tree is (constant)
 //! meta.json            {"schema": 2, "kind": "claims"} (a shard: "kind": "shard")
 //! claims/<bb>.json     the claims whose id starts with c-<bb>, as a JSON array sorted by id
+//!                      (`<b>.json` or `all.json` on a board of at most 1,024 or 64 claims)
 //! queue.json           waiters, in serving order (absent when empty)
 //! ```
 //! Claims are bucketed by the first two hex digits of their id so that reading 10,000
@@ -80,11 +81,27 @@ pub fn encode_meta(kind: &str) -> Vec<u8> {
     out
 }
 
-/// Group a state's claims by bucket name.
+/// Group a state's claims by bucket name: the first two hex digits of the id, or fewer on a
+/// small board (one digit up to 1,024 claims, one `all` bucket up to 64), so that a board of
+/// many small shards stays a few blobs to read.
 pub fn buckets(state: &ClaimsState) -> BTreeMap<String, Vec<&Claim>> {
+    let n = state.claims.len();
     let mut out: BTreeMap<String, Vec<&Claim>> = BTreeMap::new();
     for c in state.claims.values() {
-        out.entry(c.id.bucket().to_owned()).or_default().push(c);
+        let name = match n {
+            0..=64 => ALL_BUCKET,
+            65..=1024 => &c.id.bucket()[..1],
+            _ => c.id.bucket(),
+        };
+        out.entry(name.to_owned()).or_default().push(c);
     }
     out
+}
+
+/// The bucket that holds every claim of a small board.
+pub const ALL_BUCKET: &str = "all";
+
+/// Whether a claim with this id may be in the bucket of that name.
+pub fn in_bucket(id: &crate::model::ClaimId, bucket: &str) -> bool {
+    bucket == ALL_BUCKET || (matches!(bucket.len(), 1 | 2) && id.bucket().starts_with(bucket))
 }

@@ -131,7 +131,7 @@ impl Store {
         for (bucket, parsed) in decode_buckets(&blobs) {
             let path = format!("{CLAIMS_DIR}/{bucket}.json");
             for c in parsed.map_err(|e| corrupt(name, &path, Box::new(e)))? {
-                if c.id.bucket() != bucket {
+                if !codec::in_bucket(&c.id, bucket) {
                     return Err(corrupt(
                         name,
                         &path,

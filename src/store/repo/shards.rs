@@ -119,6 +119,25 @@ impl Store {
         Ok(Board { root, shards, state })
     }
 
+    /// The board at the local tips, for reading only: each ref's state is moved into the
+    /// merged one instead of copied (the per-ref states are left empty, so this board cannot
+    /// be written on; its tips and revision are whole).
+    pub fn read_board(&self) -> Result<Board, StoreError> {
+        let mut root = self.load_claims(refs::CLAIMS, self.tip(refs::CLAIMS)?)?;
+        let mut shards = BTreeMap::new();
+        let mut states = Vec::new();
+        for (name, tip) in self.refs_with_prefix(refs::SHARDS)? {
+            let Some(key) = name.strip_prefix(refs::SHARDS) else {
+                continue;
+            };
+            let mut loaded = self.load_claims(&name, Some(tip))?;
+            states.push((key.to_owned(), std::mem::take(&mut loaded.state)));
+            shards.insert(key.to_owned(), loaded);
+        }
+        let state = layout::merge(std::mem::take(&mut root.state), states);
+        Ok(Board { root, shards, state })
+    }
+
     /// The `Coord-Seq` trailer of a board commit (0 when it has none).
     pub fn commit_seq(&self, id: ObjectId) -> Result<u64, StoreError> {
         let c = self
