@@ -173,20 +173,6 @@ pub fn merge(root: ClaimsState, shards: impl IntoIterator<Item = (ShardKey, Clai
     state
 }
 
-/// The refs whose content differs between two splits: `None` is the root.
-pub fn changed(before: &Split, after: &Split) -> BTreeSet<Option<ShardKey>> {
-    let mut out = BTreeSet::new();
-    if before.root != after.root {
-        out.insert(None);
-    }
-    for (k, s) in &after.shards {
-        if before.shards.get(k) != Some(s) {
-            out.insert(Some(k.clone()));
-        }
-    }
-    out
-}
-
 /// Whether every ref holding `claims` is among `refs` (a wide item is held by all of them).
 pub fn held_within(claims: &[&Claim], index: &BTreeSet<ShardKey>, refs: &BTreeSet<Option<ShardKey>>) -> bool {
     match homes(claims.iter().copied()) {

@@ -206,24 +206,31 @@ pub(super) type Committed = (Vec<RefWrite>, Vec<ClaimId>);
 /// Expired claims and waiters are dropped only from refs the write changes anyway (a tidy
 /// drops them everywhere), so an unrelated write never contends on another shard.
 pub(super) fn commit_op(ctx: &Context, board: &Board, op: &Op, author: &str) -> Result<Option<Committed>, Error> {
-    let before = board.split();
     let mut next = board.state.clone();
     next.apply(op);
-    let mut touched = layout::changed(&before, &layout::split(&next));
+    let first = layout::split(&next);
+    let queued = next.queue.len();
+    let mut touched = board.changed(&first);
     if board.needs_root() {
         touched.insert(None);
     }
-    let index: std::collections::BTreeSet<_> = layout::split(&next).shards.into_keys().collect();
+    let index: std::collections::BTreeSet<_> = first.shards.keys().cloned().collect();
     let everywhere = matches!(op, Op::Tidy { .. });
     let expired = next.drop_expired_where(ctx.expiry_now(), ctx.skew(), |claims| {
         everywhere || layout::held_within(claims, &index, &touched)
     });
     let granted = promote_waiters(ctx, &mut next);
-    let after = layout::split(&next);
-    let mut changed = layout::changed(&before, &after);
-    if board.needs_root() {
-        changed.insert(None);
-    }
+    // Nothing dropped or granted: the board is as first laid out.
+    let (after, changed) = if expired.is_empty() && granted.is_empty() && next.queue.len() == queued {
+        (first, touched)
+    } else {
+        let after = layout::split(&next);
+        let mut changed = board.changed(&after);
+        if board.needs_root() {
+            changed.insert(None);
+        }
+        (after, changed)
+    };
     if changed.is_empty() {
         return Ok(None);
     }

@@ -32,12 +32,18 @@ pub struct RefWrite {
 }
 
 impl Board {
-    /// What each ref holds, as a split of the board.
-    pub fn split(&self) -> Split {
-        Split {
-            root: self.root.state.clone(),
-            shards: self.shards.iter().map(|(k, l)| (k.clone(), l.state.clone())).collect(),
+    /// The refs whose content differs in `after` (`None`: the root), compared in place.
+    pub fn changed(&self, after: &Split) -> BTreeSet<Option<ShardKey>> {
+        let mut out = BTreeSet::new();
+        if self.root.state != after.root {
+            out.insert(None);
         }
+        for (k, s) in &after.shards {
+            if self.shards.get(k).map(|l| &l.state) != Some(s) {
+                out.insert(Some(k.clone()));
+            }
+        }
+        out
     }
 
     /// Whether the next write must write the root: it does not exist yet, or has an older
