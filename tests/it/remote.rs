@@ -309,3 +309,42 @@ fn reads_share_a_fetch_within_fresh_for() {
     bad.code(2);
     assert!(bad.stderr.contains("coord.freshFor"), "{}", bad.stderr);
 }
+
+/// A write that moves many refs lands whole or not at all: a wide claim planned on a stale
+/// board is pushed to the root and every shard at once, loses its lease on the one shard
+/// another clone moved meanwhile, and leaves nothing on any ref; planned again on the
+/// fetched board it is refused.
+#[test]
+fn a_lease_lost_on_one_shard_fails_the_whole_push() {
+    let w = World::with_files(crate::concurrency::FILES);
+    let a = w.clone("a");
+    let b = w.clone("b");
+    a.as_("alice", &["claim", "src/main.ts"]).ok();
+    b.as_("bob", &["status"]).ok();
+    // bob moves the docs shard; alice's clone has not seen it.
+    b.as_("bob", &["claim", "docs/x.md"]).ok();
+    let before = w.remote_coord_refs();
+    let r = a.as_("alice", &["claim", "**/*.md", "--json"]);
+    r.code(1);
+    let j = r.json();
+    assert_eq!(j["decision"], "conflict", "{j}");
+    assert_eq!(j["conflicts"][0]["claim"]["agent"], "bob", "{j}");
+    let after = w.remote_coord_refs();
+    let moved: Vec<&str> = after
+        .lines()
+        .filter(|l| l.contains("refs/coord/claims") || l.contains("refs/coord/shards/"))
+        .filter(|l| !before.contains(*l))
+        .collect();
+    assert!(moved.is_empty(), "no board ref moved: {moved:?}");
+    assert!(!w.board_claims_text().contains("**/*.md"));
+    // And once bob lets go, the wide claim lands on the root and in all 128 shards.
+    b.as_("bob", &["release", "--all"]).ok();
+    a.as_("alice", &["claim", "**/*.md"]).ok();
+    let shards = w.git_in(
+        &w.remote(),
+        &["for-each-ref", "--format=%(refname)", "refs/coord/shards/"],
+    );
+    assert_eq!(shards.lines().count(), 128, "{shards}");
+    b.as_("bob", &["claim", "docs/x.md"]).code(1);
+    crate::concurrency::audit_remote(&w);
+}
