@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use common::{big_board, isolated, median, ms, Bench, NOW};
 use git_coord::model::{AgentId, ClaimsState, Task, TaskEvent, TaskId, TaskStatus, Timestamp};
-use git_coord::store::{refs, Loaded, Store};
+use git_coord::store::{refs, Store};
 
 /// Write `n` open tasks, in chains of 10 (each depends on the one before it) if `chains`.
 fn task_board(dir: &Path, n: usize, chains: bool) {
@@ -58,14 +58,12 @@ fn task_board(dir: &Path, n: usize, chains: bool) {
         };
         state.tasks.insert(t.id.clone(), t);
     }
+    // On top of the root `init` started, if any.
+    let base = store
+        .load_claims(refs::CLAIMS, store.tip(refs::CLAIMS).unwrap())
+        .unwrap();
     let c = store
-        .commit_claims(
-            &Loaded::default(),
-            &state,
-            "bench: tasks\n\nCoord-Op: tidy\n",
-            "bench",
-            now,
-        )
+        .commit_claims(&base, &state, "bench: tasks\n\nCoord-Op: tidy\n", "bench", now)
         .unwrap();
     store
         .cas(refs::CLAIMS, store.tip(refs::CLAIMS).unwrap(), c, "bench", now)
