@@ -94,10 +94,15 @@ fn main() {
     );
     coord(&a, "agent-a", &["status"]);
     coord(&a, "agent-a", &["log"]);
-    println!("# the same history with plain git:");
+    println!("# the same history with plain git (the board's root and its shards):");
     let out = isolated(Command::new("git"), &home)
         .current_dir(&a)
-        .args(["log", "--format=%h %s", "refs/coord/claims"])
+        .args([
+            "log",
+            "--format=%h %s",
+            "refs/coord/claims",
+            "--glob=refs/coord/shards/*",
+        ])
         .output()
         .expect("git runs");
     print!("{}", String::from_utf8_lossy(&out.stdout));
