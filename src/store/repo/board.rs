@@ -49,10 +49,10 @@ impl Store {
         let Some(id) = tip else {
             return Ok(Loaded::default());
         };
-        let tree = self.commit_tree(name, id)?;
+        let (tree, seq) = self.commit_tree(name, id)?;
         let mut loaded = Loaded {
             tip: Some(id),
-            seq: self.commit_seq(id)?,
+            seq,
             ..Loaded::default()
         };
         let mut saw_meta = false;

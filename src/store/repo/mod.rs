@@ -138,8 +138,9 @@ impl Store {
         Ok(out)
     }
 
-    /// The tree of a commit, checking that `name`'s target is a commit.
-    fn commit_tree(&self, name: &str, id: ObjectId) -> Result<ObjectId, StoreError> {
+    /// The tree of a board commit and its `Coord-Seq` (one object read for both), checking
+    /// that `name`'s target is a commit.
+    fn commit_tree(&self, name: &str, id: ObjectId) -> Result<(ObjectId, u64), StoreError> {
         let obj = self
             .repo
             .find_object(id)
@@ -154,7 +155,10 @@ impl Store {
         let tree = commit
             .tree_id()
             .map_err(|e| StoreError::read(format!("{name} ({id})"), e))?;
-        Ok(tree.detach())
+        let message = commit
+            .message_raw()
+            .map_err(|e| StoreError::read(format!("{name} ({id})"), e))?;
+        Ok((tree.detach(), shards::seq_of(&message.to_str_lossy())))
     }
 
     fn tree_entries(&self, what: &str, tree: ObjectId) -> Result<Vec<Entry>, StoreError> {

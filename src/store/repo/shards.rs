@@ -144,18 +144,6 @@ impl Store {
         Ok(Board { root, shards, state })
     }
 
-    /// The `Coord-Seq` trailer of a board commit (0 when it has none).
-    pub fn commit_seq(&self, id: ObjectId) -> Result<u64, StoreError> {
-        let c = self
-            .repo
-            .find_commit(id)
-            .map_err(|e| StoreError::read(format!("commit {id}"), e))?;
-        let message = c
-            .message_raw()
-            .map_err(|e| StoreError::read(format!("commit {id}"), e))?;
-        Ok(seq_of(&String::from_utf8_lossy(message)))
-    }
-
     /// The board at the local tips.
     pub fn load_board_at_tips(&self) -> Result<Board, StoreError> {
         self.load_board(&|name| self.tip(name), &[])
