@@ -94,7 +94,7 @@ impl Context {
         let store = Store::discover_in_push(&s.cwd, s.quarantine.as_ref())?;
         // A lock left by a killed process would wedge every write (and look like an outage):
         // clear the ones old enough to be certainly stale, before anything else.
-        let (alive, cleared_locks) = crate::store::locks::enter(store.common_dir())?;
+        let (alive, cleared_locks) = crate::store::locks::enter(store.common_dir(), !store.is_bare())?;
         let (agent, agent_source) = resolve_agent(&store, &s)?;
         let (mut policy, policy_warning) = load_policy(&store)?;
         // How fresh this clone's reads must be is also this clone's own trade-off.

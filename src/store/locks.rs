@@ -66,8 +66,12 @@ pub struct Alive {
 }
 
 /// Join the live git-coord processes of this repository, clearing the ref locks that are
-/// provably stale first. Returns the hold and the locks cleared.
-pub fn enter(common_dir: &Path) -> Result<(Option<Alive>, Vec<PathBuf>), StoreError> {
+/// provably stale first (only when `clear_locks`). Returns the hold and the locks cleared.
+///
+/// A repository others push to (a bare remote) never has its locks cleared: there git's own
+/// receive-pack holds them while it updates refs, and no git-coord process can tell its
+/// locks from a stopped one's (clearing a live one let two pushes both move a board ref).
+pub fn enter(common_dir: &Path, clear_locks: bool) -> Result<(Option<Alive>, Vec<PathBuf>), StoreError> {
     let dir = common_dir.join("coord");
     let path = dir.join("writers");
     let file = std::fs::create_dir_all(&dir).and_then(|()| {
@@ -79,13 +83,22 @@ pub fn enter(common_dir: &Path) -> Result<(Option<Alive>, Vec<PathBuf>), StoreEr
     });
     let Ok(file) = file else {
         // A read-only repository: nothing of ours can be locked there either.
-        return Ok((None, clear_stale(common_dir)?));
+        return Ok((
+            None,
+            if clear_locks {
+                clear_stale(common_dir)?
+            } else {
+                Vec::new()
+            },
+        ));
     };
     use std::os::fd::AsRawFd;
     let fd = file.as_raw_fd();
     // SAFETY: flock(2) on a descriptor this function owns; no memory is shared.
     let alone = unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) } == 0;
-    let cleared = if alone {
+    let cleared = if !clear_locks {
+        Vec::new()
+    } else if alone {
         let mut out = Vec::new();
         for (lock, _) in ref_locks(common_dir) {
             if clear(&lock)? {
@@ -152,11 +165,24 @@ mod tests {
         let young = dir.path().join("refs/coord/claims.lock");
         aged(&young, 0);
         // Another live git-coord process holds the shared lock: a young lock stays.
-        let (held, cleared) = enter(dir.path()).unwrap();
+        let (held, cleared) = enter(dir.path(), true).unwrap();
         assert_eq!(cleared, vec![young.clone()], "alone: cleared at once");
         aged(&young, 0);
-        let (_second, cleared) = enter(dir.path()).unwrap();
+        let (_second, cleared) = enter(dir.path(), true).unwrap();
         assert!(cleared.is_empty() && young.exists(), "another process is alive");
         drop(held);
+    }
+
+    #[test]
+    fn a_repository_others_push_to_keeps_every_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let (young, old) = (
+            dir.path().join("refs/coord/claims.lock"),
+            dir.path().join("refs/coord/shards/0a.lock"),
+        );
+        aged(&young, 0);
+        aged(&old, 600);
+        let (_held, cleared) = enter(dir.path(), false).unwrap();
+        assert!(cleared.is_empty() && young.exists() && old.exists());
     }
 }

@@ -201,7 +201,8 @@ fn eight_agents_in_four_clones_never_hold_overlapping_claims() {
     for id in &granted {
         assert!(
             named.contains(id),
-            "claim {id} was reported granted but is not in the remote's history"
+            "claim {id} was reported granted but is not in the remote's history; {}",
+            std::fs::read_to_string(w.root().join("judged.log")).unwrap_or_default()
         );
     }
     assert!(granted.len() >= 8, "too few grants to mean anything: {codes:?}");
@@ -213,7 +214,21 @@ fn eight_agents_in_four_clones_never_hold_overlapping_claims() {
 
 #[test]
 fn concurrent_claims_of_one_scope_grant_exactly_one() {
+    one_winner_per_round(&World::with_files(FILES));
+}
+
+/// The same races through a remote whose pre-receive hook judges every push (git-coord in
+/// the bare repository while receive-pack holds its ref locks: it must never take them).
+#[test]
+fn through_a_server_hook_one_scope_still_has_one_winner() {
     let w = World::with_files(FILES);
+    w.judge_board_writes();
+    one_winner_per_round(&w);
+    let judged = std::fs::read_to_string(w.root().join("judged.log")).unwrap_or_default();
+    assert!(!judged.contains("lock file"), "{judged}");
+}
+
+fn one_winner_per_round(w: &World) {
     let clones: Vec<Repo> = (0..4).map(|i| w.clone(&format!("c{i}"))).collect();
     // Every round: eight racers over four clones, one scope; exactly one wins, the other
     // seven are refused naming the winner.
@@ -238,7 +253,12 @@ fn concurrent_claims_of_one_scope_grant_exactly_one() {
                 other => panic!("exit {other:?}: {}", String::from_utf8_lossy(&out.stderr)),
             }
         }
-        assert_eq!(winners.len(), 1, "round {round} ({scope}): winners {winners:?}");
+        assert_eq!(
+            winners.len(),
+            1,
+            "round {round} ({scope}): winners {winners:?}; {}",
+            std::fs::read_to_string(w.root().join("judged.log")).unwrap_or_default()
+        );
         assert_eq!(refused.len(), 7, "round {round}");
         for r in &refused {
             assert!(
@@ -247,7 +267,7 @@ fn concurrent_claims_of_one_scope_grant_exactly_one() {
             );
         }
     }
-    audit_remote(&w);
+    audit_remote(w);
 }
 
 /// A claim that dies at each named point of the write leaves no corrupt ref and no lost

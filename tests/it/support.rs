@@ -77,7 +77,27 @@ impl World {
         w.git_in(&seed, &["commit", "-q", "-m", "seed"]);
         w.git_in(&seed, &["push", "-q", w.remote().to_str().unwrap(), "main"]);
         w.record_transactions();
+        if std::env::var_os("GIT_COORD_TEST_JUDGE_BOARD").is_some() {
+            w.judge_board_writes();
+        }
         w
+    }
+
+    /// The remote judges every board write with the server hook (board refs only; branches
+    /// pass). Set `GIT_COORD_TEST_JUDGE_BOARD=1` to run the whole suite this way: every write
+    /// an honest client makes in any test must be accepted by the server's judgement.
+    pub fn judge_board_writes(&self) {
+        let hook = self.remote().join("hooks/pre-receive");
+        std::fs::write(
+            &hook,
+            format!(
+                "#!/bin/sh\ngrep ' refs/coord/' | {BIN} hook pre-receive 2>>'{}'\n",
+                self.root().join("judged.log").display()
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 
     pub fn root(&self) -> &Path {
