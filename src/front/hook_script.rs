@@ -19,9 +19,16 @@ pub fn hook_script(hook: &str, alone: bool) -> String {
 fi\n"
         )
     };
+    // A client without git-coord pushes unchecked (the server still judges); a server
+    // without it refuses every push (fail closed): nothing there would judge it.
+    let missing = if hook == "pre-receive" {
+        "command -v git-coord >/dev/null 2>&1 || { echo \"git-coord is not on this server's PATH: push refused unchecked (install it, or remove the pre-receive hook)\" >&2; exit 1; }\n"
+    } else {
+        "command -v git-coord >/dev/null 2>&1 || echo \"git-coord is not installed here: claims were not checked\" >&2\n"
+    };
     format!(
         "# Installed by `git coord init`; `git coord init --uninstall-hooks` removes this block.\n\
 {body}\
-command -v git-coord >/dev/null 2>&1 || echo \"git-coord is not installed here: claims were not checked\" >&2\n"
+{missing}"
     )
 }

@@ -60,7 +60,7 @@ fn explain(ctx: &Context, r: &HookReport, server: bool) {
             "git-coord: could not refresh claims from the remote ({e}); judging on the local copy"
         ));
     }
-    for c in &r.refused_coord {
+    for c in r.refused_coord.iter().chain(&r.refused_policy) {
         warn(&format!("git-coord: refused {c}"));
     }
     if r.violations.is_empty() {
@@ -91,8 +91,15 @@ fn explain(ctx: &Context, r: &HookReport, server: bool) {
         "  - if the claim is stale: git coord release --force {} (recorded in the history)",
         first.claim.id
     ));
-    if server {
+    if server && ctx.policy.trust_push_option {
         warn("  - this check runs on the server: identify yourself with `git push -o coord-agent=<your id>` if you hold the claim");
+    } else if server {
+        if let Some(p) = &r.unproven_pusher {
+            warn(&format!(
+                "  - `-o coord-agent={p}` proves nothing, so this server does not take it (`[hook] trust_push_option = true` in its .coord.toml would)"
+            ));
+        }
+        warn("  - this check runs on the server: if you hold the claim, release it, then push");
     } else {
         warn("  - or skip this check with `git push --no-verify` (the push lands over their claim; a server-side hook may still refuse)");
     }

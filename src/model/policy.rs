@@ -29,6 +29,8 @@ pub struct Policy {
     pub namespaces: Vec<String>,
     pub hook_mode: HookMode,
     pub hook_branches: Vec<String>,
+    /// The server takes the push option `coord-agent=ID` as the pusher's identity, unproven.
+    pub trust_push_option: bool,
     pub network_timeout: Span,
     /// `[network] fresh_for`: reads of one clone share a fetch younger than this.
     pub network_fresh_for: Span,
@@ -114,6 +116,7 @@ struct RawKeys {
 struct RawHook {
     mode: Option<HookMode>,
     branches: Option<Vec<String>>,
+    trust_push_option: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -134,6 +137,7 @@ impl Default for Policy {
             namespaces: BUILTIN_NAMESPACES.iter().map(|s| s.to_string()).collect(),
             hook_mode: HookMode::Enforce,
             hook_branches: Vec::new(),
+            trust_push_option: false,
             network_timeout: Span(30),
             network_fresh_for: Span(1),
             allow_no_review: false,
@@ -169,6 +173,8 @@ pub const DEFAULT_POLICY_FILE: &str = r#"# git-coord policy. Every key is option
 # mode = "enforce"
 # Only guard these branches (globs); empty means every branch.
 # branches = ["main", "release/*"]
+# On a server: take `git push -o coord-agent=ID` as who pushes (unproven: anyone can say it).
+# trust_push_option = false
 
 [network]
 # How long one command may spend on the network before its write stays pending (exit 3).
@@ -267,7 +273,45 @@ impl Policy {
         if let Some(b) = raw.hook.branches {
             p.hook_branches = b;
         }
+        if let Some(t) = raw.hook.trust_push_option {
+            p.trust_push_option = t;
+        }
         Ok(p)
+    }
+
+    /// How `new` guards less than `self` (empty: it guards as much or more). A server never
+    /// adopts a loosening from a push on its own word.
+    pub fn loosenings(&self, new: &Policy) -> Vec<String> {
+        let mut out = Vec::new();
+        let rank = |m: HookMode| match m {
+            HookMode::Off => 0,
+            HookMode::Warn => 1,
+            HookMode::Enforce => 2,
+        };
+        if rank(new.hook_mode) < rank(self.hook_mode) {
+            out.push(format!("[hook] mode {:?} → {:?}", self.hook_mode, new.hook_mode).to_lowercase());
+        }
+        let covers_all = |b: &[String]| b.is_empty();
+        if !covers_all(&new.hook_branches)
+            && (covers_all(&self.hook_branches) || self.hook_branches.iter().any(|b| !new.hook_branches.contains(b)))
+        {
+            out.push(format!(
+                "[hook] branches {:?} → {:?}",
+                self.hook_branches, new.hook_branches
+            ));
+        }
+        if new.trust_push_option && !self.trust_push_option {
+            out.push("[hook] trust_push_option false → true".into());
+        }
+        let added: Vec<&String> = new
+            .shared_files
+            .iter()
+            .filter(|f| !self.shared_files.contains(f))
+            .collect();
+        if !added.is_empty() {
+            out.push(format!("[claims] shared_files gains {added:?}"));
+        }
+        out
     }
 
     /// The most files one claim may cover in a repository of `tracked` files.
@@ -310,6 +354,19 @@ mod tests {
         assert!(e.contains("claims.default_ttl"), "{e}");
         let e = Policy::parse("[hook]\nmode = \"loud\"\n").unwrap_err().to_string();
         assert!(e.contains("loud") || e.contains("mode"), "{e}");
+    }
+
+    #[test]
+    fn loosening_is_named_and_tightening_is_not() {
+        let strict = Policy::parse("[hook]\nbranches = [\"main\"]\n").unwrap();
+        let all = Policy::default();
+        assert!(strict.loosenings(&all).is_empty(), "every branch guards more");
+        assert_eq!(all.loosenings(&strict).len(), 1);
+        let off = Policy::parse("[hook]\nmode = \"off\"\n").unwrap();
+        assert!(all.loosenings(&off)[0].contains("enforce → off"));
+        assert!(off.loosenings(&all).is_empty());
+        let trusting = Policy::parse("[hook]\ntrust_push_option = true\n[claims]\nshared_files = [\"x\"]\n").unwrap();
+        assert_eq!(all.loosenings(&trusting).len(), 2);
     }
 
     #[test]

@@ -17,9 +17,6 @@ use crate::engine::symbols::{touched, Touched};
 use crate::model::{AgentId, Claim, ClaimsState, Mode, Scope};
 use crate::store::FileChange;
 
-/// At most this many commits are judged per range (a larger range is judged on its newest).
-pub const MAX_COMMITS: usize = 10_000;
-
 /// One change to something another agent holds.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Violation {
@@ -194,8 +191,10 @@ fn within(inner: &str, outer: &str) -> bool {
     inner == outer || (inner.starts_with(outer) && inner[outer.len()..].starts_with("::"))
 }
 
-/// The file changes of `commits`: each commit against its parent; a merge only for paths
-/// that differ from every parent.
+/// The file changes of `commits`: each commit against its parent. A merge counts a path
+/// when its result is not what merging would give on its own: it differs from every parent,
+/// or it drops what one side changed since the merge base (an "evil" merge taking an old
+/// version back); such a change is judged against the parent whose work it drops.
 pub fn changes_of(ctx: &Context, commits: &[gix::ObjectId]) -> Result<Vec<(String, FileChange)>, Error> {
     let mut out = Vec::new();
     for &id in commits {
@@ -215,10 +214,33 @@ pub fn changes_of(ctx: &Context, commits: &[gix::ObjectId]) -> Result<Vec<(Strin
             let (ptree, _) = ctx.store.commit_info(*p)?;
             per_parent.push(ctx.store.diff_trees(Some(ptree), Some(tree))?);
         }
-        let first = per_parent.remove(0);
-        for c in first {
-            if per_parent.iter().all(|other| other.iter().any(|o| o.path == c.path)) {
-                out.push((short.clone(), c));
+        if per_parent.len() == 1 {
+            out.extend(per_parent.remove(0).into_iter().map(|c| (short.clone(), c)));
+            continue;
+        }
+        let base_tree = match ctx.store.merge_base(&parents)? {
+            Some(b) => Some(ctx.store.commit_info(b)?.0),
+            None => None,
+        };
+        let mut paths: Vec<&str> = per_parent.iter().flatten().map(|c| c.path.as_str()).collect();
+        paths.sort_unstable();
+        paths.dedup();
+        for path in paths {
+            // Each parent's version of the path (unchanged against the result: the result's).
+            let changes: Vec<Option<&FileChange>> =
+                per_parent.iter().map(|d| d.iter().find(|c| c.path == path)).collect();
+            if changes.iter().all(Option::is_some) {
+                // Differs from every parent: the merge's own change.
+                out.push((short.clone(), changes[0].expect("checked").clone()));
+                continue;
+            }
+            let base = match base_tree {
+                Some(t) => ctx.store.blob_in_tree(t, path)?,
+                None => None,
+            };
+            // A parent whose version the result drops, though that parent changed it.
+            if let Some(c) = changes.iter().flatten().find(|c| c.old != base) {
+                out.push((short.clone(), (*c).clone()));
             }
         }
     }

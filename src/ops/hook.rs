@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::context::Context;
-use super::enforce::{changes_of, judge, Violation, MAX_COMMITS};
+use super::enforce::{changes_of, judge, Violation};
 use super::error::Error;
 use super::txn::view;
 use crate::engine::glob::Glob;
@@ -31,6 +31,12 @@ pub struct HookReport {
     /// Writes to refs/coord/* refused by the server (pre-receive).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub refused_coord: Vec<String>,
+    /// Policy changes the server refuses to adopt from a push (pre-receive).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refused_policy: Vec<String>,
+    /// The push option `coord-agent=ID` the server did not take as proof of who pushes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unproven_pusher: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fetch_error: Option<String>,
     /// True when the caller must refuse (exit 1).
@@ -46,6 +52,8 @@ impl HookReport {
             files: 0,
             violations: vec![],
             refused_coord: vec![],
+            refused_policy: vec![],
+            unproven_pusher: None,
             fetch_error: None,
             refuse: false,
         }
@@ -77,7 +85,8 @@ fn run(
         return Ok(());
     }
     let fetching = fetch.map(|r| std::thread::spawn(move || r.fetch()));
-    let commits = ctx.store.commits_between(tips, hidden, MAX_COMMITS)?;
+    // No size past which the judgement gives up: every commit is walked and judged.
+    let commits = ctx.store.commits_between(tips, hidden, usize::MAX)?;
     let changes = changes_of(ctx, &commits)?;
     // Compile the symbol queries of the changed files' languages meanwhile (tens of ms
     // for some grammars), in case the board asks for symbols.
@@ -178,10 +187,19 @@ pub fn verify(ctx: &Context, range: &str, exempt: &AgentId, fetch: bool) -> Resu
     Ok(report)
 }
 
-/// The server side: the ref updates of one push, judged against the board stored in this
-/// repository. `pusher` comes from the push option `coord-agent=ID`.
+/// The server side: the ref updates of one push, judged together against the board and the
+/// policy this repository already has (nothing a push carries changes how it is judged).
+/// `pusher` comes from the push option `coord-agent=ID`, taken only when the policy says
+/// `[hook] trust_push_option = true` (it proves nothing).
 pub fn pre_receive(ctx: &Context, updates: &[RefUpdate], pusher: Option<&AgentId>) -> Result<HookReport, Error> {
     let mut report = HookReport::new(ctx);
+    let pusher = match pusher {
+        Some(p) if !ctx.policy.trust_push_option => {
+            report.unproven_pusher = Some(p.to_string());
+            None
+        }
+        other => other,
+    };
     let mut tips = Vec::new();
     let mut board_moves = Vec::new();
     for u in updates {
@@ -197,6 +215,7 @@ pub fn pre_receive(ctx: &Context, updates: &[RefUpdate], pusher: Option<&AgentId
             }
             continue;
         }
+        report.refused_policy.extend(policy_change_problem(ctx, u)?);
         let Some(new) = u.new else { continue };
         if ctx.policy.hook_mode == HookMode::Off || !guarded(ctx, refname) {
             continue;
@@ -205,23 +224,72 @@ pub fn pre_receive(ctx: &Context, updates: &[RefUpdate], pusher: Option<&AgentId
         tips.push(new);
     }
     if report.refused_coord.is_empty() && !board_moves.is_empty() {
-        if let Some(why) = dropped_live_claim(ctx, &board_moves)? {
-            report.refused_coord.push(format!("{}: {why}", refs::CLAIMS));
-        }
+        report
+            .refused_coord
+            .extend(super::transitions::judge_board_push(ctx, &board_moves)?);
     }
     if !tips.is_empty() {
+        // Every commit that becomes reachable from a guarded ref is judged, wherever it came
+        // from (another branch of this server included): only what guarded refs already
+        // hold was judged before.
         let hidden: Vec<gix::ObjectId> = ctx
             .store
             .refs_with_prefix("refs/")?
             .into_iter()
-            .filter(|(name, _)| !name.starts_with(refs::NAMESPACE))
+            .filter(|(name, _)| !name.starts_with(refs::NAMESPACE) && guarded(ctx, name))
             .map(|(_, id)| id)
             .collect();
         run(ctx, &mut report, &tips, &hidden, pusher, None)?;
     }
     report.refuse = !report.refused_coord.is_empty()
+        || !report.refused_policy.is_empty()
         || (ctx.policy.hook_mode == HookMode::Enforce && !report.violations.is_empty());
     Ok(report)
+}
+
+/// A push that changes the policy the server reads (`.coord.toml` on the branch HEAD names):
+/// the new file must be valid, and may not guard less unless a server admin accepted that
+/// exact file (`git config coord.acceptPolicy <blob id>` in the server repository).
+fn policy_change_problem(ctx: &Context, u: &RefUpdate) -> Result<Vec<String>, Error> {
+    let Some(head) = ctx.store.head_ref() else {
+        return Ok(Vec::new());
+    };
+    if head != u.refname {
+        return Ok(Vec::new());
+    }
+    let read = |id: Option<gix::ObjectId>| -> Result<Option<(gix::ObjectId, Vec<u8>)>, Error> {
+        match id {
+            Some(id) => Ok(ctx.store.file_id_at(id, ".coord.toml")?),
+            None => Ok(None),
+        }
+    };
+    let (old, new) = (read(u.old)?, read(u.new)?);
+    if old.as_ref().map(|o| o.0) == new.as_ref().map(|n| n.0) {
+        return Ok(Vec::new());
+    }
+    let (blob, text) = match new {
+        Some((id, bytes)) => (id.to_string(), String::from_utf8_lossy(&bytes).into_owned()),
+        None => (String::new(), String::new()),
+    };
+    let proposed = match crate::model::Policy::parse(&text) {
+        Ok(p) => p,
+        Err(e) => {
+            return Ok(vec![format!(
+                "{}: .coord.toml is not valid ({e}); the server keeps the policy it has",
+                u.refname
+            )])
+        }
+    };
+    let loosened = ctx.policy.loosenings(&proposed);
+    if loosened.is_empty() || ctx.store.config_string("coord.acceptPolicy").is_some_and(|b| b == blob) {
+        return Ok(Vec::new());
+    }
+    Ok(vec![format!(
+        "{}: this .coord.toml guards less ({}); a push cannot loosen the server's policy on its own word: a server admin accepts this file with `git config coord.acceptPolicy {}` in the server repository",
+        u.refname,
+        loosened.join("; "),
+        if blob.is_empty() { "<none>".to_owned() } else { blob }
+    )])
 }
 
 /// Why a write to a refs/coord/ ref must be refused, if it must.
@@ -255,57 +323,4 @@ fn coord_write_problem(ctx: &Context, u: &RefUpdate) -> Result<Option<String>, E
 /// The root of the board or one of its shards.
 fn is_board(refname: &str) -> bool {
     refname == refs::CLAIMS || refname.starts_with(refs::SHARDS)
-}
-
-/// The server's clock decides expiry: a push may drop a claim that is still active by this
-/// server's clock only by releasing it (a release or task operation naming it), never as
-/// "expired" by a pushing machine whose clock runs ahead. The board is judged whole, before
-/// and after every board ref of the push moves (a claim may move from the root to a shard).
-fn dropped_live_claim(ctx: &Context, moves: &[&RefUpdate]) -> Result<Option<String>, Error> {
-    let before = ctx.store.load_board_at_tips()?.state;
-    let after = ctx
-        .store
-        .load_board(
-            &|name| match moves.iter().find(|u| u.refname == name) {
-                Some(u) => Ok(u.new),
-                None => ctx.store.tip(name),
-            },
-            &moves.iter().map(|u| u.refname.clone()).collect::<Vec<_>>(),
-        )?
-        .state;
-    let now = ctx.now();
-    let dropped: Vec<&crate::model::Claim> = before
-        .claims
-        .values()
-        .filter(|c| !after.claims.contains_key(&c.id) && c.is_active(now, ctx.skew()))
-        .collect();
-    if dropped.is_empty() {
-        return Ok(None);
-    }
-    let mut history = Vec::new();
-    for u in moves {
-        let Some(new) = u.new else { continue };
-        for h in ctx.store.history(&u.refname, new, 100_000, None)? {
-            if Some(h.id) == u.old {
-                break;
-            }
-            history.push(h);
-        }
-    }
-    let mut released = std::collections::HashSet::new();
-    for h in &history {
-        let trailers = crate::store::message::trailers(&h.message);
-        let op = trailers.iter().find(|(k, _)| *k == "Coord-Op").map(|(_, v)| *v);
-        if matches!(op, Some("release" | "task")) {
-            for (_, ids) in trailers.iter().filter(|(k, _)| *k == "Coord-Claims") {
-                released.extend(ids.split_whitespace().map(str::to_owned));
-            }
-        }
-    }
-    Ok(dropped.iter().find(|c| !released.contains(c.id.as_str())).map(|c| {
-        format!(
-            "drops {} ({}, held by {}) as expired, but by this server's clock it is active until {}; the pushing machine's clock may run ahead",
-            c.id, c.scope, c.agent, c.expires_at
-        )
-    }))
 }

@@ -27,6 +27,7 @@ pub mod swap;
 pub mod symbols;
 pub mod sync;
 pub mod task;
+pub mod transitions;
 pub mod txn;
 
 pub use crate::store::PushQuarantine;

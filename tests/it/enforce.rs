@@ -3,7 +3,7 @@
 
 use crate::support::{fixture, Repo, World, NOW};
 
-fn world() -> World {
+pub(crate) fn world() -> World {
     World::with_sources(&[
         ("src/auth/router.ts", fixture("symbols/router.ts")),
         ("src/auth/login.ts", "export const login = () => 1;\n".to_string()),
@@ -13,7 +13,7 @@ fn world() -> World {
     ])
 }
 
-fn edit(r: &Repo, path: &str, from: &str, to: &str) {
+pub(crate) fn edit(r: &Repo, path: &str, from: &str, to: &str) {
     let p = r.dir.join(path);
     let text = std::fs::read_to_string(&p).unwrap();
     assert!(text.contains(from), "{path} lacks {from}");
@@ -310,7 +310,7 @@ fn verify_gives_the_same_judgement_for_ci() {
     b.as_("bob", &["verify", &range, "--format", "yaml"]).code(2);
 }
 
-fn server_with_pre_receive(w: &World) -> Repo {
+pub(crate) fn server_with_pre_receive(w: &World) -> Repo {
     let server = Repo {
         dir: w.remote(),
         home: w.home(),
@@ -357,7 +357,7 @@ fn the_server_refuses_what_no_verify_would_let_through() {
     b.commit_all("logout");
     b.git_as("bob", NOW, &["push", "-q", "--no-verify", "origin", "main"])
         .ok();
-    // The holder identifies itself with a push option.
+    // A push option naming the holder proves nothing: refused (see server.rs for the opt-in).
     edit(
         &a,
         "src/auth/router.ts",
@@ -366,12 +366,13 @@ fn the_server_refuses_what_no_verify_would_let_through() {
     );
     a.commit_all("alice's own change");
     a.git(&["pull", "-q", "--rebase", "origin", "main"]);
-    a.git_as(
+    let r = a.git_as(
         "alice",
         NOW,
         &["push", "-q", "--no-verify", "-o", "coord-agent=alice", "origin", "main"],
-    )
-    .ok();
+    );
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("proves nothing"), "{}", r.stderr);
     // Claims keep working through the server hook.
     b.as_("bob", &["claim", "docs/**"]).ok();
 }

@@ -21,6 +21,7 @@ mod mcp_protocol;
 mod newcomer;
 mod pending;
 mod remote;
+mod server;
 mod sessions;
 mod snapshots;
 mod symbols;

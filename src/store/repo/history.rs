@@ -110,6 +110,36 @@ impl Store {
         Ok(out)
     }
 
+    /// The message of a commit (lossily decoded).
+    pub fn commit_message(&self, id: ObjectId) -> Result<String, StoreError> {
+        let c = self
+            .repo
+            .find_commit(id)
+            .map_err(|e| StoreError::read(id.to_string(), e))?;
+        let m = c.message_raw().map_err(|e| StoreError::read(id.to_string(), e))?;
+        Ok(m.to_str_lossy().into_owned())
+    }
+
+    /// The best common ancestor of `commits` (of the first two; `None` when unrelated).
+    pub fn merge_base(&self, commits: &[ObjectId]) -> Result<Option<ObjectId>, StoreError> {
+        let [a, b, ..] = commits else { return Ok(None) };
+        let base = self
+            .repo
+            .merge_base(*a, *b)
+            .map_err(|e| StoreError::read(format!("merge base of {a} and {b}"), e))?;
+        Ok(base.map(|i| i.detach()))
+    }
+
+    /// The blob at `path` in `tree`, if there is one.
+    pub fn blob_in_tree(&self, tree: ObjectId, path: &str) -> Result<Option<ObjectId>, StoreError> {
+        let t = self
+            .repo
+            .find_tree(tree)
+            .map_err(|e| StoreError::read(tree.to_string(), e))?;
+        let entry = t.lookup_entry_by_path(path).map_err(|e| StoreError::read(path, e))?;
+        Ok(entry.filter(|e| e.mode().is_blob()).map(|e| e.object_id()))
+    }
+
     /// The tree and parents of a commit.
     pub fn commit_info(&self, id: ObjectId) -> Result<(ObjectId, Vec<ObjectId>), StoreError> {
         let c = self

@@ -328,6 +328,26 @@ impl Store {
         }
     }
 
+    /// The full name of the branch HEAD points at (`refs/heads/main`), if any.
+    pub fn head_ref(&self) -> Option<String> {
+        let head = self.repo.head_name().ok()??;
+        Some(head.as_bstr().to_str_lossy().into_owned())
+    }
+
+    /// A file's blob id and content in commit `id`, if it is there.
+    pub fn file_id_at(&self, id: ObjectId, rel: &str) -> Result<Option<(ObjectId, Vec<u8>)>, StoreError> {
+        let commit = self
+            .repo
+            .find_commit(id)
+            .map_err(|e| StoreError::read(id.to_string(), e))?;
+        let tree = commit.tree().map_err(|e| StoreError::read(id.to_string(), e))?;
+        let entry = tree.lookup_entry_by_path(rel).map_err(|e| StoreError::read(rel, e))?;
+        match entry {
+            Some(e) if e.mode().is_blob() => Ok(Some((e.object_id(), self.blob(rel, e.object_id())?))),
+            _ => Ok(None),
+        }
+    }
+
     /// A file's content at HEAD (for bare repositories: policy from the default branch).
     pub fn read_head_file(&self, rel: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let Ok(commit) = self.repo.head_commit() else {

@@ -1,0 +1,214 @@
+//! The server's judgement of board writes: every new commit on a board ref must be one
+//! valid git-coord operation on its parent's state, whoever made it and however it was
+//! pushed. Used by the pre-receive hook.
+//!
+//! Each commit is read whole (a malformed tree is refused), its operation is taken from
+//! the `Coord-Data` trailer git-coord writes, and the claims it adds, drops and changes on
+//! its ref are held against that operation:
+//! - a claim is added only by the operation that grants it (`claim`, a task grant, or a
+//!   waiter of the queue granted by `Coord-Granted`), or copied from a claim the board
+//!   already had (a wide claim laid into a new shard, a claim moved by a layout upgrade);
+//!   a granted claim never overlaps an active claim of another agent on the same ref;
+//! - a claim is dropped only by its holder (`release`, a task), by a recorded `--force`,
+//!   when it has expired by this server's clock, or when it moved to another ref;
+//! - a claim is changed (expiry, note) only by its holder; another agent may only add the
+//!   symbols its own claim carves out of a narrowable claim;
+//! - every claim sits where the layout puts it (its home shard, or a wide claim on the root
+//!   and every shard), so the compare-and-swap that decides overlapping claims is never
+//!   side-stepped by a hand-placed entry;
+//! - a commit has exactly one parent on its ref (the history is one line), tasks and
+//!   handoffs change only by the operation naming them.
+//!
+//! Why judging one ref at a time is enough: two claims that can overlap always live on a
+//! common ref (see `model::layout`), so a conflict is always visible on the ref both write.
+
+mod step;
+
+use std::collections::{BTreeSet, HashMap};
+
+use step::Step;
+
+use super::context::Context;
+use super::error::Error;
+use super::hook::RefUpdate;
+use crate::engine::conflict::Judge;
+use crate::model::{Claim, ClaimId, ClaimsState};
+use crate::store::{codec, refs};
+
+/// Why the board updates of one push must be refused, one line per bad commit (empty: all
+/// good). `moves` are the board refs the push moves (never deletions: those are refused
+/// before).
+pub fn judge_board_push(ctx: &Context, moves: &[&RefUpdate]) -> Result<Vec<String>, Error> {
+    let moved: HashMap<&str, Option<gix::ObjectId>> = moves.iter().map(|u| (u.refname.as_str(), u.new)).collect();
+    let before = ctx.store.load_board_at_tips()?.state;
+    let after = ctx
+        .store
+        .load_board(
+            &|name| match moved.get(name) {
+                Some(new) => Ok(*new),
+                None => ctx.store.tip(name),
+            },
+            &moves.iter().map(|u| u.refname.clone()).collect::<Vec<_>>(),
+        )?
+        .state;
+    let judge = Judge::new(&[], &ctx.policy.shared_files)?;
+    let mut problems = Vec::new();
+    // The commits of each moved ref, oldest first, with the state each starts from.
+    let mut chains = Vec::new();
+    for u in moves {
+        let Some(new) = u.new else { continue };
+        match chain(ctx, u.old, new)? {
+            Ok(c) => chains.push((u, c)),
+            Err(why) => problems.push(format!("{}: {why}", u.refname)),
+        }
+    }
+    // Waiters any state of this push or the board before it knows: their claims may be
+    // granted from the queue.
+    let mut waiting: HashMap<ClaimId, Claim> = HashMap::new();
+    let mut note_waiters = |s: &ClaimsState| {
+        for w in &s.queue {
+            for c in &w.claims {
+                waiting.insert(c.id.clone(), c.clone());
+            }
+        }
+    };
+    note_waiters(&before);
+    let states = load_states(ctx, &chains, &mut note_waiters)?;
+    let mut added_wide: BTreeSet<ClaimId> = BTreeSet::new();
+    for ((u, _), list) in chains.iter().zip(&states) {
+        let mut parent = match u.old {
+            Some(old) => ctx.store.load_claims(&u.refname, Some(old))?.state,
+            None => ClaimsState::default(),
+        };
+        for (id, message, state) in list {
+            let short = &id.to_string()[..10];
+            let state = match state {
+                Ok(s) => s,
+                Err(why) => {
+                    problems.push(format!("{} {short}: {why}", u.refname));
+                    break;
+                }
+            };
+            let step = Step {
+                ctx,
+                judge: &judge,
+                refname: &u.refname,
+                before: &before,
+                after: &after,
+                waiting: &waiting,
+            };
+            match step.check(&parent, state, message) {
+                Ok(wide) => added_wide.extend(wide),
+                Err(why) => {
+                    problems.push(format!("{} {short}: {why}", u.refname));
+                    break;
+                }
+            }
+            parent = state.clone();
+        }
+    }
+    if problems.is_empty() && !added_wide.is_empty() {
+        problems.extend(wide_everywhere(ctx, moves, &moved, &added_wide)?);
+    }
+    Ok(problems)
+}
+
+/// Each pushed commit's state on its ref (or why it cannot be read), in chain order.
+#[allow(clippy::type_complexity)]
+fn load_states(
+    ctx: &Context,
+    chains: &[(&&RefUpdate, Vec<(gix::ObjectId, String)>)],
+    note_waiters: &mut impl FnMut(&ClaimsState),
+) -> Result<Vec<Vec<(gix::ObjectId, String, Result<ClaimsState, String>)>>, Error> {
+    let mut states: Vec<Vec<(gix::ObjectId, String, Result<ClaimsState, String>)>> = Vec::new();
+    for (u, commits) in chains {
+        let mut list = Vec::new();
+        for (id, message) in commits {
+            let state = match ctx.store.load_claims(&u.refname, Some(*id)) {
+                Ok(l) if l.schema < codec::SCHEMA => Err(format!(
+                    "written in board schema {} (this server's board is schema {}): upgrade git-coord",
+                    l.schema,
+                    codec::SCHEMA
+                )),
+                Ok(l) => {
+                    note_waiters(&l.state);
+                    Ok(l.state)
+                }
+                Err(e) => Err(format!("malformed board ({})", chain_of(&e))),
+            };
+            list.push((*id, message.clone(), state));
+        }
+        states.push(list);
+    }
+    Ok(states)
+}
+
+/// A wide claim added by a push must reach the root and every shard: that is what makes
+/// every other write contend with it.
+fn wide_everywhere(
+    ctx: &Context,
+    moves: &[&RefUpdate],
+    moved: &HashMap<&str, Option<gix::ObjectId>>,
+    added_wide: &BTreeSet<ClaimId>,
+) -> Result<Option<String>, Error> {
+    let mut names = vec![refs::CLAIMS.to_owned()];
+    names.extend(ctx.store.refs_with_prefix(refs::SHARDS)?.into_iter().map(|(n, _)| n));
+    names.extend(moves.iter().map(|u| u.refname.clone()));
+    names.sort();
+    names.dedup();
+    for name in names {
+        let tip = match moved.get(name.as_str()) {
+            Some(new) => *new,
+            None => ctx.store.tip(&name)?,
+        };
+        let held = ctx.store.load_claims(&name, tip)?.state;
+        if let Some(missing) = added_wide.iter().find(|id| !held.claims.contains_key(*id)) {
+            return Ok(Some(format!(
+                    "{name}: the wide claim {missing} is not on every board ref (a wide claim lives on the root and every shard)"
+                )));
+        }
+    }
+    Ok(None)
+}
+
+/// The commits `old..new` of one board ref, oldest first, with their messages; `Err` when
+/// the history is not one line of commits descending from `old`.
+#[allow(clippy::type_complexity)]
+fn chain(
+    ctx: &Context,
+    old: Option<gix::ObjectId>,
+    new: gix::ObjectId,
+) -> Result<Result<Vec<(gix::ObjectId, String)>, String>, Error> {
+    let mut out = Vec::new();
+    let mut next = Some(new);
+    while let Some(id) = next {
+        if Some(id) == old {
+            break;
+        }
+        let (_, parents) = ctx.store.commit_info(id)?;
+        if parents.len() > 1 {
+            return Ok(Err(format!(
+                "{} is a merge: a board's history is one line of operations",
+                &id.to_string()[..10]
+            )));
+        }
+        let message = ctx.store.commit_message(id)?;
+        out.push((id, message));
+        next = parents.first().copied();
+        if next.is_none() && old.is_some() {
+            return Ok(Err("not a fast-forward: coordination history is append-only".into()));
+        }
+    }
+    out.reverse();
+    Ok(Ok(out))
+}
+
+fn chain_of(e: &dyn std::error::Error) -> String {
+    let mut why = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        why.push_str(&format!(": {s}"));
+        src = s.source();
+    }
+    why
+}
