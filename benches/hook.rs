@@ -2,6 +2,8 @@
 //! - 1 changed file against 1,000 active claims (target ≤ 100 ms for the hook's own work)
 //! - 1,000 changed files against 10,000 active claims (target ≤ 300 ms)
 //! - the whole `git push` with the hook installed, as a ratio to `git push --no-verify`
+//! - the server's pre-receive judging a push of 100 board commits, every one checked as an
+//!   operation on its parent (target <= 200 ms)
 //!
 //! The boards mix glob claims elsewhere in the tree with symbol claims on the changed files
 //! (on symbols the change does not touch), so the hook parses what it must and passes.
@@ -95,6 +97,78 @@ fn change(b: &Bench, clone: &Path, n: usize, round: usize) {
 }
 
 /// Time `git coord hook pre-push origin URL` fed the line git would feed it.
+/// 100 claims made through one remote, then their board commits judged by a server's
+/// pre-receive as one push (the objects are already in the server repository, as they are
+/// in its quarantine when git runs the hook): the median time of the hook.
+fn board_push(b: &Bench) -> Duration {
+    let clone = b.repo("boardpush", true);
+    for i in 0..100 {
+        b.coord(&clone, &["claim", &format!("db:t{i}")]);
+    }
+    let server = b.root.join("boardpush-server.git");
+    let seed = b.root.join("boardpush-seed");
+    b.git(
+        &b.root,
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            seed.to_str().unwrap(),
+            server.to_str().unwrap(),
+        ],
+    );
+    b.coord(&server, &["init"]);
+    // The commits, under a name the hook ignores; the update lines as git would give them.
+    b.git(
+        &clone,
+        &[
+            "push",
+            "-q",
+            "--no-verify",
+            server.to_str().unwrap(),
+            "refs/coord/*:refs/staged/*",
+        ],
+    );
+    let zero = "0".repeat(40);
+    let refs = b.git(
+        &clone,
+        &["for-each-ref", "--format=%(objectname) %(refname)", "refs/coord/"],
+    );
+    let mut input = String::new();
+    let mut commits = 0;
+    for line in refs.lines() {
+        let (id, name) = line.split_once(' ').unwrap();
+        if name == "refs/coord/claims" || name.starts_with("refs/coord/shards/") {
+            input.push_str(&format!("{zero} {id} {name}\n"));
+            commits += b.git(&clone, &["rev-list", "--count", id]).parse::<usize>().unwrap();
+        }
+    }
+    assert!(commits >= 100, "{commits} board commits");
+    let times: Vec<Duration> = (0..b.reps)
+        .map(|_| {
+            let mut c = Command::new(&b.exe);
+            c.current_dir(&server)
+                .args(["hook", "pre-receive"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped());
+            b.isolate(&mut c);
+            let t = Instant::now();
+            let mut child = c.spawn().unwrap();
+            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+            let out = child.wait_with_output().unwrap();
+            let d = t.elapsed();
+            assert!(
+                out.status.success(),
+                "refused: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            d
+        })
+        .collect();
+    median(times)
+}
+
 fn hook_once(b: &Bench, clone: &Path) -> Duration {
     let head = b.git(clone, &["rev-parse", "HEAD"]);
     let base = b.git(clone, &["rev-parse", "origin/main"]);
@@ -189,6 +263,11 @@ fn main() {
         ms(w),
         ms(n),
         w.as_secs_f64() / n.as_secs_f64()
+    );
+    let t = board_push(&b);
+    println!(
+        "pre-receive, a push of 100 board commits:   {:>10}   (target <= 200 ms; each commit judged as an operation)",
+        ms(t)
     );
     if std::env::var_os("GIT_COORD_BENCH_KEEP").is_some() {
         println!("kept {}", tmp.display());

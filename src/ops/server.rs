@@ -1,6 +1,7 @@
 //! What a bare repository serving as the team's remote needs for the pre-receive hook:
 //! push options advertised, so a holder can say who is pushing (`git push -o
-//! coord-agent=ID`). Used by `init` (sets it) and `doctor` (checks it); never prints.
+//! coord-agent=ID`, taken only under `[hook] trust_push_option`). Used by `init` (sets it)
+//! and `doctor` (checks it); never prints.
 
 use std::time::Duration;
 
@@ -30,7 +31,7 @@ pub fn push_options(ctx: &Context, fix: bool) -> Result<Option<Step>, Error> {
             Step::new(
                 "push-options",
                 Status::Fail,
-                format!("{KEY} is not set: pushers cannot say who they are, so holders' own pushes are refused"),
+                format!("{KEY} is not set: pushers cannot say who they are (with [hook] trust_push_option), so holders' own pushes are refused"),
             )
             .fix(how),
         ));
