@@ -165,6 +165,7 @@ pub fn board_with(dir: &Path, history: usize, scopes: impl Iterator<Item = Scope
             host: None,
             narrowable: false,
             narrowed: Vec::new(),
+            trust: None,
         };
         state.claims.insert(c.id.clone(), c);
     }

@@ -84,6 +84,7 @@ pub fn exit_code(e: &Error) -> Exit {
             | StoreError::Corrupt { .. }
             | StoreError::Schema { .. }
             | StoreError::Revision { .. }
+            | StoreError::Signing(_)
             | StoreError::NotACommit { .. } => Exit::Usage,
             _ => Exit::Internal,
         },

@@ -205,9 +205,15 @@ fn claim_cells(c: &Claim, now: Timestamp) -> Vec<String> {
             format!("{note} (task {t})")
         };
     }
+    // Under [trust], a claim whose signature does not vouch for its agent says so.
+    let agent = match c.trust {
+        Some(crate::model::Trust::Unsigned) => format!("{} (unsigned)", c.agent),
+        Some(crate::model::Trust::Forged) => format!("{} (FORGED)", c.agent),
+        _ => c.agent.to_string(),
+    };
     vec![
         c.id.to_string(),
-        c.agent.to_string(),
+        agent,
         format!("{}{mode}{narrowed}", c.scope),
         expires(now, c.expires_at),
         note,

@@ -72,6 +72,41 @@ pub struct Claim {
     /// Symbols carved out of this claim by others (while their claims are active).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub narrowed: Vec<Narrowing>,
+    /// Whether the operation that asked for this claim is signed by a key the allowed
+    /// signers give its agent (`[trust]`). Only in what reads report; never stored.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub trust: Option<Trust>,
+}
+
+/// How much a claim's signature is worth for the agent it names (SPEC 8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Trust {
+    /// Signed by a key the allowed signers give to that agent.
+    Verified,
+    /// Not signed.
+    Unsigned,
+    /// Signed, but not by a key allowed for that agent (or the signature is bad).
+    Forged,
+}
+
+impl Trust {
+    pub fn name(self) -> &'static str {
+        match self {
+            Trust::Verified => "verified",
+            Trust::Unsigned => "unsigned",
+            Trust::Forged => "forged",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Trust> {
+        match s {
+            "verified" => Some(Trust::Verified),
+            "unsigned" => Some(Trust::Unsigned),
+            "forged" => Some(Trust::Forged),
+            _ => None,
+        }
+    }
 }
 
 /// One symbol carved out of a narrowable whole-file claim.
@@ -301,6 +336,7 @@ impl Claim {
             host: None,
             narrowable: false,
             narrowed: vec![],
+            trust: None,
         }
     }
 }

@@ -7,15 +7,17 @@ pub mod ids;
 pub mod layout;
 pub mod op;
 pub mod policy;
+mod policy_change;
+mod policy_file;
 pub mod scope;
 pub mod task;
 pub mod text;
 pub mod time;
 
-pub use claim::{Applied, Claim, ClaimsState, Mode, Narrow, Narrowing, Urgency, Waiter};
+pub use claim::{Applied, Claim, ClaimsState, Mode, Narrow, Narrowing, Trust, Urgency, Waiter};
 pub use ids::{AgentId, ClaimId, IdError, OpId, Rng};
 pub use op::{Op, Refresh};
-pub use policy::{GuardOnError, HookMode, Policy, PolicyError};
+pub use policy::{GuardOnError, HookMode, Policy, PolicyError, TrustPolicy};
 pub use scope::{Scope, ScopeError, SymbolScope};
 pub use task::{
     Handoff, HandoffId, HandoffStatus, Lease, Task, TaskEvent, TaskGraph, TaskId, TaskStatus, TransitionError, Verdict,

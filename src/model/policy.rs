@@ -42,6 +42,32 @@ pub struct Policy {
     /// input, an error): let it through with a visible message (`allow`, the default) or
     /// refuse it (`deny`).
     pub guard_on_error: GuardOnError,
+    /// `[trust]`: signed board commits and who may be whom.
+    pub trust: TrustPolicy,
+}
+
+/// `[trust]` (SPEC 8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustPolicy {
+    /// Sign every board commit (git's ssh signing: `user.signingKey`, ssh-agent).
+    pub sign: bool,
+    /// Unsigned or forged claims count for nothing; the server refuses unsigned operations.
+    pub require: bool,
+    /// The tracked allowed-signers file (git's format; principals are agent-id patterns).
+    pub allowed_signers: String,
+    /// Principals who may `--force` another agent's claim.
+    pub maintainers: Vec<String>,
+}
+
+impl Default for TrustPolicy {
+    fn default() -> Self {
+        TrustPolicy {
+            sign: false,
+            require: false,
+            allowed_signers: ".coord/allowed_signers".into(),
+            maintainers: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize, schemars::JsonSchema)]
@@ -80,6 +106,29 @@ struct RawPolicy {
     tasks: RawTasks,
     #[serde(default)]
     agents: RawAgents,
+    #[serde(default)]
+    trust: RawTrust,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawTrust {
+    sign: Option<bool>,
+    require: Option<bool>,
+    allowed_signers: Option<String>,
+    maintainers: Option<Vec<String>>,
+}
+
+impl From<RawTrust> for TrustPolicy {
+    fn from(t: RawTrust) -> TrustPolicy {
+        let d = TrustPolicy::default();
+        TrustPolicy {
+            sign: t.sign.unwrap_or(d.sign),
+            require: t.require.unwrap_or(d.require),
+            allowed_signers: t.allowed_signers.unwrap_or(d.allowed_signers),
+            maintainers: t.maintainers.unwrap_or(d.maintainers),
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -143,56 +192,12 @@ impl Default for Policy {
             allow_no_review: false,
             auto_claim: false,
             guard_on_error: GuardOnError::Allow,
+            trust: TrustPolicy::default(),
         }
     }
 }
 
-/// The commented file `git coord init` writes when there is none.
-pub const DEFAULT_POLICY_FILE: &str = r#"# git-coord policy. Every key is optional; the values shown are the defaults.
-# See `git-coord --help`, `git coord man` (after `git coord man --install`: `git help coord`)
-# and the README for what each one does.
-
-[claims]
-# How long a claim lasts when --ttl is not given.
-# default_ttl = "2h"
-# Clock-skew margin: a claim stays active this long past its expiry for readers.
-# clock_skew = "5s"
-# One claim may cover at most this many tracked files ...
-# max_files = 100
-# ... and at most this fraction of them (applied once the repository has 50 or more files).
-# max_fraction = 0.2
-# Files (globs) that never conflict, like lock files everybody regenerates.
-# shared_files = ["Cargo.lock", "package-lock.json"]
-
-[keys]
-# Key namespaces besides api db event flag env contract feature.
-# namespaces = ["queue"]
-
-[hook]
-# enforce (refuse pushes touching others' claims) | warn (print, allow) | off
-# mode = "enforce"
-# Only guard these branches (globs); empty means every branch.
-# branches = ["main", "release/*"]
-# On a server: take `git push -o coord-agent=ID` as who pushes (unproven: anyone can say it).
-# trust_push_option = false
-
-[network]
-# How long one command may spend on the network before its write stays pending (exit 3).
-# timeout = "30s"
-# Reads (check, who, status, task list…) of one clone share a fetch younger than this
-# (their --json says view_age_ms); 0s fetches for every read. Writes always decide fresh.
-# fresh_for = "1s"
-
-[tasks]
-# Allow `git coord task done --no-review` (straight to approved).
-# allow_no_review = false
-
-[agents]
-# The editor pre-edit hook claims a free file for the agent instead of only checking.
-# auto_claim = false
-# What the pre-edit guard does when it cannot judge an edit: allow (with a visible message) | deny
-# on_error = "allow"
-"#;
+pub use super::policy_file::DEFAULT_POLICY_FILE;
 
 /// Below this many tracked files the fraction limit is not applied: in a tiny repository
 /// any directory is a large fraction.
@@ -276,42 +281,8 @@ impl Policy {
         if let Some(t) = raw.hook.trust_push_option {
             p.trust_push_option = t;
         }
+        p.trust = raw.trust.into();
         Ok(p)
-    }
-
-    /// How `new` guards less than `self` (empty: it guards as much or more). A server never
-    /// adopts a loosening from a push on its own word.
-    pub fn loosenings(&self, new: &Policy) -> Vec<String> {
-        let mut out = Vec::new();
-        let rank = |m: HookMode| match m {
-            HookMode::Off => 0,
-            HookMode::Warn => 1,
-            HookMode::Enforce => 2,
-        };
-        if rank(new.hook_mode) < rank(self.hook_mode) {
-            out.push(format!("[hook] mode {:?} → {:?}", self.hook_mode, new.hook_mode).to_lowercase());
-        }
-        let covers_all = |b: &[String]| b.is_empty();
-        if !covers_all(&new.hook_branches)
-            && (covers_all(&self.hook_branches) || self.hook_branches.iter().any(|b| !new.hook_branches.contains(b)))
-        {
-            out.push(format!(
-                "[hook] branches {:?} → {:?}",
-                self.hook_branches, new.hook_branches
-            ));
-        }
-        if new.trust_push_option && !self.trust_push_option {
-            out.push("[hook] trust_push_option false → true".into());
-        }
-        let added: Vec<&String> = new
-            .shared_files
-            .iter()
-            .filter(|f| !self.shared_files.contains(f))
-            .collect();
-        if !added.is_empty() {
-            out.push(format!("[claims] shared_files gains {added:?}"));
-        }
-        out
     }
 
     /// The most files one claim may cover in a repository of `tracked` files.

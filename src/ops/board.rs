@@ -39,6 +39,7 @@ pub fn board(ctx: &Context, fetch: bool, history: usize) -> Result<BoardReport, 
     let now = ctx.now();
     let mut claims: Vec<Claim> = v.state.active(ctx.expiry_now(), ctx.skew()).cloned().collect();
     claims.sort_by_key(|c| (c.scope.to_string(), c.created_at));
+    super::trust::annotate(ctx, claims.iter_mut())?;
     let queue = v.state.queue.iter().filter(|w| w.deadline >= now).cloned().collect();
     let mut handoffs: Vec<Handoff> = v
         .state

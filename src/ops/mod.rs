@@ -28,6 +28,7 @@ pub mod symbols;
 pub mod sync;
 pub mod task;
 pub mod transitions;
+pub mod trust;
 pub mod txn;
 
 pub use crate::store::PushQuarantine;

@@ -36,17 +36,19 @@ pub fn check(ctx: &Context, raw: &[String], shared: bool, fetch: bool) -> Result
     let scopes = resolve(ctx, raw, &judge, tracked.len(), Purpose::Query)?;
     let v = view(ctx, fetch)?;
     let mode = if shared { Mode::Shared } else { Mode::Exclusive };
-    let conflicts: Vec<ConflictReport> = judge
+    let mut conflicts: Vec<ConflictReport> = judge
         .conflicts(&ctx.agent, &scopes, mode, v.state.active(ctx.expiry_now(), ctx.skew()))
         .into_iter()
         .map(ConflictReport::from)
         .collect();
-    let yours = v
+    super::trust::annotate(ctx, conflicts.iter_mut().map(|c| &mut c.claim))?;
+    let mut yours: Vec<Claim> = v
         .state
         .active(ctx.expiry_now(), ctx.skew())
         .filter(|c| c.agent == ctx.agent && scopes.iter().any(|s| judge.overlap(&c.scope, s).is_some()))
         .cloned()
         .collect();
+    super::trust::annotate(ctx, yours.iter_mut())?;
     Ok(CheckReport {
         safe: conflicts.is_empty(),
         yours,
@@ -75,12 +77,13 @@ pub fn who(ctx: &Context, target: &str, fetch: bool) -> Result<WhoReport, Error>
     let judge = Judge::new(&tracked, &[])?;
     let scope = resolve(ctx, &[target.to_owned()], &judge, tracked.len(), Purpose::Query)?.remove(0);
     let v = view(ctx, fetch)?;
-    let claims = v
+    let mut claims: Vec<Claim> = v
         .state
         .active(ctx.expiry_now(), ctx.skew())
         .filter(|c| judge.covers(&c.scope, &scope))
         .cloned()
         .collect();
+    super::trust::annotate(ctx, claims.iter_mut())?;
     Ok(WhoReport {
         target: scope,
         claims,
@@ -185,6 +188,7 @@ pub fn status(ctx: &Context, fetch: bool) -> Result<StatusReport, Error> {
     let now = ctx.now();
     let mut claims: Vec<Claim> = v.state.active(ctx.expiry_now(), ctx.skew()).cloned().collect();
     claims.sort_by(|a, b| (&a.agent, a.created_at, &a.id).cmp(&(&b.agent, b.created_at, &b.id)));
+    super::trust::annotate(ctx, claims.iter_mut())?;
     let queue = v.state.queue.iter().filter(|w| w.deadline >= now).cloned().collect();
     Ok(StatusReport {
         agent: ctx.agent.to_string(),

@@ -50,6 +50,9 @@ pub enum StoreError {
     },
     #[error("git {args} failed: {stderr}")]
     Git { args: String, stderr: String },
+    /// Signing was asked for and could not be done (nothing was written).
+    #[error("cannot sign: {0}")]
+    Signing(String),
 }
 
 impl StoreError {

@@ -15,6 +15,7 @@ pub mod refs;
 pub mod remote;
 pub mod repo;
 pub mod sessions;
+pub mod signing;
 pub mod stage;
 
 pub use clock::ClockFile;

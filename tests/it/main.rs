@@ -25,4 +25,5 @@ mod server;
 mod sessions;
 mod snapshots;
 mod symbols;
+mod trust;
 mod waiting;

@@ -353,6 +353,7 @@ fn new_claim(
         host: ctx.host.clone(),
         narrowable: req.narrowable,
         narrowed: Vec::new(),
+        trust: None,
     }
 }
 

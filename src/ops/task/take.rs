@@ -200,6 +200,7 @@ fn task_claims(ctx: &Context, task: &Task, ids: &[ClaimId], ttl: Span, branch: &
             host: ctx.host.clone(),
             narrowable: false,
             narrowed: Vec::new(),
+            trust: None,
         })
         .collect()
 }

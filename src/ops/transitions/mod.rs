@@ -32,7 +32,7 @@ use super::context::Context;
 use super::error::Error;
 use super::hook::RefUpdate;
 use crate::engine::conflict::Judge;
-use crate::model::{Claim, ClaimId, ClaimsState};
+use crate::model::{Claim, ClaimId, ClaimsState, Trust};
 use crate::store::{codec, refs};
 
 /// Why the board updates of one push must be refused, one line per bad commit (empty: all
@@ -41,16 +41,9 @@ use crate::store::{codec, refs};
 pub fn judge_board_push(ctx: &Context, moves: &[&RefUpdate]) -> Result<Vec<String>, Error> {
     let moved: HashMap<&str, Option<gix::ObjectId>> = moves.iter().map(|u| (u.refname.as_str(), u.new)).collect();
     let before = ctx.store.load_board_at_tips()?.state;
-    let after = ctx
-        .store
-        .load_board(
-            &|name| match moved.get(name) {
-                Some(new) => Ok(*new),
-                None => ctx.store.tip(name),
-            },
-            &moves.iter().map(|u| u.refname.clone()).collect::<Vec<_>>(),
-        )?
-        .state;
+    let tip_after = |name: &str| moved.get(name).map_or_else(|| ctx.store.tip(name), |new| Ok(*new));
+    let names: Vec<String> = moves.iter().map(|u| u.refname.clone()).collect();
+    let after = ctx.store.load_board(&tip_after, &names)?.state;
     let judge = Judge::new(&[], &ctx.policy.shared_files)?;
     let mut problems = Vec::new();
     // The commits of each moved ref, oldest first, with the state each starts from.
@@ -75,10 +68,24 @@ pub fn judge_board_push(ctx: &Context, moves: &[&RefUpdate]) -> Result<Vec<Strin
     note_waiters(&before);
     let states = load_states(ctx, &chains, &mut note_waiters)?;
     let mut added_wide: BTreeSet<ClaimId> = BTreeSet::new();
+    let mut verifier = ctx
+        .policy
+        .trust
+        .require
+        .then(|| super::trust::verifier(ctx))
+        .transpose()?;
     for ((u, _), list) in chains.iter().zip(&states) {
         let mut parent = match u.old {
             Some(old) => ctx.store.load_claims(&u.refname, Some(old))?.state,
             None => ClaimsState::default(),
+        };
+        let step = Step {
+            ctx,
+            judge: &judge,
+            refname: &u.refname,
+            before: &before,
+            after: &after,
+            waiting: &waiting,
         };
         for (id, message, state) in list {
             let short = &id.to_string()[..10];
@@ -89,15 +96,13 @@ pub fn judge_board_push(ctx: &Context, moves: &[&RefUpdate]) -> Result<Vec<Strin
                     break;
                 }
             };
-            let step = Step {
-                ctx,
-                judge: &judge,
-                refname: &u.refname,
-                before: &before,
-                after: &after,
-                waiting: &waiting,
-            };
-            match step.check(&parent, state, message) {
+            let checked = step
+                .check(&parent, state, message)
+                .and_then(|wide| match &mut verifier {
+                    Some(v) => signed_as_required(ctx, v, *id, message).map(|()| wide),
+                    None => Ok(wide),
+                });
+            match checked {
                 Ok(wide) => added_wide.extend(wide),
                 Err(why) => {
                     problems.push(format!("{} {short}: {why}", u.refname));
@@ -111,6 +116,56 @@ pub fn judge_board_push(ctx: &Context, moves: &[&RefUpdate]) -> Result<Vec<Strin
         problems.extend(wide_everywhere(ctx, moves, &moved, &added_wide)?);
     }
     Ok(problems)
+}
+
+/// Under `[trust] require`: the commit is signed by a key the allowed signers give the agent
+/// its operation names, and a forced release by a key of a maintainer. (`init`'s empty board
+/// records no operation and needs no signature.)
+fn signed_as_required(
+    ctx: &Context,
+    verifier: &mut crate::store::signing::Verifier,
+    id: gix::ObjectId,
+    message: &str,
+) -> Result<(), String> {
+    let Some(op) = super::trust::op_of(message) else {
+        return Ok(());
+    };
+    let trust = |v: &mut crate::store::signing::Verifier, who: &str| {
+        super::trust::commit_trust(ctx, v, id, who).map_err(|e| e.to_string())
+    };
+    let agent = op.agent().to_string();
+    match trust(verifier, &agent)? {
+        Trust::Verified => {}
+        Trust::Unsigned => {
+            return Err(format!(
+                "not signed ([trust] require): {agent} must sign its operations"
+            ))
+        }
+        Trust::Forged => {
+            return Err(format!(
+                "signed by a key the allowed signers do not give {agent} ([trust] require)"
+            ))
+        }
+    }
+    if let crate::model::Op::Release { force: true, .. } = op {
+        let maintainers = &ctx.policy.trust.maintainers;
+        let mut allowed = false;
+        for m in maintainers {
+            allowed = allowed || trust(verifier, m)? == Trust::Verified;
+        }
+        if !allowed {
+            return Err(format!(
+                "{agent} forces a release but is not signed by a maintainer ([trust] maintainers: {})",
+                if maintainers.is_empty() {
+                    "none".to_owned()
+                } else {
+                    maintainers.join(", ")
+                }
+            ));
+        }
+    }
+    verifier.save();
+    Ok(())
 }
 
 /// Each pushed commit's state on its ref (or why it cannot be read), in chain order.

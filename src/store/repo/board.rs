@@ -321,7 +321,7 @@ impl Store {
             .write_object(&gix::objs::Tree { entries: top })
             .map_err(w)?
             .detach();
-        self.write_commit(tree, base.tip, message, author, now)
+        self.write_board_commit(tree, base.tip, message, author, now)
     }
 }
 

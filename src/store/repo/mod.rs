@@ -7,6 +7,7 @@ mod board;
 mod history;
 mod quarantine;
 mod shards;
+mod signed;
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +26,8 @@ use crate::model::Timestamp;
 /// An open repository.
 pub struct Store {
     repo: gix::Repository,
+    /// Signs every board commit when set (`[trust] sign`).
+    signer: Option<crate::store::signing::Signer>,
     /// A private objects dir whose alternates reach a push's quarantine (pre-receive).
     _quarantine_view: Option<tempfile::TempDir>,
 }
@@ -55,6 +58,7 @@ impl Store {
         };
         Ok(Store {
             repo,
+            signer: None,
             _quarantine_view: view,
         })
     }
@@ -362,7 +366,7 @@ impl Store {
     }
 }
 
-fn signature(who: &str, now: Timestamp) -> gix::actor::Signature {
+pub(super) fn signature(who: &str, now: Timestamp) -> gix::actor::Signature {
     gix::actor::Signature {
         name: who.into(),
         email: "git-coord".into(),

@@ -1,0 +1,141 @@
+//! Who may be whom (SPEC 8): each claim is as trustworthy as the signature on the commit of
+//! the operation that asked for it (a `claim`, a task grant, or the `enqueue` a queued
+//! claim came from), checked against the tracked allowed-signers file for the claim's agent.
+//! Reads report it per claim when trust is set up; the server uses [`commit_trust`].
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::context::Context;
+use super::error::Error;
+use crate::model::{Claim, ClaimId, Op, Trust};
+use crate::store::message::trailers;
+use crate::store::refs;
+use crate::store::signing::Verifier;
+
+/// Is trust set up here: `[trust]` asks for signing or requires it, or the allowed-signers
+/// file exists?
+pub fn enabled(ctx: &Context) -> bool {
+    let t = &ctx.policy.trust;
+    t.sign || t.require || signers(ctx).is_some()
+}
+
+/// The allowed-signers file's content: the working tree's in a clone, HEAD's on a server.
+fn signers(ctx: &Context) -> Option<Vec<u8>> {
+    let path = &ctx.policy.trust.allowed_signers;
+    if ctx.store.is_bare() {
+        ctx.store.read_head_file(path).ok().flatten()
+    } else {
+        ctx.store
+            .read_worktree_file(path)
+            .ok()
+            .flatten()
+            .map(String::into_bytes)
+    }
+}
+
+/// A verifier for this repository's allowed signers (none: no key is allowed for anyone).
+pub fn verifier(ctx: &Context) -> Result<Verifier, Error> {
+    let cache = (!ctx.store.is_bare()).then(|| ctx.store.common_dir().join("coord"));
+    Ok(Verifier::new(
+        ctx.store.config_string("gpg.ssh.program"),
+        &signers(ctx).unwrap_or_default(),
+        cache.as_deref(),
+    )?)
+}
+
+/// The claim ids an operation asks for (and so vouches for by its signature).
+fn asked_for(op: &Op) -> Vec<&ClaimId> {
+    match op {
+        Op::Claim { new, .. } => new.iter().map(|c| &c.id).collect(),
+        Op::Task { grant, .. } => grant.iter().map(|c| &c.id).collect(),
+        Op::Enqueue { waiter, .. } => waiter.claims.iter().map(|c| &c.id).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Mark each claim with its trust, when trust is set up (else leave them unmarked).
+pub fn annotate<'a>(ctx: &Context, claims: impl IntoIterator<Item = &'a mut Claim>) -> Result<(), Error> {
+    if !enabled(ctx) {
+        return Ok(());
+    }
+    let mut claims: Vec<&mut Claim> = claims.into_iter().collect();
+    let verdicts = verdicts(ctx, claims.iter().map(|c| &**c))?;
+    for c in claims.iter_mut() {
+        c.trust = Some(verdicts.get(&c.id).copied().unwrap_or(Trust::Unsigned));
+    }
+    Ok(())
+}
+
+/// The trust of each claim: found by walking the history of the ref that holds it (then the
+/// root, where claims of an older layout were written) back to the operation that asked for it.
+pub fn verdicts<'a>(ctx: &Context, claims: impl Iterator<Item = &'a Claim>) -> Result<HashMap<ClaimId, Trust>, Error> {
+    let mut by_ref: BTreeMap<String, HashMap<ClaimId, &Claim>> = BTreeMap::new();
+    for c in claims {
+        let home = c.scope.home();
+        by_ref
+            .entry(refs::board_ref(home.as_deref()))
+            .or_default()
+            .insert(c.id.clone(), c);
+    }
+    let mut found: HashMap<ClaimId, (gix::ObjectId, &Claim)> = HashMap::new();
+    let mut left_for_root: HashMap<ClaimId, &Claim> = HashMap::new();
+    for (name, mut wanted) in by_ref {
+        find_in(ctx, &name, &mut wanted, &mut found)?;
+        left_for_root.extend(wanted);
+    }
+    if !left_for_root.is_empty() {
+        find_in(ctx, refs::CLAIMS, &mut left_for_root, &mut found)?;
+    }
+    let mut verifier = verifier(ctx)?;
+    let mut out = HashMap::new();
+    for (id, (commit, claim)) in found {
+        let signed = ctx.store.commit_signature(commit)?;
+        let t = verifier.check(
+            commit,
+            claim.agent.as_str(),
+            signed.as_ref().map(|(s, d)| (&s[..], &d[..])),
+        );
+        out.insert(id, t);
+    }
+    verifier.save();
+    Ok(out)
+}
+
+/// Walk `name`'s history until every claim of `wanted` is attributed (those found move
+/// from `wanted` to `found`).
+fn find_in<'c>(
+    ctx: &Context,
+    name: &str,
+    wanted: &mut HashMap<ClaimId, &'c Claim>,
+    found: &mut HashMap<ClaimId, (gix::ObjectId, &'c Claim)>,
+) -> Result<(), Error> {
+    let Some(tip) = ctx.store.tip(name)? else {
+        return Ok(());
+    };
+    let mut next = Some(tip);
+    while let (Some(id), false) = (next, wanted.is_empty()) {
+        let message = ctx.store.commit_message(id)?;
+        if let Some(op) = op_of(&message) {
+            for cid in asked_for(&op) {
+                if let Some(c) = wanted.remove(cid) {
+                    found.insert(cid.clone(), (id, c));
+                }
+            }
+        }
+        next = ctx.store.commit_info(id)?.1.first().copied();
+    }
+    Ok(())
+}
+
+/// The operation a board commit records, if it records one.
+pub fn op_of(message: &str) -> Option<Op> {
+    let t = trailers(message);
+    let data = t.iter().rev().find(|(k, _)| *k == "Coord-Data")?.1;
+    serde_json::from_str(data).ok()
+}
+
+/// The trust of one board commit for the agent its operation names (the server's check).
+pub fn commit_trust(ctx: &Context, verifier: &mut Verifier, id: gix::ObjectId, agent: &str) -> Result<Trust, Error> {
+    let signed = ctx.store.commit_signature(id)?;
+    Ok(verifier.check(id, agent, signed.as_ref().map(|(s, d)| (&s[..], &d[..]))))
+}

@@ -1,0 +1,176 @@
+//! Trust (SPEC 8): board commits signed with ssh keys the way git signs commits, each claim
+//! reported verified, unsigned or forged against the tracked allowed-signers file, and a
+//! server that under `require` refuses what is not signed by the agent it names.
+
+use crate::enforce::server_with_pre_receive;
+use crate::support::{Repo, World};
+
+/// An ed25519 key pair made by ssh-keygen, no passphrase: the private key's path.
+fn key(w: &World, name: &str) -> String {
+    let path = w.root().join(format!("{name}_key"));
+    let out = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+        .arg(&path)
+        .output()
+        .expect("ssh-keygen runs (openssh-client)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    path.display().to_string()
+}
+
+/// git's ssh signing needs ssh-keygen (OpenSSH, installed wherever git signs with ssh keys;
+/// `.ci/run` installs it). Without it these tests say so and stop.
+fn have_ssh_keygen() -> bool {
+    let ok = std::process::Command::new("ssh-keygen")
+        .arg("-?")
+        .output()
+        .is_ok();
+    if !ok {
+        eprintln!("SKIPPED: ssh-keygen is not installed; the trust tests need it");
+    }
+    ok
+}
+
+/// A team set up for trust: alice and bob each have a key, the allowed signers give
+/// `alice/*` to alice's and `bob/*` to bob's, and `.coord.toml` says `extra`.
+fn team(extra: &str) -> (World, String, String) {
+    let w = World::new();
+    let (alice, bob) = (key(&w, "alice"), key(&w, "bob"));
+    let setup = w.clone("setup");
+    let public = |k: &str| std::fs::read_to_string(format!("{k}.pub")).unwrap();
+    setup.write(
+        ".coord/allowed_signers",
+        &format!(
+            "alice,alice/*,alice@example.com {}bob,bob/* {}",
+            public(&alice),
+            public(&bob)
+        ),
+    );
+    setup.write(".coord.toml", &format!("[trust]\nsign = true\n{extra}"));
+    setup.commit_all("trust");
+    setup.git(&["push", "-q", "origin", "main"]);
+    (w, alice, bob)
+}
+
+fn signing_clone(w: &World, name: &str, key: &str) -> Repo {
+    let r = w.clone(name);
+    r.git(&["config", "user.signingKey", key]);
+    r
+}
+
+fn trust_of(r: &Repo, agent: &str, scope: &str) -> String {
+    let s = r.as_(agent, &["status", "--json"]).json();
+    let c = s["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["scope"].to_string().contains(scope))
+        .unwrap_or_else(|| panic!("{scope} in {s}"))
+        .clone();
+    c["trust"].as_str().unwrap_or("(none)").to_owned()
+}
+
+#[test]
+fn signed_claims_are_verified_by_git_and_by_every_reader() {
+    if !have_ssh_keygen() {
+        return;
+    }
+    let (w, alice, bob) = team("");
+    let a = signing_clone(&w, "a", &alice);
+    let b = signing_clone(&w, "b", &bob);
+    a.as_("alice/one", &["claim", "db:users"]).ok();
+    // Plain git verifies the board commit with the same allowed-signers file.
+    let shard = w.board_message("db:users");
+    assert!(shard.contains("alice/one claims db:users"), "{shard}");
+    let home = git_coord::model::Scope::parse("db:users", &["db".into()])
+        .unwrap()
+        .home();
+    let name = git_coord::store::refs::board_ref(home.as_deref());
+    let shown = a.git(&[
+        "-c",
+        "gpg.ssh.allowedSignersFile=.coord/allowed_signers",
+        "log",
+        "-1",
+        "--format=%G? %GS",
+        &name,
+    ]);
+    assert!(shown.starts_with("G "), "git says: {shown}");
+    // Every reader, on another clone, sees it verified.
+    assert_eq!(trust_of(&b, "bob/x", "db:users"), "verified");
+    // bob's key naming alice: forged; an unsigned claim: unsigned. Both marked for people.
+    b.as_("alice/two", &["claim", "db:orders"]).ok();
+    let c = w.clone("c");
+    c.write(".coord.toml", "[trust]\nsign = false\n");
+    c.as_("carol", &["claim", "db:carts"]).ok();
+    assert_eq!(trust_of(&a, "alice/one", "db:orders"), "forged");
+    assert_eq!(trust_of(&a, "alice/one", "db:carts"), "unsigned");
+    let human = a.as_("alice/one", &["status"]);
+    assert!(human.stdout.contains("alice/two (FORGED)"), "{}", human.stdout);
+    assert!(human.stdout.contains("carol (unsigned)"), "{}", human.stdout);
+    let who = a.as_("alice/one", &["who", "db:orders", "--json"]).json();
+    assert_eq!(who["claims"][0]["trust"], "forged", "{who}");
+    let check = a.as_("alice/one", &["check", "db:orders", "--json"]).json();
+    assert_eq!(check["conflicts"][0]["claim"]["trust"], "forged", "{check}");
+}
+
+#[test]
+fn a_missing_key_is_an_error_and_nothing_unsigned_is_written() {
+    if !have_ssh_keygen() {
+        return;
+    }
+    let (w, _alice, _bob) = team("");
+    let a = w.clone("a");
+    let before = w.remote_coord_refs();
+    let r = a.as_("alice/one", &["claim", "db:users"]);
+    r.code(2);
+    assert!(r.stderr.contains("user.signingKey is not set"), "{}", r.stderr);
+    a.git(&["config", "user.signingKey", "/nonexistent/key"]);
+    let r = a.as_("alice/one", &["claim", "db:users"]);
+    r.code(2);
+    assert!(r.stderr.contains("does not exist"), "{}", r.stderr);
+    assert_eq!(w.remote_coord_refs(), before, "no board ref moved");
+}
+
+#[test]
+fn under_require_the_server_refuses_what_the_agent_did_not_sign() {
+    if !have_ssh_keygen() {
+        return;
+    }
+    let (w, alice, bob) = team("require = true\nmaintainers = [\"alice@example.com\"]\n");
+    let _server = server_with_pre_receive(&w);
+    let a = signing_clone(&w, "a", &alice);
+    let b = signing_clone(&w, "b", &bob);
+    a.as_("alice/one", &["claim", "db:users"]).ok();
+    // bob's key for alice's name: refused, and nothing lands.
+    let forger = signing_clone(&w, "forger", &bob);
+    let r = forger.as_("alice/two", &["claim", "db:orders"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("do not give alice/two"), "{}", r.stderr);
+    // Unsigned: refused.
+    let c = w.clone("c");
+    c.write(".coord.toml", "[trust]\nsign = false\nrequire = true\n");
+    let r = c.as_("carol", &["claim", "db:carts"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("not signed"), "{}", r.stderr);
+    // bob may not force alice's claim away; alice (a maintainer) may force bob's.
+    b.as_("bob/one", &["claim", "db:stock"]).ok();
+    let id = |r: &Repo, scope: &str| -> String {
+        let s = r.as_("x", &["status", "--json"]).json();
+        s["claims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["scope"].to_string().contains(scope))
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let users = id(&b, "db:users");
+    let r = b.as_("bob/one", &["release", &users, "--force"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("not signed by a maintainer"), "{}", r.stderr);
+    let stock = id(&a, "db:stock");
+    a.as_("alice/one", &["release", &stock, "--force"]).ok();
+    // alice's claim stands on the remote, verified.
+    assert_eq!(trust_of(&w.clone("reader"), "reader", "db:users"), "verified");
+}
