@@ -6,6 +6,8 @@
 //! - `check` and `status --json` with 10,000 active claims (target ≤ 50 ms each), with 100
 //!   and with 100,000 operations of history (the cost must not grow with history)
 //! - peak memory of `status` at 10,000 claims
+//! - what `[trust] sign` adds to a claim (ssh signature through ssh-keygen; target ≤ 10 ms),
+//!   and `status --json` with trust on at 10,000 claims (target ≤ 50 ms)
 //!
 //! Run: `cargo bench --bench claims` (add `-- --quick` for fewer repetitions).
 
@@ -111,9 +113,69 @@ fn main() {
         ms(median(check)),
         ms(median(status))
     );
+    signing(&b);
     if std::env::var_os("GIT_COORD_BENCH_KEEP").is_some() {
         println!("kept {}", tmp.display());
     } else {
         let _ = std::fs::remove_dir_all(&tmp);
     }
+}
+
+/// Turn trust on in `dir` (a key made here, the allowed signers and `[trust] sign`
+/// committed); returns the key's path.
+fn trust_on(b: &Bench, dir: &std::path::Path, sign: bool) -> String {
+    let key = dir.join(".git/bench_key");
+    if !key.exists() {
+        let out = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", "bench", "-f"])
+            .arg(&key)
+            .output()
+            .expect("ssh-keygen runs");
+        assert!(out.status.success());
+    }
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    std::fs::create_dir_all(dir.join(".coord")).unwrap();
+    std::fs::write(dir.join(".coord/allowed_signers"), format!("bench,bench/* {public}")).unwrap();
+    std::fs::write(dir.join(".coord.toml"), format!("[trust]\nsign = {sign}\n")).unwrap();
+    b.git(dir, &["add", "-A"]);
+    b.git(dir, &["commit", "-q", "-m", "trust"]);
+    b.git(dir, &["config", "user.signingKey", key.to_str().unwrap()]);
+    key.display().to_string()
+}
+
+/// 5. What signing costs: claims through a local bare remote with `[trust] sign` and
+/// without, interleaved; then reads with trust on at 10,000 claims.
+fn signing(b: &Bench) {
+    let signed = b.repo("signed", true);
+    trust_on(b, &signed, true);
+    let plain = b.repo("unsigned", true);
+    trust_on(b, &plain, false);
+    let (mut with, mut without) = (Vec::new(), Vec::new());
+    for i in 0..b.reps {
+        with.push(b.coord(&signed, &["claim", &format!("db:signed:{i}")]));
+        without.push(b.coord(&plain, &["claim", &format!("db:plain:{i}")]));
+    }
+    let (w, n) = (median(with), median(without));
+    println!(
+        "claim with [trust] sign {:>10}   without {:>10}   signing adds {:>10}   (target <= 10 ms)",
+        ms(w),
+        ms(n),
+        ms(w.saturating_sub(n))
+    );
+    let status: Vec<Duration> = (0..b.reps).map(|_| b.coord(&signed, &["status", "--json"])).collect();
+    println!(
+        "status --json, trust on, {} signed claims:   {:>10}   (verdicts cached after the first read)",
+        b.reps,
+        ms(median(status))
+    );
+    let dir = b.repo("bigtrust", false);
+    big_board(&dir, 10_000, 100);
+    trust_on(b, &dir, true);
+    let status: Vec<Duration> = (0..b.reps)
+        .map(|_| b.coord(&dir, &["status", "--json", "--no-fetch"]))
+        .collect();
+    println!(
+        "status --json, trust on, 10,000 claims:   {:>10}   (target <= 50 ms)",
+        ms(median(status))
+    );
 }

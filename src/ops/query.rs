@@ -115,7 +115,8 @@ impl PendingView {
                 Some(task.id.to_string()),
                 task.lease
                     .as_ref()
-                    .filter(|l| &l.agent == agent)
+                    // The board keeps a hash; a hash is no use to the holder.
+                    .filter(|l| &l.agent == agent && !l.token.starts_with("h:"))
                     .map(|l| l.token.clone()),
             ),
             _ => (None, None),

@@ -52,6 +52,18 @@ fn the_whole_life_of_a_task_across_clones() {
     let j = r.json();
     assert_eq!(j["task"]["id"], schema.as_str());
     let token = j["lease"]["token"].as_str().unwrap().to_owned();
+    // The token is the holder's secret: the board (and everyone reading it) has a hash, and
+    // that hash does not work as a token.
+    let shown = c.as_("carol", &["task", "show", &schema, "--json"]).json();
+    let stored = shown["tasks"][0]["lease"]["token"].as_str().unwrap_or_default().to_owned();
+    assert!(stored.starts_with("h:") && !stored.contains(&token), "{shown}");
+    assert!(!w.board_claims_text().contains(&token));
+    let files = w.git_in(&w.remote(), &["ls-tree", "-r", "--name-only", "refs/coord/claims"]);
+    for f in files.lines() {
+        let text = w.git_in(&w.remote(), &["show", &format!("refs/coord/claims:{f}")]);
+        assert!(!text.contains(&token), "{f} holds the token");
+    }
+    c.as_("carol", &["task", "renew", &schema, "--token", &stored]).code(1);
     let msg = w.git_in(&w.remote(), &["log", "-1", "--format=%B", "refs/coord/claims"]);
     assert!(
         msg.contains(&format!("Coord-Task: {schema}")) && msg.contains("Coord-Claims: c-"),

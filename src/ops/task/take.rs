@@ -217,6 +217,8 @@ pub fn claim(
     let tracked = ctx.store.tracked_files()?;
     let judge = Judge::new(&tracked, &ctx.policy.shared_files)?;
     let token = format!("{:016x}", ctx.random());
+    // The board keeps only a hash of the token: it is the holder's secret.
+    let stored = token_hash(&token);
     let ids: Vec<ClaimId> = (0..64).map(|_| ClaimId::from_bits(ctx.random() as u32)).collect();
     let branch = ctx.store.branch();
     // Tasks this clone took in a write left for `sync` (one still in flight is on the stage,
@@ -239,7 +241,7 @@ pub fn claim(
             .find(|t| {
                 t.lease
                     .as_ref()
-                    .is_some_and(|l| l.token == token && l.agent == ctx.agent)
+                    .is_some_and(|l| l.token == stored && l.agent == ctx.agent)
             })
             .cloned()
     };
@@ -251,7 +253,7 @@ pub fn claim(
         let grant = task_claims(ctx, &task, &ids, ttl, &branch);
         let lease = Lease {
             agent: ctx.agent.clone(),
-            token: token.clone(),
+            token: stored.clone(),
             expires_at: now.plus(ttl),
         };
         let previous = task.worker.clone();
@@ -268,13 +270,34 @@ pub fn claim(
             "claims".into()
         };
         task.history.push(event(ctx, &what, None));
-        Ok((task, grant, release, Some(lease), takeover))
+        // The holder is told the token itself; the board has its hash.
+        let told = Lease {
+            token: token.clone(),
+            ..lease
+        };
+        Ok((task, grant, release, Some(told), takeover))
     })
+    .map(|mut r| {
+        // Already landed in an earlier attempt: the report carries the board's lease.
+        if let Some(l) = r.lease.as_mut().filter(|l| l.token == stored) {
+            l.token = token.clone();
+        }
+        r
+    })
+}
+
+/// What the board keeps of a lease token: `h:` and its SHA-1 (the token is 64 random bits,
+/// so the hash gives nothing away).
+pub(super) fn token_hash(token: &str) -> String {
+    let id = gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Blob, token.as_bytes())
+        .expect("because hashing bytes in memory cannot fail");
+    format!("h:{id}")
 }
 
 fn token_ok(t: &Task, token: &str) -> Result<(), Error> {
     match &t.lease {
-        Some(l) if l.token == token => Ok(()),
+        // A lease written before tokens were hashed holds the token itself.
+        Some(l) if l.token == token_hash(token) || (!l.token.starts_with("h:") && l.token == token) => Ok(()),
         _ => Err(Error::Conflict {
             code: "lease-token-conflict",
             message: format!("the lease token does not match task {}'s current lease", t.id),
@@ -313,7 +336,10 @@ pub fn renew(
             })
             .collect();
         t.history.push(event(ctx, "renews", None));
-        let lease = t.lease.clone();
+        let lease = t.lease.clone().map(|l| Lease {
+            token: token.to_owned(),
+            ..l
+        });
         Ok((t, grant, Vec::new(), lease, false))
     })
 }
