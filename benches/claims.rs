@@ -143,8 +143,8 @@ fn trust_on(b: &Bench, dir: &std::path::Path, sign: bool) -> String {
     key.display().to_string()
 }
 
-/// 5. What signing costs: claims through a local bare remote with `[trust] sign` and
-/// without, interleaved; then reads with trust on at 10,000 claims.
+/// Section 5, what signing costs: claims through a local bare remote with `[trust] sign`
+/// and without, interleaved; then reads with trust on at 10,000 claims.
 fn signing(b: &Bench) {
     let signed = b.repo("signed", true);
     trust_on(b, &signed, true);

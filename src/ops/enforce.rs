@@ -50,7 +50,12 @@ pub fn judge(
     for (commit, change) in changes {
         j.change(commit, change)?;
     }
-    Ok(j.found)
+    // Under [trust] require, unsigned and forged claims hold nothing.
+    let gone = super::trust::discounted(ctx, j.found.iter().map(|v| &v.claim));
+    Ok(j.found
+        .into_iter()
+        .filter(|v| !gone.iter().any(|(id, _)| *id == v.claim.id))
+        .collect())
 }
 
 /// The claims one judgement holds changes against, indexed for lookup, and what it found.

@@ -215,7 +215,9 @@ pub fn pre_receive(ctx: &Context, updates: &[RefUpdate], pusher: Option<&AgentId
             }
             continue;
         }
-        report.refused_policy.extend(policy_change_problem(ctx, u)?);
+        report
+            .refused_policy
+            .extend(super::server::policy_change_problems(ctx, u)?);
         let Some(new) = u.new else { continue };
         if ctx.policy.hook_mode == HookMode::Off || !guarded(ctx, refname) {
             continue;
@@ -245,51 +247,6 @@ pub fn pre_receive(ctx: &Context, updates: &[RefUpdate], pusher: Option<&AgentId
         || !report.refused_policy.is_empty()
         || (ctx.policy.hook_mode == HookMode::Enforce && !report.violations.is_empty());
     Ok(report)
-}
-
-/// A push that changes the policy the server reads (`.coord.toml` on the branch HEAD names):
-/// the new file must be valid, and may not guard less unless a server admin accepted that
-/// exact file (`git config coord.acceptPolicy <blob id>` in the server repository).
-fn policy_change_problem(ctx: &Context, u: &RefUpdate) -> Result<Vec<String>, Error> {
-    let Some(head) = ctx.store.head_ref() else {
-        return Ok(Vec::new());
-    };
-    if head != u.refname {
-        return Ok(Vec::new());
-    }
-    let read = |id: Option<gix::ObjectId>| -> Result<Option<(gix::ObjectId, Vec<u8>)>, Error> {
-        match id {
-            Some(id) => Ok(ctx.store.file_id_at(id, ".coord.toml")?),
-            None => Ok(None),
-        }
-    };
-    let (old, new) = (read(u.old)?, read(u.new)?);
-    if old.as_ref().map(|o| o.0) == new.as_ref().map(|n| n.0) {
-        return Ok(Vec::new());
-    }
-    let (blob, text) = match new {
-        Some((id, bytes)) => (id.to_string(), String::from_utf8_lossy(&bytes).into_owned()),
-        None => (String::new(), String::new()),
-    };
-    let proposed = match crate::model::Policy::parse(&text) {
-        Ok(p) => p,
-        Err(e) => {
-            return Ok(vec![format!(
-                "{}: .coord.toml is not valid ({e}); the server keeps the policy it has",
-                u.refname
-            )])
-        }
-    };
-    let loosened = ctx.policy.loosenings(&proposed);
-    if loosened.is_empty() || ctx.store.config_string("coord.acceptPolicy").is_some_and(|b| b == blob) {
-        return Ok(Vec::new());
-    }
-    Ok(vec![format!(
-        "{}: this .coord.toml guards less ({}); a push cannot loosen the server's policy on its own word: a server admin accepts this file with `git config coord.acceptPolicy {}` in the server repository",
-        u.refname,
-        loosened.join("; "),
-        if blob.is_empty() { "<none>".to_owned() } else { blob }
-    )])
 }
 
 /// Why a write to a refs/coord/ ref must be refused, if it must.

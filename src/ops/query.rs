@@ -41,6 +41,9 @@ pub fn check(ctx: &Context, raw: &[String], shared: bool, fetch: bool) -> Result
         .into_iter()
         .map(ConflictReport::from)
         .collect();
+    // Under [trust] require, unsigned and forged claims block nobody (and are reported).
+    let (kept, discounted) = super::trust::sift(ctx, conflicts);
+    conflicts = kept;
     super::trust::annotate(ctx, conflicts.iter_mut().map(|c| &mut c.claim))?;
     let mut yours: Vec<Claim> = v
         .state
@@ -58,7 +61,7 @@ pub fn check(ctx: &Context, raw: &[String], shared: bool, fetch: bool) -> Result
         revision: v.board.revision().map(|t| t.to_string()),
         view_age_ms: v.age_ms,
         fetch_error: v.fetch_error,
-        notices: super::notices::take(ctx, &v.state),
+        notices: [super::notices::take(ctx, &v.state), discounted].concat(),
     })
 }
 
@@ -109,15 +112,20 @@ pub struct PendingView {
 }
 
 impl PendingView {
-    pub fn of(op: &Op, recorded_at: Timestamp) -> PendingView {
+    /// `common_dir`: where this clone remembers the lease tokens it took (the board has
+    /// only their hashes).
+    pub fn of(op: &Op, recorded_at: Timestamp, common_dir: &std::path::Path) -> PendingView {
         let (task, token) = match op {
             Op::Task { task, agent, .. } => (
                 Some(task.id.to_string()),
                 task.lease
                     .as_ref()
-                    // The board keeps a hash; a hash is no use to the holder.
-                    .filter(|l| &l.agent == agent && !l.token.starts_with("h:"))
-                    .map(|l| l.token.clone()),
+                    // The op carries the hash; the holder needs the token this clone kept.
+                    .filter(|l| &l.agent == agent)
+                    .and_then(|l| match l.token.starts_with("h:") {
+                        true => crate::store::tokens::recall(common_dir, &l.token),
+                        false => Some(l.token.clone()),
+                    }),
             ),
             _ => (None, None),
         };
@@ -203,7 +211,7 @@ pub fn status(ctx: &Context, fetch: bool) -> Result<StatusReport, Error> {
         pending: v
             .pending
             .iter()
-            .map(|p| PendingView::of(&p.op, p.recorded_at))
+            .map(|p| PendingView::of(&p.op, p.recorded_at, ctx.store.common_dir()))
             .collect(),
         notices: super::notices::take(ctx, &v.state),
         tasks: task_counts(ctx, &v.state),

@@ -196,7 +196,7 @@ fn replay(
     let mut board = board;
     for p in pending {
         let replayed = |reason: Option<String>, conflicts: Vec<ConflictReport>| Replayed {
-            op: PendingView::of(&p.op, p.recorded_at),
+            op: PendingView::of(&p.op, p.recorded_at, ctx.store.common_dir()),
             reason,
             conflicts,
         };

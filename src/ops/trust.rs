@@ -139,3 +139,56 @@ pub fn commit_trust(ctx: &Context, verifier: &mut Verifier, id: gix::ObjectId, a
     let signed = ctx.store.commit_signature(id)?;
     Ok(verifier.check(id, agent, signed.as_ref().map(|(s, d)| (&s[..], &d[..]))))
 }
+
+/// Under `[trust] require`, the claims among `claims` that do not count (unsigned or forged),
+/// with a line saying why for each; nothing otherwise. Verdicts that cannot be reached leave
+/// every claim counting (it fails closed).
+pub fn discounted<'a>(ctx: &Context, claims: impl IntoIterator<Item = &'a Claim>) -> Vec<(ClaimId, String)> {
+    if !ctx.policy.trust.require {
+        return Vec::new();
+    }
+    let claims: Vec<&Claim> = claims.into_iter().collect();
+    let Ok(v) = verdicts(ctx, claims.iter().copied()) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(ClaimId, String)> = claims
+        .iter()
+        .filter_map(|c| {
+            let t = v.get(&c.id).copied().unwrap_or(Trust::Unsigned);
+            (t != Trust::Verified).then(|| {
+                (
+                    c.id.clone(),
+                    format!(
+                        "{} ({}, held by {}) does not count: {} ([trust] require)",
+                        c.scope,
+                        c.id,
+                        c.agent,
+                        match t {
+                            Trust::Forged => "signed by a key not allowed for that agent",
+                            _ => "not signed",
+                        }
+                    ),
+                )
+            })
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// [`discounted`] applied to conflicts: those that count, and notices for the others.
+pub fn sift(
+    ctx: &Context,
+    conflicts: Vec<super::report::ConflictReport>,
+) -> (Vec<super::report::ConflictReport>, Vec<String>) {
+    let gone = discounted(ctx, conflicts.iter().map(|c| &c.claim));
+    if gone.is_empty() {
+        return (conflicts, Vec::new());
+    }
+    let kept = conflicts
+        .into_iter()
+        .filter(|c| !gone.iter().any(|(id, _)| *id == c.claim.id))
+        .collect();
+    (kept, gone.into_iter().map(|(_, why)| why).collect())
+}

@@ -17,6 +17,7 @@ pub mod repo;
 pub mod sessions;
 pub mod signing;
 pub mod stage;
+pub mod tokens;
 
 pub use clock::ClockFile;
 pub use error::StoreError;

@@ -55,7 +55,10 @@ fn the_whole_life_of_a_task_across_clones() {
     // The token is the holder's secret: the board (and everyone reading it) has a hash, and
     // that hash does not work as a token.
     let shown = c.as_("carol", &["task", "show", &schema, "--json"]).json();
-    let stored = shown["tasks"][0]["lease"]["token"].as_str().unwrap_or_default().to_owned();
+    let stored = shown["tasks"][0]["lease"]["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     assert!(stored.starts_with("h:") && !stored.contains(&token), "{shown}");
     assert!(!w.board_claims_text().contains(&token));
     let files = w.git_in(&w.remote(), &["ls-tree", "-r", "--name-only", "refs/coord/claims"]);

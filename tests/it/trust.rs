@@ -20,10 +20,7 @@ fn key(w: &World, name: &str) -> String {
 /// git's ssh signing needs ssh-keygen (OpenSSH, installed wherever git signs with ssh keys;
 /// `.ci/run` installs it). Without it these tests say so and stop.
 fn have_ssh_keygen() -> bool {
-    let ok = std::process::Command::new("ssh-keygen")
-        .arg("-?")
-        .output()
-        .is_ok();
+    let ok = std::process::Command::new("ssh-keygen").arg("-?").output().is_ok();
     if !ok {
         eprintln!("SKIPPED: ssh-keygen is not installed; the trust tests need it");
     }
@@ -171,6 +168,52 @@ fn under_require_the_server_refuses_what_the_agent_did_not_sign() {
     assert!(r.stderr.contains("not signed by a maintainer"), "{}", r.stderr);
     let stock = id(&a, "db:stock");
     a.as_("alice/one", &["release", &stock, "--force"]).ok();
+    // bob cannot give his key alice's agents by pushing the allowed signers.
+    let signers = std::fs::read_to_string(b.dir.join(".coord/allowed_signers")).unwrap();
+    let bobs = std::fs::read_to_string(format!("{bob}.pub")).unwrap();
+    b.write(".coord/allowed_signers", &format!("{signers}alice/* {bobs}"));
+    b.commit_all("let bob be alice");
+    let r = b.git_status(&["push", "-q", "--no-verify", "origin", "main"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("gives keys to more agents"), "{}", r.stderr);
     // alice's claim stands on the remote, verified.
     assert_eq!(trust_of(&w.clone("reader"), "reader", "db:users"), "verified");
+}
+
+#[test]
+fn under_require_unsigned_and_forged_claims_block_nobody_and_are_reported() {
+    if !have_ssh_keygen() {
+        return;
+    }
+    // No server hook: a hosted remote. The clients' own judgement is all there is.
+    let (w, alice, bob) = team("require = true\n");
+    let a = signing_clone(&w, "a", &alice);
+    let forger = signing_clone(&w, "forger", &bob);
+    forger.as_("alice/two", &["claim", "db:orders"]).ok();
+    let c = w.clone("c");
+    c.write(".coord.toml", "[trust]\nsign = false\n");
+    c.as_("carol", &["claim", "db:carts"]).ok();
+    let b = signing_clone(&w, "b", &bob);
+    b.as_("bob/one", &["claim", "db:stock"]).ok();
+    // check: free, and it says why.
+    let r = a.as_("alice/one", &["check", "db:orders", "db:carts", "--json"]);
+    r.ok();
+    let notices = r.json()["notices"].to_string();
+    assert!(
+        notices.contains("db:orders") && notices.contains("signed by a key not allowed"),
+        "{notices}"
+    );
+    assert!(
+        notices.contains("db:carts") && notices.contains("not signed"),
+        "{notices}"
+    );
+    // claim: granted over them, with the same notices; a verified claim still blocks.
+    let r = a.as_("alice/one", &["claim", "db:orders", "--json"]);
+    r.ok();
+    assert!(
+        r.json()["notices"].to_string().contains("does not count"),
+        "{}",
+        r.stdout
+    );
+    a.as_("alice/one", &["claim", "db:stock"]).code(1);
 }

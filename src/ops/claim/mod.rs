@@ -187,7 +187,9 @@ pub fn claim(ctx: &Context, req: &ClaimRequest, observer: &mut dyn WaitObserver)
         Ok(build(s))
     })?;
     let mut report = outcome.result;
-    report.notices = notes.mark(ctx);
+    let mut told = notes.mark(ctx);
+    told.append(&mut report.notices);
+    report.notices = told;
     report.synced = outcome.synced;
     report.pending = outcome.pending;
     report.reason = outcome.remote_error.as_deref().map(super::error::pending_reason);
@@ -218,6 +220,8 @@ fn plan(
         .into_iter()
         .map(ConflictReport::from)
         .collect();
+    // Under [trust] require, unsigned and forged claims block nobody (and are reported).
+    let (conflicts, discounted) = super::trust::sift(ctx, conflicts);
     let narrow = match narrowings(ctx, scopes, ids, &conflicts) {
         Some(narrow) => narrow,
         None => {
@@ -263,7 +267,9 @@ fn plan(
         refresh,
         narrow,
     };
-    Plan::Write(op, ClaimReport::new(decision, shown))
+    let mut report = ClaimReport::new(decision, shown);
+    report.notices = discounted;
+    Plan::Write(op, report)
 }
 
 /// What the conflicts leave of the request: nothing when there are none; the symbols to

@@ -155,7 +155,8 @@ impl Waiting<'_> {
 
     /// Who still holds what the request wants.
     fn held(&self, state: &ClaimsState) -> Vec<ConflictReport> {
-        self.judge
+        let held = self
+            .judge
             .conflicts(
                 &self.ctx.agent,
                 &self.all_scopes,
@@ -164,7 +165,8 @@ impl Waiting<'_> {
             )
             .into_iter()
             .map(ConflictReport::from)
-            .collect()
+            .collect();
+        super::super::trust::sift(self.ctx, held).0
     }
 
     /// The deadline passed (or the waiter left the queue): leave it, and report who still

@@ -219,6 +219,7 @@ pub fn claim(
     let token = format!("{:016x}", ctx.random());
     // The board keeps only a hash of the token: it is the holder's secret.
     let stored = token_hash(&token);
+    crate::store::tokens::remember(ctx.store.common_dir(), &stored, &token);
     let ids: Vec<ClaimId> = (0..64).map(|_| ClaimId::from_bits(ctx.random() as u32)).collect();
     let branch = ctx.store.branch();
     // Tasks this clone took in a write left for `sync` (one still in flight is on the stage,
@@ -270,15 +271,10 @@ pub fn claim(
             "claims".into()
         };
         task.history.push(event(ctx, &what, None));
-        // The holder is told the token itself; the board has its hash.
-        let told = Lease {
-            token: token.clone(),
-            ..lease
-        };
-        Ok((task, grant, release, Some(told), takeover))
+        Ok((task, grant, release, Some(lease), takeover))
     })
     .map(|mut r| {
-        // Already landed in an earlier attempt: the report carries the board's lease.
+        // The holder is told the token itself; the board has its hash.
         if let Some(l) = r.lease.as_mut().filter(|l| l.token == stored) {
             l.token = token.clone();
         }
