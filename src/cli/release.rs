@@ -20,6 +20,9 @@ pub struct Args {
     /// Release claims held by another agent (recorded in the history)
     #[arg(long)]
     force: bool,
+    /// With --force: why (recorded in the history and told to the holder)
+    #[arg(long, value_name = "TEXT", requires = "force")]
+    reason: Option<String>,
 }
 
 pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
@@ -28,6 +31,7 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         scopes: a.scopes.clone(),
         all: a.all,
         force: a.force,
+        reason: a.reason.clone(),
     };
     let report = release(ctx, &req)?;
     let exit = super::pending_exit(ctx, report.delivery.pending, Exit::Ok);

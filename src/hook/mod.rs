@@ -42,7 +42,12 @@ fn judge_push(ctx: &Context, kind: &HookKind, out: &mut Out) -> Result<Exit, Err
     let server = matches!(kind, HookKind::PreReceive);
     let report = match kind {
         HookKind::PrePush { remote } => pre_push(ctx, remote, &updates)?,
-        HookKind::PreReceive => pre_receive(ctx, &updates, payload::push_option_agent()?.as_ref())?,
+        HookKind::PreReceive => pre_receive(
+            ctx,
+            &updates,
+            payload::push_option_agent()?.as_ref(),
+            payload::push_cert().as_ref(),
+        )?,
         HookKind::PreEdit => unreachable!("the pre-edit guard is handled before the context opens"),
     };
     if out.json {

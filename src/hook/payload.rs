@@ -207,6 +207,17 @@ pub fn push_option_agent() -> Result<Option<AgentId>, Error> {
     Ok(None)
 }
 
+/// The push certificate git verified the nonce of, when the push is signed (`git push
+/// --signed`): the certificate's blob and whether its nonce is this server's and fresh.
+pub fn push_cert() -> Option<crate::ops::hook::PushCert> {
+    let blob = std::env::var("GIT_PUSH_CERT").ok()?;
+    let blob = gix::ObjectId::from_hex(blob.trim().as_bytes()).ok()?;
+    Some(crate::ops::hook::PushCert {
+        blob,
+        nonce_ok: std::env::var("GIT_PUSH_CERT_NONCE_STATUS").is_ok_and(|s| s == "OK"),
+    })
+}
+
 /// git's all-zeros id: that side of the update does not exist.
 const ZERO: &str = "0000000000000000000000000000000000000000";
 

@@ -64,6 +64,10 @@ pub struct ReleaseArgs {
     /// Release claims another agent holds (stale ones); recorded in the history with your id.
     #[serde(default)]
     pub force: bool,
+    /// With force: why (recorded in the history and told to the holder).
+    #[serde(default)]
+    #[schemars(length(max = 500))]
+    pub reason: Option<String>,
     #[serde(default)]
     pub verbose: bool,
 }

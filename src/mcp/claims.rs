@@ -57,6 +57,7 @@ pub(super) fn release(c: &Call) -> Result<Reply, Failure> {
         scopes: a.scopes,
         all: a.all,
         force: a.force,
+        reason: a.reason,
     };
     let r = release::release(c.ctx, &req)?;
     Ok(reply(a.verbose, &r, answers::release(&r), r.delivery.pending))

@@ -372,6 +372,8 @@ mod tests {
             agent: AgentId::new("a").unwrap(),
             claims: vec![ClaimId::from_bits(1)],
             force: false,
+            holders: vec![],
+            reason: None,
         };
         assert!(!s.apply(&rel).noop);
         assert!(s.apply(&rel).noop);

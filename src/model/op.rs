@@ -24,12 +24,17 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         narrow: Vec<Narrow>,
     },
-    /// Remove claims; `force` when some belong to another agent.
+    /// Remove claims; `force` when some belong to another agent, whose holders are named
+    /// (so each is told) with the reason given.
     Release {
         id: OpId,
         agent: AgentId,
         claims: Vec<ClaimId>,
         force: bool,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        holders: Vec<AgentId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     /// Move expiries.
     Renew {

@@ -11,6 +11,7 @@ use crate::store::refs;
 pub fn doctor(ctx: &Context) -> Result<SetupReport, Error> {
     let mut steps = vec![git_step(ctx)?];
     steps.extend(super::server::push_options(ctx, false)?);
+    steps.extend(super::server::signed_pushes(ctx, false)?);
     steps.push(agent_step(ctx));
     steps.push(policy_step(ctx));
     steps.extend(remote_steps(ctx)?);

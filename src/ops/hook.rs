@@ -187,17 +187,34 @@ pub fn verify(ctx: &Context, range: &str, exempt: &AgentId, fetch: bool) -> Resu
     Ok(report)
 }
 
+/// A signed push's certificate (`git push --signed`), as git hands it to pre-receive.
+#[derive(Debug, Clone)]
+pub struct PushCert {
+    pub blob: gix::ObjectId,
+    /// The certificate's nonce is one this server issued, and fresh (no replay).
+    pub nonce_ok: bool,
+}
+
 /// The server side: the ref updates of one push, judged together against the board and the
 /// policy this repository already has (nothing a push carries changes how it is judged).
-/// `pusher` comes from the push option `coord-agent=ID`, taken only when the policy says
-/// `[hook] trust_push_option = true` (it proves nothing).
-pub fn pre_receive(ctx: &Context, updates: &[RefUpdate], pusher: Option<&AgentId>) -> Result<HookReport, Error> {
+/// `pusher` comes from the push option `coord-agent=ID`: taken when the push is signed
+/// (`cert`) by a key the allowed signers give that agent, or, unproven, when the policy
+/// says `[hook] trust_push_option = true`.
+pub fn pre_receive(
+    ctx: &Context,
+    updates: &[RefUpdate],
+    pusher: Option<&AgentId>,
+    cert: Option<&PushCert>,
+) -> Result<HookReport, Error> {
     let mut report = HookReport::new(ctx);
     let pusher = match pusher {
-        Some(p) if !ctx.policy.trust_push_option => {
-            report.unproven_pusher = Some(p.to_string());
-            None
-        }
+        Some(p) if !ctx.policy.trust_push_option => match super::trust::push_signed_by(ctx, p, updates, cert)? {
+            Ok(()) => Some(p),
+            Err(why) => {
+                report.unproven_pusher = Some(format!("{p}: {why}"));
+                None
+            }
+        },
         other => other,
     };
     let mut tips = Vec::new();

@@ -51,11 +51,13 @@ pub fn inbox(ctx: &Context, specialty: Option<&str>, fetch: bool) -> Result<Inbo
         .filter(|c| was_queued(ctx, &c.id))
         .cloned()
         .collect();
+    let mut notices = super::notices::take(ctx, &v.state);
+    notices.extend(super::notices::forced_releases(ctx)?);
     Ok(Inbox {
         agent: ctx.agent.to_string(),
         handoffs: handoffs.into_iter().map(|h| report(h, None)).collect(),
         reviews,
-        notices: super::notices::take(ctx, &v.state),
+        notices,
         granted_from_queue,
     })
 }

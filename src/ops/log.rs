@@ -22,6 +22,11 @@ pub struct Event {
     pub expired: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub forced_by: Option<String>,
+    /// Whose claims a forced release took, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub holders: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -55,7 +60,7 @@ pub fn event(commit: String, time: Timestamp, message: &str) -> Event {
             .map(|v| v.split_whitespace().map(str::to_owned).collect())
             .unwrap_or_default()
     };
-    Event {
+    let mut e = Event {
         commit,
         time,
         op: get("Coord-Op").unwrap_or_else(|| "unknown".into()),
@@ -65,5 +70,27 @@ pub fn event(commit: String, time: Timestamp, message: &str) -> Event {
         granted: list("Coord-Granted"),
         expired: list("Coord-Expired"),
         forced_by: get("Coord-Forced-By"),
+        holders: Vec::new(),
+        reason: None,
+    };
+    // What the operation itself records is what counts (its JSON, written by git-coord).
+    if let Some(op) = super::trust::op_of(message) {
+        e.op = op.name().to_owned();
+        e.agent = op.agent().to_string();
+        e.claims = op.claim_ids().iter().map(ToString::to_string).collect();
+        e.forced_by = None;
+        if let crate::model::Op::Release {
+            force: true,
+            agent,
+            holders,
+            reason,
+            ..
+        } = op
+        {
+            e.forced_by = Some(agent.to_string());
+            e.holders = holders.iter().map(ToString::to_string).collect();
+            e.reason = reason;
+        }
     }
+    e
 }

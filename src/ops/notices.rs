@@ -85,3 +85,48 @@ fn clock_note(ctx: &Context, state: &ClaimsState) -> Option<String> {
         if kept.len() == 1 { "s" } else { "" }
     ))
 }
+
+/// How far back in the board's history a holder is told that its claims were taken.
+const FORCED_LOOKBACK: usize = 500;
+
+/// Releases others forced on this agent's claims, each told once (who, what, why).
+pub fn forced_releases(ctx: &Context) -> Result<Vec<String>, super::error::Error> {
+    let seen = std::fs::read_to_string(seen_path(ctx)).unwrap_or_default();
+    let mut lines = Vec::new();
+    let mut keys = String::new();
+    for h in ctx.store.board_history(FORCED_LOOKBACK, None)? {
+        let Some(crate::model::Op::Release {
+            force: true,
+            agent,
+            holders,
+            reason,
+            claims,
+            ..
+        }) = super::trust::op_of(&h.message)
+        else {
+            continue;
+        };
+        if !holders.contains(&ctx.agent) {
+            continue;
+        }
+        let key = format!("{} forced {}", ctx.agent, h.id);
+        if seen.lines().any(|l| l == key) {
+            continue;
+        }
+        keys.push_str(&key);
+        keys.push('\n');
+        let ids: Vec<String> = claims.iter().map(ToString::to_string).collect();
+        lines.push(format!(
+            "{agent} force-released your claim(s) {} at {}: {}",
+            ids.join(", "),
+            h.time,
+            reason.as_deref().unwrap_or("(no reason given)")
+        ));
+    }
+    if !keys.is_empty() {
+        let path = seen_path(ctx);
+        let _ = std::fs::create_dir_all(path.parent().expect("because it is under the git dir"));
+        let _ = std::fs::write(&path, format!("{seen}{keys}"));
+    }
+    Ok(lines)
+}

@@ -16,6 +16,8 @@ pub struct ReleaseRequest {
     pub scopes: Vec<String>,
     pub all: bool,
     pub force: bool,
+    /// Why another agent's claim is taken (recorded, and told to the holder).
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -34,6 +36,10 @@ pub struct ReleaseReport {
 pub fn release(ctx: &Context, req: &ReleaseRequest) -> Result<ReleaseReport, Error> {
     if req.ids.is_empty() && req.scopes.is_empty() && !req.all {
         return Err(Error::usage("name the claims to release", Next::NameClaims));
+    }
+    if let Some(r) = &req.reason {
+        crate::model::text::limits::check("--reason", r, crate::model::text::limits::NOTE)
+            .map_err(|e| Error::usage(e, None))?;
     }
     let ids: Vec<ClaimId> = req
         .ids
@@ -76,11 +82,16 @@ pub fn release(ctx: &Context, req: &ReleaseRequest) -> Result<ReleaseReport, Err
         if targets.is_empty() {
             return Ok(Plan::Done(Vec::new()));
         }
+        let mut holders: Vec<crate::model::AgentId> = foreign.iter().map(|c| c.agent.clone()).collect();
+        holders.sort();
+        holders.dedup();
         let op = Op::Release {
             id: op_id.clone(),
             agent: ctx.agent.clone(),
             claims: targets.iter().map(|c| c.id.clone()).collect(),
             force: !foreign.is_empty(),
+            holders,
+            reason: req.reason.clone().filter(|_| !foreign.is_empty()),
         };
         Ok(Plan::Write(op, targets))
     })?;

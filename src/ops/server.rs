@@ -56,6 +56,55 @@ pub fn push_options(ctx: &Context, fix: bool) -> Result<Option<Step>, Error> {
     }))
 }
 
+const NONCE: &str = "receive.certNonceSeed";
+
+/// The signed-pushes step: git accepts `git push --signed` (the proof of who pushes) only
+/// with a nonce seed; `fix` sets a random one (init), else only checks (doctor).
+pub fn signed_pushes(ctx: &Context, fix: bool) -> Result<Option<Step>, Error> {
+    if !ctx.store.is_bare() {
+        return Ok(None);
+    }
+    if ctx.store.config_string(NONCE).is_some_and(|v| !v.is_empty()) {
+        return Ok(Some(Step::new(
+            "signed-pushes",
+            Status::Already,
+            format!("{NONCE} is set"),
+        )));
+    }
+    let how = format!(
+        "git -C {} config {NONCE} <a random secret>",
+        ctx.store.git_dir().display()
+    );
+    if !fix {
+        return Ok(Some(
+            Step::new(
+                "signed-pushes",
+                Status::Warn,
+                format!("{NONCE} is not set: holders cannot prove who pushes (`git push --signed`)"),
+            )
+            .fix(how),
+        ));
+    }
+    let seed = format!("{:016x}{:016x}", ctx.random(), ctx.random());
+    let out = run_git(&ctx.store.run_dir(), &["config", NONCE, &seed], Duration::from_secs(30))?;
+    Ok(Some(match out {
+        Some(o) if o.code == Some(0) => Step::new(
+            "signed-pushes",
+            Status::Done,
+            format!("set {NONCE} (holders prove who pushes with `git push --signed -o coord-agent=ID`)"),
+        ),
+        other => Step::new(
+            "signed-pushes",
+            Status::Fail,
+            format!(
+                "cannot set {NONCE}: {}",
+                other.map(|o| o.stderr).unwrap_or_default().trim()
+            ),
+        )
+        .fix(how),
+    }))
+}
+
 /// A push that changes what the server judges by, on the branch HEAD names: `.coord.toml`
 /// must stay valid and may not guard less, and the allowed-signers file may not gain a key
 /// or principal — unless a server admin accepted that exact file (`git config --add

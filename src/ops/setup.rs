@@ -119,6 +119,7 @@ pub fn init(ctx: &Context, hooks: Option<hooks::Script>, policy: bool) -> Result
         }
     }
     steps.extend(super::server::push_options(ctx, true)?);
+    steps.extend(super::server::signed_pushes(ctx, true)?);
     if let Some(script) = hooks {
         steps.push(install_hooks(ctx, script)?);
     } else {

@@ -192,3 +192,44 @@ pub fn sift(
         .collect();
     (kept, gone.into_iter().map(|(_, why)| why).collect())
 }
+
+/// Is this push signed (`git push --signed`) by a key the allowed signers give `agent`, with
+/// a fresh nonce, and does its certificate name exactly these updates? `Err` says why not.
+pub fn push_signed_by(
+    ctx: &Context,
+    agent: &crate::model::AgentId,
+    updates: &[super::hook::RefUpdate],
+    cert: Option<&super::hook::PushCert>,
+) -> Result<Result<(), String>, Error> {
+    let Some(cert) = cert else {
+        return Ok(Err("the push is not signed (push with `git push --signed`)".into()));
+    };
+    if !cert.nonce_ok {
+        return Ok(Err(
+            "the push certificate's nonce is not this server's or is stale".into()
+        ));
+    }
+    let bytes = ctx.store.blob_bytes(cert.blob)?;
+    let text = String::from_utf8_lossy(&bytes);
+    let Some(at) = text.find("-----BEGIN SSH SIGNATURE-----") else {
+        return Ok(Err("the push certificate is not signed with an ssh key".into()));
+    };
+    let (payload, sig) = (&text[..at], &text[at..]);
+    let zero = "0".repeat(40);
+    let hex = |id: Option<gix::ObjectId>| id.map(|i| i.to_string()).unwrap_or_else(|| zero.clone());
+    for u in updates {
+        let line = format!("{} {} {}", hex(u.old), hex(u.new), u.refname);
+        if !payload.lines().any(|l| l == line) {
+            return Ok(Err(format!("the push certificate does not name {}", u.refname)));
+        }
+    }
+    let mut v = verifier(ctx)?;
+    Ok(
+        match v.check(cert.blob, agent.as_str(), Some((sig.as_bytes(), payload.as_bytes()))) {
+            Trust::Verified => Ok(()),
+            _ => Err(format!(
+                "the push is not signed by a key the allowed signers give {agent}"
+            )),
+        },
+    )
+}

@@ -66,7 +66,11 @@ fn subject(op: &Op, before: &ClaimsState) -> String {
             format!("{agent} claims {}", parts.join(", "))
         }
         Op::Release {
-            agent, claims, force, ..
+            agent,
+            claims,
+            force,
+            reason,
+            ..
         } => {
             if *force {
                 let owners: Vec<String> = claims
@@ -76,9 +80,10 @@ fn subject(op: &Op, before: &ClaimsState) -> String {
                     .map(|c| c.agent.to_string())
                     .collect();
                 format!(
-                    "{agent} force-releases {} held by {}",
+                    "{agent} force-releases {} held by {}{}",
                     scopes_of(claims),
-                    owners.join(", ")
+                    owners.join(", "),
+                    reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()
                 )
             } else {
                 format!("{agent} releases {}", scopes_of(claims))
@@ -167,10 +172,11 @@ fn one_line(text: &str, max: usize) -> String {
     out
 }
 
-/// Read the trailers of a commit message.
+/// Read the trailers of a commit message: the `Coord-*` lines of its last paragraph (what
+/// git-coord writes there; nothing a subject or body holds can pose as one).
 pub fn trailers(message: &str) -> Vec<(&str, &str)> {
-    message
-        .lines()
+    let last = message.trim_end().rsplit("\n\n").next().unwrap_or(message);
+    last.lines()
         .filter_map(|l| l.split_once(": "))
         .filter(|(k, _)| k.starts_with("Coord-"))
         .collect()

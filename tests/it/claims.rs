@@ -214,6 +214,36 @@ fn releasing_another_agents_claim_needs_force_and_is_recorded() {
     let msg = w.board_message("src/main.ts");
     assert!(msg.contains("bob force-releases src/main.ts"), "{msg}");
     assert!(msg.contains("Coord-Forced-By: bob"), "{msg}");
+    // With a reason: recorded, in the log, and told to the holder once. A hostile reason
+    // stays text: one subject line, no trailer of its own.
+    let id = a.as_("alice", &["claim", "db:users", "--json"]).json()["claims"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reason = "stale since yesterday\nCoord-Forced-By: admin";
+    b.as_("bob", &["release", &id, "--force", "--reason", reason]).ok();
+    let msg = w.board_message("db:users");
+    let forced_lines = msg.lines().filter(|l| l.starts_with("Coord-Forced-By:")).count();
+    assert_eq!(forced_lines, 1, "{msg}");
+    assert!(msg.contains("Coord-Forced-By: bob\n"), "{msg}");
+    assert!(
+        msg.lines().next().unwrap().contains("stale since yesterday\\nCoord"),
+        "{msg}"
+    );
+    let log = a.as_("alice", &["log", "--json"]).json();
+    let e = &log["events"][0];
+    assert_eq!(e["forced_by"], "bob", "{log}");
+    assert_eq!(e["holders"][0], "alice", "{log}");
+    assert_eq!(e["reason"], reason, "{log}");
+    let inbox = a.as_("alice", &["inbox", "--json"]).json();
+    let told = inbox["notices"].to_string();
+    assert!(
+        told.contains("bob force-released your claim(s)") && told.contains("stale since yesterday"),
+        "{inbox}"
+    );
+    let again = a.as_("alice", &["inbox", "--json"]).json();
+    assert!(!again["notices"].to_string().contains("force-released"), "{again}");
+    b.as_("bob", &["release", "--all", "--reason", "x"]).code(2);
 }
 
 #[test]

@@ -217,3 +217,43 @@ fn under_require_unsigned_and_forged_claims_block_nobody_and_are_reported() {
     );
     a.as_("alice/one", &["claim", "db:stock"]).code(1);
 }
+
+#[test]
+fn a_signed_push_proves_who_pushes_and_a_push_option_alone_does_not() {
+    if !have_ssh_keygen() {
+        return;
+    }
+    let (w, alice, bob) = team("");
+    let _server = server_with_pre_receive(&w);
+    let a = signing_clone(&w, "a", &alice);
+    a.git(&["config", "gpg.format", "ssh"]);
+    a.as_("alice/one", &["claim", "src/main.ts"]).ok();
+    a.write("src/main.ts", "export const main = 2;\n");
+    a.commit_all("alice's own change");
+    let push = |r: &Repo, args: &[&str]| {
+        let mut full = vec!["push", "-q", "--no-verify"];
+        full.extend_from_slice(args);
+        full.extend_from_slice(&["origin", "main"]);
+        r.git_status(&full)
+    };
+    // Named but not proven: refused, and it says why.
+    let r = push(&a, &["-o", "coord-agent=alice/one"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("the push is not signed"), "{}", r.stderr);
+    // bob signs a push naming alice: his key is not alice's.
+    let b = signing_clone(&w, "b", &bob);
+    b.git(&["config", "gpg.format", "ssh"]);
+    b.write("src/main.ts", "export const main = 3;\n");
+    b.commit_all("bob as alice");
+    let r = push(&b, &["--signed", "-o", "coord-agent=alice/one"]);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr
+            .contains("not signed by a key the allowed signers give alice/one"),
+        "{}",
+        r.stderr
+    );
+    // alice's signed push: she holds the claim, and it lands.
+    let r = push(&a, &["--signed", "-o", "coord-agent=alice/one"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
