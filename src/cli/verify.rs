@@ -11,8 +11,12 @@ use crate::ops::{Context, Error};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// BASE..HEAD, or one revision (its commits not on any remote-tracking branch)
-    #[arg(value_name = "REV-RANGE")]
-    range: String,
+    #[arg(value_name = "REV-RANGE", required_unless_present = "board")]
+    range: Option<String>,
+    /// Judge the board itself instead: every board commit not judged before in this clone
+    /// must be one valid operation (as the server's pre-receive would judge it)
+    #[arg(long, conflicts_with_all = ["as_agent"])]
+    board: bool,
     /// Judge as this agent (its own claims do not count); default: the current agent
     #[arg(long = "as", value_name = "AGENT")]
     as_agent: Option<String>,
@@ -36,7 +40,10 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
             None,
         ));
     }
-    let r = verify(ctx, &a.range, &exempt, !a.no_fetch)?;
+    let Some(range) = a.range.as_deref().filter(|_| !a.board) else {
+        return board(ctx, a, format, out);
+    };
+    let r = verify(ctx, range, &exempt, !a.no_fetch)?;
     if let Some(e) = &r.fetch_error {
         warn(&format!(
             "warning: could not refresh claims from the remote ({e}); judging on the local copy"
@@ -65,7 +72,7 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
             }
             out.line(format!(
                 "git-coord verify {}: {} commit(s), {} file(s), {} violation(s)",
-                a.range,
+                range,
                 r.commits,
                 r.files,
                 r.violations.len()
@@ -74,7 +81,7 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         _ => {
             out.line(format!(
                 "verified {}: {} commit(s), {} file(s) as {exempt}",
-                a.range, r.commits, r.files
+                range, r.commits, r.files
             ));
             if r.violations.is_empty() {
                 out.line("no changes to what other agents hold");
@@ -86,5 +93,39 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
             }
         }
     }
+    Ok(exit)
+}
+
+/// `verify --board`: exit 1 when a board commit is not a valid operation.
+fn board(ctx: &Context, a: &Args, format: &str, out: &mut Out) -> Result<Exit, Error> {
+    let r = crate::ops::transitions::verify_board(ctx, !a.no_fetch)?;
+    if let Some(e) = &r.fetch_error {
+        warn(&format!(
+            "warning: could not refresh the board from the remote ({e}); judging the local copy"
+        ));
+    }
+    let exit = if r.problems.is_empty() { Exit::Ok } else { Exit::Refused };
+    if format == "json" {
+        out.json(&r);
+        return Ok(exit);
+    }
+    let commits: usize = r.judged.iter().map(|(_, n)| n).sum();
+    for p in &r.problems {
+        if format == "github" {
+            out.line(format!("::error title=git-coord board::{p}"));
+        } else {
+            out.line(format!("refused {p}"));
+        }
+    }
+    out.line(format!(
+        "verified the board: {commits} new commit(s) on {} ref(s), {} problem(s){}",
+        r.judged.len(),
+        r.problems.len(),
+        if r.problems.is_empty() {
+            ""
+        } else {
+            " (nothing recorded as verified)"
+        }
+    ));
     Ok(exit)
 }

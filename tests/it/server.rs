@@ -215,3 +215,50 @@ fn without_git_coord_on_the_server_the_hook_refuses() {
     let r: crate::support::Run = cmd.output().unwrap().into();
     refused(&r, "git-coord is not on this server's PATH");
 }
+
+/// A host without server hooks: CI judges the board itself with `verify --board`.
+#[test]
+fn verify_board_judges_every_board_commit_as_the_server_would() {
+    let w = world();
+    let (a, b, ci) = (w.clone("a"), w.clone("b"), w.clone("ci"));
+    b.as_("bob", &["claim", "src/billing/**"]).ok();
+    let id = a.as_("alice", &["claim", "src/auth/**", "--json"]).json()["claims"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = ci.as_("ci", &["verify", "--board"]);
+    r.ok();
+    assert!(r.stdout.contains("0 problem(s)"), "{}", r.stdout);
+    let again = ci.as_("ci", &["verify", "--board"]);
+    again.ok();
+    assert!(again.stdout.contains("0 new commit(s)"), "{}", again.stdout);
+    // bob drops alice's claim by hand, straight to a remote without hooks.
+    b.as_("bob", &["sync"]).ok();
+    let home = git_coord::model::Scope::parse("src/auth/**", &[]).unwrap().home();
+    let shard = git_coord::store::refs::board_ref(home.as_deref());
+    let tip = b.git(&["rev-parse", &shard]).trim().to_owned();
+    let without = b.git(&["rev-parse", &format!("{shard}~1^{{tree}}")]).trim().to_owned();
+    let data = format!(r#"{{"op":"release","id":"o-forged","agent":"bob","claims":["{id}"],"force":false}}"#);
+    let forged = b
+        .git(&[
+            "commit-tree",
+            &without,
+            "-p",
+            &tip,
+            "-m",
+            &format!("bob releases src/auth/**\n\nCoord-Op: release\nCoord-Agent: bob\nCoord-Claims: {id}\nCoord-Data: {data}\n"),
+        ])
+        .trim()
+        .to_owned();
+    b.git(&["push", "-q", "origin", &format!("{forged}:{shard}")]);
+    for _ in 0..2 {
+        let r = ci.as_("ci", &["verify", "--board", "--json"]);
+        r.code(1);
+        let problems = r.json()["problems"].to_string();
+        assert!(
+            problems.contains("without --force") && problems.contains(&forged[..10]),
+            "{problems}"
+        );
+    }
+    ci.as_("ci", &["verify", "--as", "x"]).code(2);
+}

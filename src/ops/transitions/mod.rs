@@ -39,9 +39,14 @@ use crate::store::{codec, refs};
 /// good). `moves` are the board refs the push moves (never deletions: those are refused
 /// before).
 pub fn judge_board_push(ctx: &Context, moves: &[&RefUpdate]) -> Result<Vec<String>, Error> {
+    judge_board_moves(ctx, moves, &|name| ctx.store.tip(name))
+}
+
+/// [`judge_board_push`] with the board before the moves at `base` (each ref's tip there).
+pub fn judge_board_moves(ctx: &Context, moves: &[&RefUpdate], base: &Base) -> Result<Vec<String>, Error> {
     let moved: HashMap<&str, Option<gix::ObjectId>> = moves.iter().map(|u| (u.refname.as_str(), u.new)).collect();
-    let before = ctx.store.load_board_at_tips()?.state;
-    let tip_after = |name: &str| moved.get(name).map_or_else(|| ctx.store.tip(name), |new| Ok(*new));
+    let before = ctx.store.load_board(base, &[])?.state;
+    let tip_after = |name: &str| moved.get(name).map_or_else(|| base(name), |new| Ok(*new));
     let names: Vec<String> = moves.iter().map(|u| u.refname.clone()).collect();
     let after = ctx.store.load_board(&tip_after, &names)?.state;
     let judge = Judge::new(&[], &ctx.policy.shared_files)?;
@@ -113,7 +118,7 @@ pub fn judge_board_push(ctx: &Context, moves: &[&RefUpdate]) -> Result<Vec<Strin
         }
     }
     if problems.is_empty() && !added_wide.is_empty() {
-        problems.extend(wide_everywhere(ctx, moves, &moved, &added_wide)?);
+        problems.extend(wide_everywhere(ctx, moves, &tip_after, &added_wide)?);
     }
     Ok(problems)
 }
@@ -203,7 +208,7 @@ fn load_states(
 fn wide_everywhere(
     ctx: &Context,
     moves: &[&RefUpdate],
-    moved: &HashMap<&str, Option<gix::ObjectId>>,
+    tip_after: &dyn Fn(&str) -> Result<Option<gix::ObjectId>, crate::store::StoreError>,
     added_wide: &BTreeSet<ClaimId>,
 ) -> Result<Option<String>, Error> {
     let mut names = vec![refs::CLAIMS.to_owned()];
@@ -212,11 +217,7 @@ fn wide_everywhere(
     names.sort();
     names.dedup();
     for name in names {
-        let tip = match moved.get(name.as_str()) {
-            Some(new) => *new,
-            None => ctx.store.tip(&name)?,
-        };
-        let held = ctx.store.load_claims(&name, tip)?.state;
+        let held = ctx.store.load_claims(&name, tip_after(&name)?)?.state;
         if let Some(missing) = added_wide.iter().find(|id| !held.claims.contains_key(*id)) {
             return Ok(Some(format!(
                     "{name}: the wide claim {missing} is not on every board ref (a wide claim lives on the root and every shard)"
@@ -225,6 +226,9 @@ fn wide_everywhere(
     }
     Ok(None)
 }
+
+/// Where each board ref stood before the moves judged.
+pub type Base<'a> = dyn Fn(&str) -> Result<Option<gix::ObjectId>, crate::store::StoreError> + 'a;
 
 /// The commits `old..new` of one board ref, oldest first, with their messages; `Err` when
 /// the history is not one line of commits descending from `old`.
@@ -266,4 +270,73 @@ fn chain_of(e: &dyn std::error::Error) -> String {
         src = s.source();
     }
     why
+}
+
+/// Where `verify --board` records how far each board ref has been judged (local refs,
+/// outside `refs/coord/`, so fetch and push never carry them).
+pub const VERIFIED: &str = "refs/coord-verified/";
+
+/// What `verify --board` found.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct BoardVerdict {
+    /// The board refs with commits not judged before, and how many commits each had.
+    pub judged: Vec<(String, usize)>,
+    /// One line per bad commit (empty: every new commit is a valid operation).
+    pub problems: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetch_error: Option<String>,
+}
+
+/// For CI on a host without server hooks: judge every board commit this clone has not
+/// judged before (after a fetch), exactly as the pre-receive hook would have; when all are
+/// valid, remember the tips judged (`refs/coord-verified/…`).
+pub fn verify_board(ctx: &Context, fetch: bool) -> Result<BoardVerdict, Error> {
+    let mut fetch_error = None;
+    if fetch {
+        if let Some(remote) = ctx.online_remote() {
+            if let crate::store::Fetch::Unreachable(e) | crate::store::Fetch::Diverged(e) = remote.fetch()? {
+                fetch_error = Some(e);
+            }
+        }
+    }
+    let marker = |name: &str| format!("{VERIFIED}{}", name.strip_prefix(refs::NAMESPACE).unwrap_or(name));
+    let mut names: Vec<String> = vec![refs::CLAIMS.to_owned()];
+    names.extend(ctx.store.refs_with_prefix(refs::SHARDS)?.into_iter().map(|(n, _)| n));
+    let mut updates = Vec::new();
+    let mut judged = Vec::new();
+    for name in names {
+        let (tip, done) = (ctx.store.tip(&name)?, ctx.store.tip(&marker(&name))?);
+        let Some(new) = tip.filter(|t| Some(*t) != done) else {
+            continue;
+        };
+        let hidden: Vec<gix::ObjectId> = done.into_iter().collect();
+        judged.push((
+            name.clone(),
+            ctx.store.commits_between(&[new], &hidden, usize::MAX)?.len(),
+        ));
+        updates.push(RefUpdate {
+            refname: name,
+            old: done,
+            new: Some(new),
+        });
+    }
+    let moves: Vec<&RefUpdate> = updates.iter().collect();
+    let base = |name: &str| ctx.store.tip(&marker(name));
+    let problems = if moves.is_empty() {
+        Vec::new()
+    } else {
+        judge_board_moves(ctx, &moves, &base)?
+    };
+    if problems.is_empty() {
+        for u in &updates {
+            let new = u.new.expect("because only refs with a tip are judged");
+            ctx.store
+                .cas(&marker(&u.refname), u.old, new, ctx.agent.as_str(), ctx.now())?;
+        }
+    }
+    Ok(BoardVerdict {
+        judged,
+        problems,
+        fetch_error,
+    })
 }
