@@ -100,20 +100,38 @@ fn change(b: &Bench, clone: &Path, n: usize, round: usize) {
 /// 100 claims made through one remote, then their board commits judged by a server's
 /// pre-receive as one push (the objects are already in the server repository, as they are
 /// in its quarantine when git runs the hook): the median time of the hook.
-fn board_push(b: &Bench) -> Duration {
-    let clone = b.repo("boardpush", true);
+fn board_push(b: &Bench, signed: bool) -> Duration {
+    let name = if signed { "signedpush" } else { "boardpush" };
+    let clone = b.repo(name, true);
+    if signed {
+        let key = clone.join(".git/bench_key");
+        let out = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", "bench", "-f"])
+            .arg(&key)
+            .output()
+            .expect("ssh-keygen runs");
+        assert!(out.status.success());
+        let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+        std::fs::create_dir_all(clone.join(".coord")).unwrap();
+        std::fs::write(clone.join(".coord/allowed_signers"), format!("bench {public}")).unwrap();
+        std::fs::write(clone.join(".coord.toml"), "[trust]\nsign = true\nrequire = true\n").unwrap();
+        b.git(&clone, &["add", "-A"]);
+        b.git(&clone, &["commit", "-q", "-m", "trust"]);
+        b.git(&clone, &["push", "-q", "origin", "HEAD"]);
+        b.git(&clone, &["config", "user.signingKey", key.to_str().unwrap()]);
+    }
     for i in 0..100 {
         b.coord(&clone, &["claim", &format!("db:t{i}")]);
     }
-    let server = b.root.join("boardpush-server.git");
-    let seed = b.root.join("boardpush-seed");
+    let server = b.root.join(format!("{name}-server.git"));
+    let origin = b.root.join(format!("{name}.git"));
     b.git(
         &b.root,
         &[
             "clone",
             "-q",
             "--bare",
-            seed.to_str().unwrap(),
+            origin.to_str().unwrap(),
             server.to_str().unwrap(),
         ],
     );
@@ -264,9 +282,14 @@ fn main() {
         ms(n),
         w.as_secs_f64() / n.as_secs_f64()
     );
-    let t = board_push(&b);
+    let t = board_push(&b, false);
     println!(
         "pre-receive, a push of 100 board commits:   {:>10}   (target <= 200 ms; each commit judged as an operation)",
+        ms(t)
+    );
+    let t = board_push(&b, true);
+    println!(
+        "the same, signed, under [trust] require:    {:>10}   (target <= 200 ms; every signature checked by ssh-keygen)",
         ms(t)
     );
     if std::env::var_os("GIT_COORD_BENCH_KEEP").is_some() {
