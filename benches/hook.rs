@@ -289,7 +289,7 @@ fn main() {
     );
     let t = board_push(&b, true);
     println!(
-        "the same, signed, under [trust] require:    {:>10}   (target <= 200 ms; every signature checked by ssh-keygen)",
+        "the same, signed, under [trust] require:    {:>10}   (target <= 200 ms; every ed25519 signature checked in-process)",
         ms(t)
     );
     if std::env::var_os("GIT_COORD_BENCH_KEEP").is_some() {

@@ -91,7 +91,7 @@ pub struct Context {
 
 impl Context {
     pub fn open(s: Settings) -> Result<Context, Error> {
-        let mut store = Store::discover_in_push(&s.cwd, s.quarantine.as_ref())?;
+        let store = Store::discover_in_push(&s.cwd, s.quarantine.as_ref())?;
         // A lock left by a killed process would wedge every write (and look like an outage):
         // clear the ones old enough to be certainly stale, before anything else.
         let (alive, cleared_locks) = crate::store::locks::enter(store.common_dir(), !store.is_bare())?;
@@ -122,20 +122,10 @@ impl Context {
                 None => store.remote_names().into_iter().find(|n| n == "origin"),
             },
         };
-        // Board commits are signed under `[trust] sign`, or when git itself signs commits
-        // with ssh keys (`commit.gpgSign` + `gpg.format = ssh`).
-        let git_signs = store.config_string("commit.gpgSign").is_some_and(|v| v == "true")
-            && store.config_string("gpg.format").is_some_and(|v| v == "ssh");
-        if policy.trust.sign || git_signs {
-            store.set_signer(crate::store::signing::Signer::new(
-                store.config_string("gpg.ssh.program"),
-                store.config_string("user.signingKey"),
-            ));
-        }
         let timeout = Duration::from_secs(policy.network_timeout.0.max(1) as u64);
         let remote = remote_name.map(|n| Remote::new(&n, store.run_dir(), timeout));
         let pending = PendingDir::new(store.common_dir());
-        Ok(Context {
+        let mut ctx = Context {
             store,
             agent,
             agent_source,
@@ -159,7 +149,9 @@ impl Context {
             policy_warning,
             _alive: alive,
             started: s.started,
-        })
+        };
+        super::trust::set_up_signing(&mut ctx)?;
+        Ok(ctx)
     }
 
     /// "Now" for this command: the pinned or read instant, advanced by `advance` while a

@@ -10,13 +10,37 @@ use super::error::Error;
 use crate::model::{Claim, ClaimId, Op, Trust};
 use crate::store::message::trailers;
 use crate::store::refs;
-use crate::store::signing::Verifier;
+use crate::store::signing::{Rules, Signer, Verifier};
 
 /// Is trust set up here: `[trust]` asks for signing or requires it, or the allowed-signers
 /// file exists?
 pub fn enabled(ctx: &Context) -> bool {
     let t = &ctx.policy.trust;
     t.sign || t.require || signers(ctx).is_some()
+}
+
+/// Sign board commits under `[trust] sign`, or when git itself signs commits with ssh keys
+/// (`commit.gpgSign` + `gpg.format = ssh`). When the team has trust set up, each signature is
+/// first checked the way readers will check it, so a key that is not allowed for this agent
+/// (not listed, expired, revoked) is an error before anything is written, not a board full
+/// of "forged" claims.
+pub fn set_up_signing(ctx: &mut Context) -> Result<(), Error> {
+    let store = &ctx.store;
+    let git_signs = store.config_string("commit.gpgSign").is_some_and(|v| v == "true")
+        && store.config_string("gpg.format").is_some_and(|v| v == "ssh");
+    if !ctx.policy.trust.sign && !git_signs {
+        return Ok(());
+    }
+    let mut signer = Signer::new(
+        store.config_string("gpg.ssh.program"),
+        store.config_string("user.signingKey"),
+    );
+    if enabled(ctx) {
+        let place = ctx.policy.trust.allowed_signers.clone();
+        signer = signer.checked_for(ctx.agent.as_str(), &place, verifier_kept(ctx, false)?);
+    }
+    ctx.store.set_signer(signer);
+    Ok(())
 }
 
 /// The allowed-signers file's content: the working tree's in a clone, HEAD's on a server.
@@ -33,12 +57,27 @@ fn signers(ctx: &Context) -> Option<Vec<u8>> {
     }
 }
 
-/// A verifier for this repository's allowed signers (none: no key is allowed for anyone).
+/// A verifier for this repository's allowed signers (none: no key is allowed for anyone),
+/// judging at this command's "now", with git's `gpg.ssh.revocationFile` when set.
 pub fn verifier(ctx: &Context) -> Result<Verifier, Error> {
-    let cache = (!ctx.store.is_bare()).then(|| ctx.store.common_dir().join("coord"));
+    verifier_kept(ctx, true)
+}
+
+/// [`verifier`], keeping its verdicts in the clone when `keep`.
+fn verifier_kept(ctx: &Context, keep: bool) -> Result<Verifier, Error> {
+    let cache = (keep && !ctx.store.is_bare()).then(|| ctx.store.common_dir().join("coord"));
+    let signers = signers(ctx).unwrap_or_default();
     Ok(Verifier::new(
-        ctx.store.config_string("gpg.ssh.program"),
-        &signers(ctx).unwrap_or_default(),
+        Rules {
+            program: ctx.store.config_string("gpg.ssh.program"),
+            signers: &signers,
+            revocation: ctx
+                .store
+                .config_string("gpg.ssh.revocationFile")
+                .filter(|p| !p.is_empty())
+                .map(std::path::PathBuf::from),
+            now: ctx.now().0,
+        },
         cache.as_deref(),
     )?)
 }

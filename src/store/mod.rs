@@ -3,6 +3,7 @@
 //!
 //! Knows nothing of globs or conflicts: it stores and moves what it is given.
 
+pub mod allowed_signers;
 pub mod clock;
 pub mod codec;
 pub mod error;

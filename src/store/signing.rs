@@ -14,6 +14,7 @@ use std::process::{Command, Stdio};
 
 use gix::ObjectId;
 
+use super::allowed_signers::{AllowedSigners, Check};
 use super::error::StoreError;
 use crate::model::Trust;
 
@@ -21,10 +22,12 @@ use crate::model::Trust;
 const NAMESPACE: &str = "git";
 
 /// What signing needs: the program and the key, read from git config.
-#[derive(Debug, Clone)]
 pub struct Signer {
     program: String,
     key: Option<String>,
+    /// Check each signature as readers will before it is used: the agent, where the allowed
+    /// signers live (for the message) and the verifier.
+    gate: Option<(String, String, Verifier)>,
 }
 
 /// Why a signature could not be made: each says what to do (exit 2, nothing written).
@@ -38,7 +41,14 @@ impl Signer {
         Signer {
             program: program.unwrap_or_else(|| "ssh-keygen".into()),
             key: key.filter(|k| !k.trim().is_empty()),
+            gate: None,
         }
+    }
+
+    /// Refuse to sign for `agent` with a key `verifier` would not accept for it.
+    pub fn checked_for(mut self, agent: &str, allowed_signers: &str, verifier: Verifier) -> Signer {
+        self.gate = Some((agent.to_owned(), allowed_signers.to_owned(), verifier));
+        self
     }
 
     /// An ssh signature (armored, as git stores it in `gpgsig`) over `payload`.
@@ -96,6 +106,13 @@ impl Signer {
                 }
             )));
         }
+        if let Some((agent, place, verifier)) = &self.gate {
+            if let Some(why) = verifier.refusal(agent, sig.as_bytes(), payload) {
+                return Err(SigningError(format!(
+                    "{key} cannot sign for {agent}: {why}. Nothing was written. Use a key listed for {agent} in {place} (user.signingKey), or ask a maintainer to list yours there"
+                )));
+            }
+        }
         Ok(sig)
     }
 }
@@ -113,42 +130,56 @@ fn expand_home(p: &str) -> PathBuf {
 pub struct Verifier {
     program: String,
     signers: tempfile::NamedTempFile,
-    /// A fingerprint of the allowed signers (verdicts hold only for the same file).
+    /// What is decided in-process (ed25519, plain entries); the rest asks `program`.
+    fast: AllowedSigners,
+    revocation: Option<PathBuf>,
+    /// The time signatures are judged at (unix seconds).
+    now: i64,
+    /// A fingerprint of the allowed signers and revocations (verdicts hold only for them).
     signers_id: String,
     cache_path: Option<PathBuf>,
     cache: HashMap<(ObjectId, String), Trust>,
     fresh: Vec<String>,
 }
 
+/// Where a [`Verifier`] gets its rules: git's signing program, the allowed-signers file's
+/// content, git's `gpg.ssh.revocationFile`, and the time to judge at.
+pub struct Rules<'a> {
+    pub program: Option<String>,
+    pub signers: &'a [u8],
+    pub revocation: Option<PathBuf>,
+    pub now: i64,
+}
+
 impl Verifier {
-    /// `signers` is the allowed-signers file's content; `cache_dir` where verdicts are kept.
-    pub fn new(program: Option<String>, signers: &[u8], cache_dir: Option<&Path>) -> Result<Verifier, StoreError> {
+    /// A verifier for `rules`; `cache_dir` is where verdicts are kept (none: not kept).
+    pub fn new(rules: Rules<'_>, cache_dir: Option<&Path>) -> Result<Verifier, StoreError> {
         let mut file = tempfile::NamedTempFile::new().map_err(|e| StoreError::write("allowed signers", e))?;
-        file.write_all(signers)
+        file.write_all(rules.signers)
             .map_err(|e| StoreError::write("allowed signers", e))?;
-        let signers_id = gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Blob, signers)
+        let mut fast = AllowedSigners::parse(rules.signers);
+        let mut id_of = rules.signers.to_vec();
+        if let Some(path) = &rules.revocation {
+            let list = std::fs::read(expand_home(&path.to_string_lossy()))
+                .map_err(|e| StoreError::read(format!("gpg.ssh.revocationFile {}", path.display()), e))?;
+            fast.revoke(&list);
+            id_of.extend_from_slice(b"\0revoked\0");
+            id_of.extend_from_slice(&list);
+        }
+        let signers_id = gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Blob, &id_of)
             .map_err(|e| StoreError::read("allowed signers", e))?
             .to_string();
         let cache_path = cache_dir.map(|d| d.join("trust"));
-        let mut cache = HashMap::new();
-        if let Some(text) = cache_path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()) {
-            for line in text.lines() {
-                let mut parts = line.split(' ');
-                if let (Some(id), Some(sid), Some(agent), Some(t)) =
-                    (parts.next(), parts.next(), parts.next(), parts.next())
-                {
-                    if sid != signers_id {
-                        continue;
-                    }
-                    if let (Ok(id), Some(t)) = (ObjectId::from_hex(id.as_bytes()), Trust::parse(t)) {
-                        cache.insert((id, agent.to_owned()), t);
-                    }
-                }
-            }
-        }
+        let cache = cache_path
+            .as_deref()
+            .map(|p| read_cache(p, &signers_id))
+            .unwrap_or_default();
         Ok(Verifier {
-            program: program.unwrap_or_else(|| "ssh-keygen".into()),
+            program: rules.program.unwrap_or_else(|| "ssh-keygen".into()),
             signers: file,
+            fast,
+            revocation: rules.revocation,
+            now: rules.now,
             signers_id,
             cache_path,
             cache,
@@ -178,26 +209,53 @@ impl Verifier {
     }
 
     fn verify(&self, agent: &str, sig: &[u8], data: &[u8]) -> bool {
-        let Ok(mut sigfile) = tempfile::NamedTempFile::new() else {
-            return false;
-        };
-        if sigfile.write_all(sig).is_err() {
-            return false;
+        match self.fast.check(agent, NAMESPACE, sig, data, self.now) {
+            Check::Good => true,
+            Check::Bad(_) => false,
+            Check::Unsure => self.ask_program(agent, sig, data).is_ok(),
         }
-        let child = Command::new(&self.program)
-            .args(["-Y", "verify", "-n", NAMESPACE, "-f"])
+    }
+
+    /// Why `agent` may not sign with the key of `sig` (over `data`), if it may not: the
+    /// signer's own check before anything signed is written.
+    pub fn refusal(&self, agent: &str, sig: &[u8], data: &[u8]) -> Option<String> {
+        match self.fast.check(agent, NAMESPACE, sig, data, self.now) {
+            Check::Good => None,
+            Check::Bad(why) => Some(why),
+            Check::Unsure => self.ask_program(agent, sig, data).err(),
+        }
+    }
+
+    /// `ssh-keygen -Y verify`, as git runs it; `Err` carries what it said.
+    fn ask_program(&self, agent: &str, sig: &[u8], data: &[u8]) -> Result<(), String> {
+        let mut sigfile = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
+        sigfile.write_all(sig).map_err(|e| e.to_string())?;
+        let at = jiff::Timestamp::from_second(self.now)
+            .map(|t| t.strftime("%Y%m%d%H%M%SZ").to_string())
+            .unwrap_or_default();
+        let mut cmd = Command::new(&self.program);
+        cmd.args(["-Y", "verify", "-n", NAMESPACE, "-f"])
             .arg(self.signers.path())
             .args(["-I", agent, "-s"])
             .arg(sigfile.path())
+            .arg(format!("-Overify-time={at}"));
+        if let Some(r) = &self.revocation {
+            cmd.arg("-r").arg(expand_home(&r.to_string_lossy()));
+        }
+        let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn();
-        let Ok(mut child) = child else { return false };
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run {}: {e}", self.program))?;
         if let Some(mut stdin) = child.stdin.take() {
             let _ = stdin.write_all(data);
         }
-        child.wait().is_ok_and(|s| s.success())
+        let out = child.wait_with_output().map_err(|e| e.to_string())?;
+        match out.status.success() {
+            true => Ok(()),
+            false => Err(String::from_utf8_lossy(&out.stderr).trim().replace('\n', "; ")),
+        }
     }
 
     /// Keep the verdicts reached in this process for the next one (best effort).
@@ -210,4 +268,21 @@ impl Verifier {
         }
         self.fresh.clear();
     }
+}
+
+/// The verdicts kept for `signers_id` (an unreadable file keeps none).
+fn read_cache(path: &Path, signers_id: &str) -> HashMap<(ObjectId, String), Trust> {
+    let mut cache = HashMap::new();
+    for line in std::fs::read_to_string(path).unwrap_or_default().lines() {
+        let mut parts = line.split(' ');
+        if let (Some(id), Some(sid), Some(agent), Some(t)) = (parts.next(), parts.next(), parts.next(), parts.next()) {
+            if sid != signers_id {
+                continue;
+            }
+            if let (Ok(id), Some(t)) = (ObjectId::from_hex(id.as_bytes()), Trust::parse(t)) {
+                cache.insert((id, agent.to_owned()), t);
+            }
+        }
+    }
+    cache
 }

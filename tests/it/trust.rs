@@ -54,6 +54,17 @@ fn signing_clone(w: &World, name: &str, key: &str) -> Repo {
     r
 }
 
+/// A clone whose own copy of the allowed signers (changed, never committed) gives `key` every
+/// `alice/*` agent: how a forger gets past the signer's own check. Readers and the server go
+/// by the committed file.
+fn forger_clone(w: &World, name: &str, key: &str) -> Repo {
+    let r = signing_clone(w, name, key);
+    let signers = std::fs::read_to_string(r.dir.join(".coord/allowed_signers")).unwrap();
+    let public = std::fs::read_to_string(format!("{key}.pub")).unwrap();
+    r.write(".coord/allowed_signers", &format!("{signers}alice/* {public}"));
+    r
+}
+
 fn trust_of(r: &Repo, agent: &str, scope: &str) -> String {
     let s = r.as_(agent, &["status", "--json"]).json();
     let c = s["claims"]
@@ -94,7 +105,9 @@ fn signed_claims_are_verified_by_git_and_by_every_reader() {
     // Every reader, on another clone, sees it verified.
     assert_eq!(trust_of(&b, "bob/x", "db:users"), "verified");
     // bob's key naming alice: forged; an unsigned claim: unsigned. Both marked for people.
-    b.as_("alice/two", &["claim", "db:orders"]).ok();
+    forger_clone(&w, "forger", &bob)
+        .as_("alice/two", &["claim", "db:orders"])
+        .ok();
     let c = w.clone("c");
     c.write(".coord.toml", "[trust]\nsign = false\n");
     c.as_("carol", &["claim", "db:carts"]).ok();
@@ -128,6 +141,50 @@ fn a_missing_key_is_an_error_and_nothing_unsigned_is_written() {
 }
 
 #[test]
+fn a_key_that_would_not_count_is_an_error_before_anything_is_written() {
+    if !have_ssh_keygen() {
+        return;
+    }
+    let (w, alice, bob) = team("");
+    let before = w.remote_coord_refs();
+    // bob's key for alice's agents: not listed for them, and the message says what would be.
+    let b = signing_clone(&w, "b", &bob);
+    let r = b.as_("alice/two", &["claim", "db:orders"]);
+    r.code(2);
+    assert!(
+        r.stderr.contains("cannot sign for alice/two")
+            && r.stderr.contains("is not in the allowed signers for alice/two")
+            && r.stderr.contains("a line like `alice/two ssh-ed25519 "),
+        "{}",
+        r.stderr
+    );
+    // A key listed with a valid-before in the past (the clock is pinned to 2026-11-21).
+    let signers = std::fs::read_to_string(b.dir.join(".coord/allowed_signers")).unwrap();
+    let expired = signers.replace("bob,bob/* ", "bob,bob/* valid-before=\"20260101Z\" ");
+    b.write(".coord/allowed_signers", &expired);
+    let r = b.as_("bob/one", &["claim", "db:orders"]);
+    r.code(2);
+    assert!(r.stderr.contains("expired at 2026-01-01"), "{}", r.stderr);
+    // The same in local time is judged by ssh-keygen itself, with the same outcome.
+    b.write(".coord/allowed_signers", &expired.replace("20260101Z", "20260101"));
+    let r = b.as_("bob/one", &["claim", "db:orders"]);
+    r.code(2);
+    assert!(r.stderr.contains("expired"), "{}", r.stderr);
+    // A revoked key (git's gpg.ssh.revocationFile).
+    b.write(".coord/allowed_signers", &signers);
+    b.git(&["config", "gpg.ssh.revocationFile", &format!("{bob}.pub")]);
+    let r = b.as_("bob/one", &["claim", "db:orders"]);
+    r.code(2);
+    assert!(r.stderr.contains("revoked"), "{}", r.stderr);
+    assert_eq!(w.remote_coord_refs(), before, "no board ref moved");
+    // Put right, the same claim goes through, verified.
+    b.git(&["config", "--unset", "gpg.ssh.revocationFile"]);
+    b.as_("bob/one", &["claim", "db:orders"]).ok();
+    let a = signing_clone(&w, "a", &alice);
+    assert_eq!(trust_of(&a, "alice/one", "db:orders"), "verified");
+}
+
+#[test]
 fn under_require_the_server_refuses_what_the_agent_did_not_sign() {
     if !have_ssh_keygen() {
         return;
@@ -138,7 +195,7 @@ fn under_require_the_server_refuses_what_the_agent_did_not_sign() {
     let b = signing_clone(&w, "b", &bob);
     a.as_("alice/one", &["claim", "db:users"]).ok();
     // bob's key for alice's name: refused, and nothing lands.
-    let forger = signing_clone(&w, "forger", &bob);
+    let forger = forger_clone(&w, "forger", &bob);
     let r = forger.as_("alice/two", &["claim", "db:orders"]);
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("do not give alice/two"), "{}", r.stderr);
@@ -188,7 +245,7 @@ fn under_require_unsigned_and_forged_claims_block_nobody_and_are_reported() {
     // No server hook: a hosted remote. The clients' own judgement is all there is.
     let (w, alice, bob) = team("require = true\n");
     let a = signing_clone(&w, "a", &alice);
-    let forger = signing_clone(&w, "forger", &bob);
+    let forger = forger_clone(&w, "forger", &bob);
     forger.as_("alice/two", &["claim", "db:orders"]).ok();
     let c = w.clone("c");
     c.write(".coord.toml", "[trust]\nsign = false\n");
