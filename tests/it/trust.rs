@@ -238,6 +238,46 @@ fn under_require_the_server_refuses_what_the_agent_did_not_sign() {
 }
 
 #[test]
+fn under_require_the_server_lets_a_claim_over_one_written_unsigned_before() {
+    if !have_ssh_keygen() {
+        return;
+    }
+    let (w, alice, _bob) = team("");
+    let _server = server_with_pre_receive(&w);
+    // Before `require`: carol claims without signing, and the server accepts it.
+    let c = w.clone("c");
+    c.write(".coord.toml", "[trust]\nsign = false\n");
+    c.as_("carol", &["claim", "db:carts"]).ok();
+    // The team turns `require` on (a tightening: no admin needed).
+    let setup = w.clone("setup2");
+    setup.write(".coord.toml", "[trust]\nsign = true\nrequire = true\n");
+    setup.commit_all("require signatures");
+    setup.git(&["push", "-q", "origin", "main"]);
+    // alice's signed claim over carol's unsigned one: the client counts it as free, and so
+    // does the server (before this, the server refused what every client granted).
+    let a = signing_clone(&w, "a", &alice);
+    let r = a.as_("alice/one", &["claim", "db:carts", "--json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("does not count"), "{}", r.stdout);
+    let s = w.clone("reader").as_("reader", &["status", "--json"]).json();
+    let all = s["claims"].as_array().unwrap();
+    let mine = all
+        .iter()
+        .find(|c| c["agent"] == "alice/one")
+        .unwrap_or_else(|| panic!("{s}"));
+    assert_eq!(mine["trust"], "verified", "{s}");
+    assert!(
+        all.iter().any(|c| c["agent"] == "carol" && c["trust"] == "unsigned"),
+        "{s}"
+    );
+    // alice's claim is signed, so it blocks: the client refuses, and the server's check is
+    // the one every earlier test shows.
+    let b2 = w.clone("d");
+    b2.write(".coord.toml", "[trust]\nsign = false\n");
+    b2.as_("dave", &["claim", "db:carts"]).code(1);
+}
+
+#[test]
 fn under_require_unsigned_and_forged_claims_block_nobody_and_are_reported() {
     if !have_ssh_keygen() {
         return;

@@ -143,7 +143,7 @@ impl Step<'_> {
             let conflicts =
                 self.judge
                     .conflicts(&c.agent, std::slice::from_ref(&c.scope), c.mode, active.iter().copied());
-            if let Some(k) = conflicts.first() {
+            if let Some(k) = conflicts.iter().find(|k| self.counts(&k.claim)) {
                 return Err(format!(
                     "grants {} to {} while {} holds {} ({}), active until {}",
                     c.scope, c.agent, k.claim.agent, k.claim.scope, k.claim.id, k.claim.expires_at
@@ -151,6 +151,20 @@ impl Step<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Does `claim` block others? Under `[trust] require`, a claim the server already had
+    /// that is not signed by its agent does not (as for every client); a claim this push adds
+    /// counts, its own commit is held to the signature rule.
+    fn counts(&self, claim: &Claim) -> bool {
+        if !self.ctx.policy.trust.require || self.before.claims.get(&claim.id) != Some(claim) {
+            return true;
+        }
+        match crate::ops::trust::verdicts(self.ctx, std::iter::once(claim)) {
+            Ok(v) => v.get(&claim.id) == Some(&crate::model::Trust::Verified),
+            // A verdict that cannot be reached leaves the claim counting (fail closed).
+            Err(_) => true,
+        }
     }
 
     fn dropped(&self, op: &Op, parent: &ClaimsState, state: &ClaimsState) -> Result<(), String> {
