@@ -173,14 +173,21 @@ pub fn board_with(dir: &Path, history: usize, scopes: impl Iterator<Item = Scope
     // commit per shard; the history is on the root.
     let split = git_coord::model::layout::split(&state);
     for (key, st) in &split.shards {
+        // One recorded operation per shard asks for its claims (as `claim` ops do), so a
+        // reader with trust on can attribute each claim to a commit.
+        let op = git_coord::model::Op::Claim {
+            id: git_coord::model::OpId(format!("op-{:016x}", st.claims.len())),
+            agent: AgentId::new("bench").unwrap(),
+            new: st.claims.values().cloned().collect(),
+            refresh: Vec::new(),
+            narrow: Vec::new(),
+        };
+        let message = format!(
+            "bench: the board\n\nCoord-Op: claim\nCoord-Agent: bench\nCoord-Data: {}\n",
+            serde_json::to_string(&op).unwrap()
+        );
         let commit = store
-            .commit_claims(
-                &Loaded::empty("shard"),
-                st,
-                "bench: the board\n\nCoord-Op: tidy\n",
-                "bench",
-                now,
-            )
+            .commit_claims(&Loaded::empty("shard"), st, &message, "bench", now)
             .unwrap();
         let name = refs::board_ref(Some(key));
         store

@@ -193,12 +193,20 @@ pub struct TaskCounts {
 }
 
 pub fn status(ctx: &Context, fetch: bool) -> Result<StatusReport, Error> {
-    let v = view(ctx, fetch)?;
+    let mut v = view(ctx, fetch)?;
     let now = ctx.now();
-    let mut claims: Vec<Claim> = v.state.active(ctx.expiry_now(), ctx.skew()).cloned().collect();
+    let notices = super::notices::take(ctx, &v.state);
+    let tasks = task_counts(ctx, &v.state);
+    let queue = v.state.queue.iter().filter(|w| w.deadline >= now).cloned().collect();
+    // The view is this command's own: its claims move into the report (10,000 claims cost
+    // ~5 ms to copy).
+    let (expiry_now, skew) = (ctx.expiry_now(), ctx.skew());
+    let mut claims: Vec<Claim> = std::mem::take(&mut v.state.claims)
+        .into_values()
+        .filter(|c| c.is_active(expiry_now, skew))
+        .collect();
     claims.sort_by(|a, b| (&a.agent, a.created_at, &a.id).cmp(&(&b.agent, b.created_at, &b.id)));
     super::trust::annotate(ctx, claims.iter_mut())?;
-    let queue = v.state.queue.iter().filter(|w| w.deadline >= now).cloned().collect();
     Ok(StatusReport {
         agent: ctx.agent.to_string(),
         agent_source: ctx.agent_source.name(),
@@ -213,8 +221,8 @@ pub fn status(ctx: &Context, fetch: bool) -> Result<StatusReport, Error> {
             .iter()
             .map(|p| PendingView::of(&p.op, p.recorded_at, ctx.store.common_dir()))
             .collect(),
-        notices: super::notices::take(ctx, &v.state),
-        tasks: task_counts(ctx, &v.state),
+        notices,
+        tasks,
         handoffs: v
             .state
             .handoffs

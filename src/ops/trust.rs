@@ -107,9 +107,17 @@ pub fn annotate<'a>(ctx: &Context, claims: impl IntoIterator<Item = &'a mut Clai
 
 /// The trust of each claim: found by walking the history of the ref that holds it (then the
 /// root, where claims of an older layout were written) back to the operation that asked for it.
+/// A verdict is remembered per claim (its id, agent, scope and creation), so a read of an
+/// unchanged board walks no history at all.
 pub fn verdicts<'a>(ctx: &Context, claims: impl Iterator<Item = &'a Claim>) -> Result<HashMap<ClaimId, Trust>, Error> {
+    let mut verifier = verifier(ctx)?;
+    let mut out = HashMap::new();
     let mut by_ref: BTreeMap<String, HashMap<ClaimId, &Claim>> = BTreeMap::new();
     for c in claims {
+        if let Some(t) = verifier.cached(fingerprint(c), c.agent.as_str()) {
+            out.insert(c.id.clone(), t);
+            continue;
+        }
         let home = c.scope.home();
         by_ref
             .entry(refs::board_ref(home.as_deref()))
@@ -125,8 +133,11 @@ pub fn verdicts<'a>(ctx: &Context, claims: impl Iterator<Item = &'a Claim>) -> R
     if !left_for_root.is_empty() {
         find_in(ctx, refs::CLAIMS, &mut left_for_root, &mut found)?;
     }
-    let mut verifier = verifier(ctx)?;
-    let mut out = HashMap::new();
+    // Not attributed (yet: a pending operation, a claim copied by hand): unsigned, and not
+    // remembered, so the operation is found once it reaches the board.
+    for c in left_for_root.values() {
+        out.insert(c.id.clone(), Trust::Unsigned);
+    }
     for (id, (commit, claim)) in found {
         let signed = ctx.store.commit_signature(commit)?;
         let t = verifier.check(
@@ -134,10 +145,19 @@ pub fn verdicts<'a>(ctx: &Context, claims: impl Iterator<Item = &'a Claim>) -> R
             claim.agent.as_str(),
             signed.as_ref().map(|(s, d)| (&s[..], &d[..])),
         );
+        verifier.remember(fingerprint(claim), claim.agent.as_str(), t);
         out.insert(id, t);
     }
     verifier.save();
     Ok(out)
+}
+
+/// What a claim's verdict depends on: who asked for which id, scope and mode, when. (A renew
+/// or a note changes none of it.)
+fn fingerprint(c: &Claim) -> gix::ObjectId {
+    let text = format!("claim {} {} {} {:?} {}", c.id, c.agent, c.scope, c.mode, c.created_at.0);
+    gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Blob, text.as_bytes())
+        .unwrap_or_else(|_| gix::ObjectId::null(gix::hash::Kind::Sha1))
 }
 
 /// Walk `name`'s history until every claim of `wanted` is attributed (those found move
@@ -151,17 +171,26 @@ fn find_in<'c>(
     let Some(tip) = ctx.store.tip(name)? else {
         return Ok(());
     };
+    // The operation that asked for a claim was written when the claim was made, so the walk
+    // ends below the oldest wanted claim's creation (less the skew allowed): the claims
+    // still wanted then are unattributed (unsigned), however long the history.
+    let oldest = wanted.values().map(|c| c.created_at.0).min().unwrap_or(0) - ctx.skew().0;
     let mut next = Some(tip);
     while let (Some(id), false) = (next, wanted.is_empty()) {
-        let message = ctx.store.commit_message(id)?;
-        if let Some(op) = op_of(&message) {
-            for cid in asked_for(&op) {
-                if let Some(c) = wanted.remove(cid) {
-                    found.insert(cid.clone(), (id, c));
+        let (message, parent, time) = ctx.store.commit_step(id)?;
+        if time.0 < oldest {
+            break;
+        }
+        if message.contains("Coord-Data") {
+            if let Some(op) = op_of(&message) {
+                for cid in asked_for(&op) {
+                    if let Some(c) = wanted.remove(cid) {
+                        found.insert(cid.clone(), (id, c));
+                    }
                 }
             }
         }
-        next = ctx.store.commit_info(id)?.1.first().copied();
+        next = parent;
     }
     Ok(())
 }

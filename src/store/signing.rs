@@ -187,6 +187,19 @@ impl Verifier {
         })
     }
 
+    /// A verdict reached before for `key` (a commit, or a claim's fingerprint) and `agent`.
+    pub fn cached(&self, key: ObjectId, agent: &str) -> Option<Trust> {
+        self.cache.get(&(key, agent.to_owned())).copied()
+    }
+
+    /// Remember `t` for `key` and `agent` (kept by [`Verifier::save`]).
+    pub fn remember(&mut self, key: ObjectId, agent: &str, t: Trust) {
+        if self.cache.insert((key, agent.to_owned()), t) != Some(t) {
+            self.fresh
+                .push(format!("{key} {} {agent} {}\n", self.signers_id, t.name()));
+        }
+    }
+
     /// The verdict on commit `id` (its signature and signed data, if signed) for `agent`.
     pub fn check(&mut self, id: ObjectId, agent: &str, signed: Option<(&[u8], &[u8])>) -> Trust {
         if let Some(t) = self.cache.get(&(id, agent.to_owned())) {
@@ -263,7 +276,20 @@ impl Verifier {
         let (Some(path), false) = (&self.cache_path, self.fresh.is_empty()) else {
             return;
         };
-        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        // Appended to; once it outgrows what is kept (old allowed signers, claims long gone),
+        // it is written anew with this file's verdicts only (write, then rename).
+        let big = std::fs::metadata(path).is_ok_and(|m| m.len() > 4 * 1024 * 1024);
+        if big {
+            let all: String = self
+                .cache
+                .iter()
+                .map(|((id, agent), t)| format!("{id} {} {agent} {}\n", self.signers_id, t.name()))
+                .collect();
+            let tmp = path.with_extension("new");
+            if std::fs::write(&tmp, all).is_ok() {
+                let _ = std::fs::rename(&tmp, path);
+            }
+        } else if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
             let _ = f.write_all(self.fresh.concat().as_bytes());
         }
         self.fresh.clear();

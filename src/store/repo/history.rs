@@ -120,6 +120,20 @@ impl Store {
         Ok(m.to_str_lossy().into_owned())
     }
 
+    /// A commit's message, first parent and committer time, from one read.
+    #[allow(clippy::type_complexity)]
+    pub fn commit_step(&self, id: ObjectId) -> Result<(String, Option<ObjectId>, Timestamp), StoreError> {
+        let c = self
+            .repo
+            .find_commit(id)
+            .map_err(|e| StoreError::read(id.to_string(), e))?;
+        let m = c.message_raw().map_err(|e| StoreError::read(id.to_string(), e))?;
+        let message = m.to_str_lossy().into_owned();
+        let parent = c.parent_ids().next().map(|p| p.detach());
+        let time = c.time().map_err(|e| StoreError::read(id.to_string(), e))?.seconds;
+        Ok((message, parent, Timestamp(time)))
+    }
+
     /// The best common ancestor of `commits` (of the first two; `None` when unrelated).
     pub fn merge_base(&self, commits: &[ObjectId]) -> Result<Option<ObjectId>, StoreError> {
         let [a, b, ..] = commits else { return Ok(None) };
