@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::context::Context;
 use super::error::Error;
 use crate::engine::glob::{Excluded, Glob};
+use crate::engine::symbols::touched::within;
 use crate::engine::symbols::{touched, Touched};
 use crate::model::{AgentId, Claim, ClaimsState, Mode, Scope};
 use crate::store::FileChange;
@@ -140,7 +141,7 @@ impl<'a> Judgement<'a> {
             let claimed = sym.path.join("::");
             match &t {
                 Some(t) => {
-                    for s in t.all().iter().filter(|s| within(s, &claimed) || within(&claimed, s)) {
+                    for s in t.all().iter().filter(|s| t.concerns(s, &claimed)) {
                         self.record(path, Some(s.clone()), c, commit, line);
                     }
                 }
@@ -189,11 +190,6 @@ impl<'a> Judgement<'a> {
             }),
         }
     }
-}
-
-/// `inner` is `outer` or nested in it, on `::` boundaries.
-fn within(inner: &str, outer: &str) -> bool {
-    inner == outer || (inner.starts_with(outer) && inner[outer.len()..].starts_with("::"))
 }
 
 /// The file changes of `commits`: each commit against its parent. A merge counts a path

@@ -418,3 +418,53 @@ fn the_narrowing_notice_arrives_even_when_the_write_loses_races() {
     let again = a.as_("alice", &["claim", "db:orders"]);
     assert!(!again.stderr.contains("was narrowed"), "{}", again.stderr);
 }
+
+#[test]
+fn a_change_on_a_class_own_lines_concerns_the_whole_class_claim_not_its_methods() {
+    use crate::enforce::{edit, world};
+    let w = world();
+    let a = w.clone_hooked("a");
+    let b = w.clone_hooked("b");
+    a.as_("alice", &["claim", "src/auth/router.ts::Router::handleAuth"])
+        .ok();
+    let base = b.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    let range = format!("{base}..HEAD");
+    // A new field, a blank line between two methods, a changed field initialiser: the class's
+    // own part, which alice's method claim does not hold.
+    edit(
+        &b,
+        "src/auth/router.ts",
+        "  private routes = new Map<string, Handler>();\n",
+        "  private routes = new Map<string, Handler>([]);\n  private hits = 0;\n",
+    );
+    edit(
+        &b,
+        "src/auth/router.ts",
+        "  }\n\n  handleLogout(",
+        "  }\n\n\n  handleLogout(",
+    );
+    b.commit_all("router fields and spacing");
+    let r = b.as_("bob", &["verify", &range, "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    // A holder of the whole class is concerned by the same change.
+    let c = w.clone_hooked("c");
+    a.as_("alice", &["release", "--all"]).ok();
+    c.as_("carol", &["claim", "src/auth/router.ts::Router"]).ok();
+    let r = b.as_("bob", &["verify", &range, "--json"]);
+    r.code(1);
+    assert!(r.stdout.contains("\"symbol\":\"Router"), "{}", r.stdout);
+    // Renaming the class reaches every method in it: a method's holder is concerned.
+    c.as_("carol", &["release", "--all"]).ok();
+    a.as_("alice", &["claim", "src/auth/router.ts::Router::handleAuth"])
+        .ok();
+    edit(
+        &b,
+        "src/auth/router.ts",
+        "export class Router {",
+        "export class AuthRouter {",
+    );
+    b.commit_all("rename");
+    let r = b.as_("bob", &["verify", &range, "--json"]);
+    r.code(1);
+    assert!(r.stdout.contains("handleAuth"), "{}", r.stdout);
+}

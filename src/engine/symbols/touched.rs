@@ -6,6 +6,12 @@
 //! are reported (`Router::handleAuth`, not also `Router`); a claim on `Router` still covers
 //! them by the prefix rule. Changes outside every symbol (imports, module-level code) touch
 //! the file but no symbol.
+//!
+//! A change on a symbol's *own* lines — between or around its members (a field, a blank
+//! line, a decorator of the class) — touches its own part: it concerns a claim of the whole
+//! symbol, not claims of its members, which it leaves as they were. A touched symbol whose
+//! path exists on one side only (added, deleted, renamed) is in [`Touched::whole`]: that
+//! change reaches everything nested in it.
 
 use serde::Serialize;
 
@@ -21,9 +27,19 @@ pub struct Touched {
     pub outside: bool,
     /// The first changed line of the new version (1-based), for annotations.
     pub first_line: Option<usize>,
+    /// Touched symbols that exist on one side only (added, deleted, renamed): the change
+    /// reaches everything nested in them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub whole: Vec<String>,
 }
 
 impl Touched {
+    /// Does this change concern a claim on `claimed`? A touched symbol inside it (or it), or
+    /// one that is wholly added or removed around it.
+    pub fn concerns(&self, touched: &str, claimed: &str) -> bool {
+        within(touched, claimed) || (within(claimed, touched) && self.whole.iter().any(|w| w == touched))
+    }
+
     /// Old and new together, without duplicates.
     pub fn all(&self) -> Vec<String> {
         let mut v = self.old.clone();
@@ -101,6 +117,9 @@ pub fn touched(path: &str, old: Option<&[u8]>, new: Option<&[u8]>) -> Result<Tou
     let (mut o, mut n) = (Vec::new(), Vec::new());
     mark(&old_tree, &old_lines, &mut o);
     mark(&new_tree, &new_lines, &mut n);
+    let has = |tree: &Option<SymbolTree>, p: &str| tree.as_ref().is_some_and(|t| t.get(p).is_some());
+    out.whole = o.iter().filter(|p| !has(&new_tree, p)).cloned().collect();
+    out.whole.extend(n.iter().filter(|p| !has(&old_tree, p)).cloned());
     out.old = o;
     out.new = n;
     Ok(out)
@@ -125,4 +144,9 @@ fn owners(tree: &SymbolTree, last: usize) -> Vec<Option<usize>> {
         }
     }
     table
+}
+
+/// `inner` is `outer` or nested in it, on `::` boundaries.
+pub fn within(inner: &str, outer: &str) -> bool {
+    inner == outer || (inner.starts_with(outer) && inner[outer.len()..].starts_with("::"))
 }
