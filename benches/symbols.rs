@@ -3,6 +3,10 @@
 //! (every line changed: 23k, 46k and 74k changed lines; #17 asks for the 74k-line diff in
 //! <= 1 s, the judgement itself O(changed lines + symbols)).
 //!
+//! Whole process: `git coord symbols DIR` over a generated corpus of the four languages
+//! (MB/s, parsed in parallel; side by side with `ctags -R` when it is installed), and the
+//! per-call overhead of `git coord symbols` on a one-line file.
+//!
 //! Run: `cargo bench --bench symbols` (add `-- --quick` for fewer repetitions).
 
 use std::time::{Duration, Instant};
@@ -109,6 +113,7 @@ fn main() {
         lines.len(),
         median(times).as_secs_f64() * 1e3
     );
+    whole_process(reps);
     // A regenerated file: every line differs (a renamed identifier on every line).
     for target in [23_000usize, 46_000, 74_000] {
         let old = python(target / 16 + 1);
@@ -123,4 +128,85 @@ fn main() {
             r.all().len()
         );
     }
+}
+
+/// `git coord symbols` as an agent runs it: over a directory, and on one tiny file.
+fn whole_process(reps: usize) {
+    let exe = std::path::PathBuf::from(env!("CARGO_BIN_EXE_git-coord"));
+    let dir = std::env::temp_dir().join(format!("git-coord-symbols-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let src = dir.join("src");
+    let gens: [(&str, Generator); 4] = [("ts", typescript), ("tsx", typescript), ("py", python), ("go", go)];
+    let mut total = 0;
+    for (ext, make) in gens {
+        let body = grow(make, 256 << 10);
+        for i in 0..10 {
+            let p = src.join(format!("{ext}/m{i}/file{i}.{ext}"));
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, &body).unwrap();
+            total += body.len();
+        }
+    }
+    std::fs::write(dir.join("tiny.ts"), "export const x = () => 1;\n").unwrap();
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .current_dir(&dir)
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q", "-b", "main"]);
+    let run = |args: &[&str]| {
+        let t = Instant::now();
+        let out = std::process::Command::new(&exe)
+            .current_dir(&dir)
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_COORD_AGENT", "bench")
+            .output()
+            .expect("git-coord runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        t.elapsed()
+    };
+    let mb = total as f64 / (1 << 20) as f64;
+    let m = median((0..reps).map(|_| run(&["symbols", "src", "--json"])).collect());
+    println!(
+        "git coord symbols src --json, 40 files, {mb:.1} MB (4 languages): {:>8.1} ms  ({:.1} MB/s; target >= 20)",
+        m.as_secs_f64() * 1e3,
+        mb / m.as_secs_f64()
+    );
+    let tiny = median((0..reps.max(5)).map(|_| run(&["symbols", "tiny.ts"])).collect());
+    let version = median((0..reps.max(5)).map(|_| run(&["--version"])).collect());
+    println!(
+        "git coord symbols tiny.ts: {:>6.1} ms, --version {:>6.1} ms: per-call overhead of symbols {:>5.1} ms (target <= 8)",
+        tiny.as_secs_f64() * 1e3,
+        version.as_secs_f64() * 1e3,
+        tiny.saturating_sub(version).as_secs_f64() * 1e3
+    );
+    let ctags = std::process::Command::new("ctags")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ctags {
+        let t = Instant::now();
+        let ok = std::process::Command::new("ctags")
+            .current_dir(&dir)
+            .args(["-R", "-f", "/dev/null", "src"])
+            .status()
+            .is_ok_and(|s| s.success());
+        let e = t.elapsed();
+        println!(
+            "ctags -R src (side by side): {:>8.1} ms ({:.1} MB/s){}",
+            e.as_secs_f64() * 1e3,
+            mb / e.as_secs_f64(),
+            if ok { "" } else { " (ctags failed)" }
+        );
+    } else {
+        println!("ctags -R: not installed here, no side-by-side figure");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

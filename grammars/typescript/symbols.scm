@@ -25,11 +25,35 @@
 ; ~11 ms of query compilation per process, so every field is a symbol of kind `field`.
 (public_field_definition name: (_) @name) @symbol.field
 
-; A const/let bound to a function, a class or an object literal; the object's function
-; members nest under it: `const api = { get() {} }` gives api::get
+; A const/let bound to a function, a class or an object literal (also `as const`,
+; `satisfies`), or to a call that takes a function or an object literal (factories:
+; `forwardRef((props, ref) => …)`, `memo(…)`, `create((set) => ({…}))`, `Object.freeze({…})`,
+; `core.$constructor("X", (inst) => {…})`, one call deep). What is declared inside nests under
+; it: `const api = { get() {} }` gives api::get, `{ nested: { deep() {} } }` api::nested::deep.
 (variable_declarator
   name: (identifier) @name
-  value: [(arrow_function) (function_expression) (generator_function) (class) (object)]) @symbol.const
+  value: [
+    (arrow_function) (function_expression) (generator_function) (class) (object)
+    (as_expression (object)) (satisfies_expression (object))
+    (call_expression arguments: (arguments [(arrow_function) (function_expression) (object)]))
+    (call_expression arguments: (arguments (call_expression arguments: (arguments [(arrow_function) (function_expression) (object)]))))
+  ]) @symbol.const
 (pair
   key: (_) @name
   value: [(arrow_function) (function_expression) (generator_function)]) @symbol.method
+(pair
+  key: (_) @name
+  value: [(object) (as_expression (object)) (satisfies_expression (object))]) @symbol.object
+
+; An anonymous default export is `default`.
+(export_statement "default" @name value: [(arrow_function) (function_expression)]) @symbol.function
+(export_statement "default" @name value: (class)) @symbol.class
+(export_statement "default" @name value: [(object) (as_expression (object)) (satisfies_expression (object))]) @symbol.object
+
+; Top-level assignments of functions: `X.prototype.m = function` is X::m, `module.exports.f`
+; and `exports.f` are f, `module.exports = function` is default.
+(program
+  (expression_statement
+    (assignment_expression
+      left: (member_expression object: [(identifier) (member_expression)]) @name
+      right: [(arrow_function) (function_expression) (generator_function) (class)]) @symbol.function))

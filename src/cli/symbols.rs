@@ -3,35 +3,75 @@
 use super::warn;
 use crate::front::render::Out;
 use crate::front::Exit;
-use crate::ops::symbols::{symbols, Source};
+use crate::ops::symbols::{symbols, Source, SymbolsReport};
+use crate::ops::symbols_many::{from_root, symbols_many};
 use crate::ops::{Context, Error};
 
-/// List the symbol paths in a file, with kinds and line ranges, to name what you claim
+/// List the symbol paths in files, with kinds and line ranges, to name what you claim
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// A file, relative to the repository root
-    file: String,
-    /// Read the file at this revision instead of the working tree
+    /// Files or directories, relative to the current directory as git takes them; a
+    /// directory lists every supported file under it that git does not ignore
+    #[arg(required = true, num_args = 1..)]
+    file: Vec<String>,
+    /// Read the files at this revision instead of the working tree
     #[arg(long, value_name = "REV")]
     rev: Option<String>,
 }
 
-pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
-    let source = match &a.rev {
+fn source(a: &Args) -> Source {
+    match &a.rev {
         Some(r) => Source::Rev(r.clone()),
         None => Source::WorkingTree,
-    };
-    let r = symbols(ctx, &a.file, source)?;
+    }
+}
+
+pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
+    // One file: its own report (the shape agents already read). Otherwise: every file's.
+    if let [one] = a.file.as_slice() {
+        let rel = from_root(ctx, one, &source(a))?;
+        let is_dir = match (&a.rev, ctx.store.workdir()) {
+            (None, Some(root)) => root.join(&rel).is_dir(),
+            (Some(r), _) => !ctx.store.files_at(r, &rel)?.is_empty(),
+            (None, None) => !ctx.store.files_at("HEAD", &rel)?.is_empty(),
+        };
+        if !is_dir {
+            let r = symbols(ctx, one, source(a))?;
+            warn_about(&r);
+            match out.json {
+                true => out.json(&r),
+                false => print_tree(out, &r),
+            }
+            return Ok(Exit::Ok);
+        }
+    }
+    let many = symbols_many(ctx, &a.file, source(a))?;
+    for r in &many.files {
+        warn_about(r);
+    }
+    for s in &many.skipped {
+        warn(&format!("warning: {}: {}", s.file, s.reason));
+    }
+    match out.json {
+        true => out.json(&many),
+        false => many.files.iter().for_each(|r| print_tree(out, r)),
+    }
+    Ok(Exit::Ok)
+}
+
+fn warn_about(r: &SymbolsReport) {
     if let Some(l) = r.tree.error_line {
         warn(&format!(
             "warning: {} has a syntax error at line {l}; symbols near it may be missing",
             r.file
         ));
     }
-    if out.json {
-        out.json(&r);
-        return Ok(Exit::Ok);
+    if let Some(w) = &r.tree.warning {
+        warn(&format!("warning: {w}"));
     }
+}
+
+fn print_tree(out: &mut Out, r: &SymbolsReport) {
     out.line(format!("{} ({}, {})", r.file, r.tree.language, r.source));
     for s in &r.tree.symbols {
         let depth = s.depth();
@@ -42,5 +82,4 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
             s.kind, leaf, s.start_line, s.end_line, r.file, s.path
         ));
     }
-    Ok(Exit::Ok)
 }

@@ -66,6 +66,8 @@ pub type Horizon = Option<(Timestamp, Timestamp)>;
 
 pub struct Context {
     pub store: Store,
+    /// Where the command was started (paths given by people are relative to it).
+    pub cwd: PathBuf,
     pub agent: AgentId,
     pub agent_source: AgentSource,
     pub remote: Option<Remote>,
@@ -127,6 +129,7 @@ impl Context {
         let pending = PendingDir::new(store.common_dir());
         let mut ctx = Context {
             store,
+            cwd: s.cwd.clone(),
             agent,
             agent_source,
             remote,

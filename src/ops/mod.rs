@@ -25,6 +25,7 @@ pub mod session;
 pub mod setup;
 pub mod swap;
 pub mod symbols;
+pub mod symbols_many;
 pub mod sync;
 pub mod task;
 pub mod transitions;

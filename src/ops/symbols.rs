@@ -6,7 +6,6 @@ use serde::Serialize;
 use super::context::Context;
 use super::error::Error;
 use crate::engine::symbols::{extract, SymbolTree};
-use crate::model::scope::normalize_glob;
 use crate::model::SymbolScope;
 use crate::ops::Next;
 
@@ -41,7 +40,7 @@ pub fn read(ctx: &Context, file: &str, source: &Source) -> Result<Option<(Vec<u8
 }
 
 pub fn symbols(ctx: &Context, file: &str, source: Source) -> Result<SymbolsReport, Error> {
-    let file = normalize_glob(file)?;
+    let file = super::symbols_many::from_root(ctx, file, &source)?;
     let Some((bytes, from)) = read(ctx, &file, &source)? else {
         let place = match &source {
             Source::Rev(r) => format!("at {r}"),
@@ -49,7 +48,7 @@ pub fn symbols(ctx: &Context, file: &str, source: Source) -> Result<SymbolsRepor
         };
         return Err(Error::usage(
             format!("{file} does not exist {place}"),
-            Some("give a path relative to the repository root".to_string()),
+            Some("give a path relative to the current directory (or to the repository root)".to_string()),
         ));
     };
     let tree = extract(&file, &bytes).map_err(|e| Error::usage(e.to_string(), None))?;

@@ -121,6 +121,177 @@ fn go_types_and_receivers() {
 }
 
 #[test]
+fn typescript_factories_objects_default_exports_and_merged_declarations() {
+    assert_tree(
+        "schemas.ts",
+        &[
+            // The interface and the implementation of one name: one symbol, kind of the
+            // value, both parts covered; the locals of each factory callback nest under it.
+            ("$ZodURL", "const", 4, 21),
+            ("$ZodURL::normalize", "function", 14, 16),
+            ("$ZodEmail", "const", 23, 30),
+            ("$ZodEmail::normalize", "function", 24, 26),
+            ("useCounter", "const", 32, 38),
+            ("useCounter::inc", "method", 34, 34),
+            ("useCounter::reset", "method", 35, 37),
+            ("routes", "const", 40, 47),
+            ("routes::home", "method", 41, 41),
+            ("routes::nested", "object", 42, 46),
+            ("routes::nested::deep", "method", 43, 45),
+            ("limits", "const", 49, 53),
+            ("limits::perMinute", "method", 50, 52),
+            ("frozen", "const", 55, 59),
+            ("frozen::version", "method", 56, 58),
+            // With its comment; the test callbacks' locals below are nobody's members.
+            ("default", "function", 61, 64),
+        ],
+    );
+    let t = extract("schemas.ts", fixture("symbols/schemas.ts").as_bytes()).unwrap();
+    assert_eq!(t.get("$ZodURL").unwrap().lines, [(4, 7), (9, 21)]);
+}
+
+#[test]
+fn react_factories_and_commonjs_assignments() {
+    assert_tree(
+        "panel.tsx",
+        &[
+            ("Props", "type", 3, 3),
+            ("Panel", "const", 5, 8),
+            ("Panel::heading", "const", 6, 6),
+            ("Card", "const", 10, 12),
+            ("Badge", "const", 14, 16),
+        ],
+    );
+    assert_tree(
+        "legacy.js",
+        &[
+            ("Widget", "function", 1, 3),
+            ("Widget::render", "method", 5, 8),
+            ("createWidget", "function", 10, 12),
+            ("version", "function", 14, 14),
+        ],
+    );
+}
+
+#[test]
+fn ranges_take_their_doc_comments_and_decorators() {
+    assert_tree(
+        "component.ts",
+        &[
+            ("Toolbar", "class", 3, 24),
+            ("Toolbar::title", "field", 8, 8),
+            ("Toolbar::clicks", "field", 10, 11),
+            ("Toolbar::onClick", "method", 13, 19),
+            ("Toolbar::reset", "method", 21, 23),
+        ],
+    );
+    // A doc-only change touches the symbol it documents; a method decorator, its method.
+    let t = touched_case("component.ts", |s| s.replace("Counts a click.", "Counts one click."));
+    assert_eq!(t.all(), ["Toolbar::onClick"]);
+    let t = touched_case("component.ts", |s| {
+        s.replace("@HostListener(\"click\")", "@HostListener(\"dblclick\")")
+    });
+    assert_eq!(t.all(), ["Toolbar::onClick"]);
+    // Go doc comments, Python comments above a def; a trailing comment of the line above
+    // and a comment after a blank line are not the declaration's.
+    let go = "package main\n\n// Serve answers.\n// It never fails.\nfunc Serve() {\n}\n\nvar x = 1 // note\nfunc Other() {\n}\n";
+    let t = extract("a.go", go.as_bytes()).unwrap();
+    let rows: Vec<(&str, usize, usize)> = t
+        .symbols
+        .iter()
+        .map(|s| (s.path.as_str(), s.start_line, s.end_line))
+        .collect();
+    assert_eq!(rows, [("Serve", 3, 6), ("Other", 9, 10)]);
+    let py = "# helpers\n\n# Adds.\ndef add(a, b):\n    return a + b\n";
+    let t = extract("a.py", py.as_bytes()).unwrap();
+    assert_eq!((t.symbols[0].start_line, t.symbols[0].end_line), (3, 5));
+}
+
+#[test]
+fn a_change_in_a_test_callback_touches_no_symbol_and_an_implementation_its_name() {
+    let t = touched_case("schemas.ts", |s| {
+        s.replace("const inc = () => 1;", "const inc = () => 2;")
+    });
+    assert!(t.all().is_empty() && t.outside, "{t:?}");
+    let t = touched_case("schemas.ts", |s| {
+        s.replace("return url.trim();", "return url.trim().toLowerCase();")
+    });
+    assert_eq!(t.all(), ["$ZodURL::normalize"]);
+    let t = touched_case("schemas.ts", |s| {
+        s.replace("payload.issues.push(\"protocol\")", "payload.issues.push(\"scheme\")")
+    });
+    assert_eq!(t.all(), ["$ZodURL"]);
+}
+
+#[test]
+fn classic_mac_line_endings_give_real_line_numbers() {
+    let src = "def a():\r    pass\r\rclass B:\r    def c(self):\r        pass\r";
+    let t = extract("m.py", src.as_bytes()).unwrap();
+    let rows: Vec<(&str, usize, usize)> = t
+        .symbols
+        .iter()
+        .map(|s| (s.path.as_str(), s.start_line, s.end_line))
+        .collect();
+    assert_eq!(rows, [("a", 1, 2), ("B", 4, 6), ("B::c", 5, 6)]);
+    let changed = src.replace("        pass", "        return 1");
+    let t = touched("m.py", Some(src.as_bytes()), Some(changed.as_bytes())).unwrap();
+    assert_eq!(t.all(), ["B::c"]);
+}
+
+#[test]
+fn symbols_takes_many_files_and_directories_relative_to_where_it_runs() {
+    let w = World::with_sources(&[
+        ("src/auth/router.ts", fixture("symbols/router.ts")),
+        ("src/auth/schemas.ts", fixture("symbols/schemas.ts")),
+        ("src/svc/service.py", fixture("symbols/service.py")),
+        ("src/svc/notes.txt", "text\n".to_string()),
+        ("src/gen/out.ts", "export function generated() {}\n".to_string()),
+        (".gitignore", "src/gen/\n".to_string()),
+    ]);
+    let a = w.clone("a");
+    // A directory: its supported files, parsed, in order; ignored files left out.
+    let j = a.run(&["symbols", "src", "--json"]).json();
+    let files: Vec<&str> = j["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        ["src/auth/router.ts", "src/auth/schemas.ts", "src/svc/service.py"],
+        "{j}"
+    );
+    assert!(j["bytes"].as_u64().unwrap() > 1000);
+    // Several files; a file with no symbol support is skipped with the reason.
+    let j = a
+        .run(&["symbols", "src/auth/router.ts", "src/svc/notes.txt", "--json"])
+        .json();
+    assert_eq!(j["files"].as_array().unwrap().len(), 1, "{j}");
+    assert!(
+        j["skipped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no symbol support"),
+        "{j}"
+    );
+    // From a subdirectory, paths are relative to it (as git takes them)...
+    let mut cmd = a.command(None, crate::support::NOW, &["symbols", "router.ts", "--json"]);
+    cmd.current_dir(a.dir.join("src/auth"));
+    let out: crate::support::Run = cmd.output().unwrap().into();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["file"], "src/auth/router.ts");
+    // ...and a path from the root still works there when only it exists.
+    let mut cmd = a.command(None, crate::support::NOW, &["symbols", "src/svc/service.py", "--json"]);
+    cmd.current_dir(a.dir.join("src/auth"));
+    let out: crate::support::Run = cmd.output().unwrap().into();
+    assert_eq!(out.json()["file"], "src/svc/service.py", "{}", out.stderr);
+    // At a revision too.
+    let j = a.run(&["symbols", "src/svc", "--rev", "HEAD", "--json"]).json();
+    assert_eq!(j["files"][0]["file"], "src/svc/service.py", "{j}");
+}
+
+#[test]
 fn syntax_errors_give_what_can_be_read_and_say_where() {
     let tree = extract("broken.ts", fixture("symbols/broken.ts").as_bytes()).unwrap();
     assert_eq!(tree.error_line, Some(6));
@@ -132,8 +303,13 @@ fn syntax_errors_give_what_can_be_read_and_say_where() {
 fn unknown_languages_binary_and_huge_files_are_explained() {
     let e = extract("notes.txt", b"hello").unwrap_err().to_string();
     assert!(e.contains("no symbol support") && e.contains(".ts"), "{e}");
-    let e = extract("a.py", &[0xff, 0xfe, 0x00]).unwrap_err().to_string();
-    assert!(e.contains("not UTF-8"), "{e}");
+    // Not UTF-8: read lossily, with a warning; the symbols are still there, lines unchanged.
+    let t = extract("a.py", b"# caf\xe9 \xff\ndef f():\n    pass\n").unwrap();
+    assert!(
+        t.warning.as_deref().is_some_and(|w| w.contains("not valid UTF-8")),
+        "{t:?}"
+    );
+    assert_eq!((t.symbols[0].path.as_str(), t.symbols[0].end_line), ("f", 3));
     let huge = vec![b'x'; git_coord::engine::symbols::MAX_BYTES + 1];
     let e = extract("a.ts", &huge).unwrap_err().to_string();
     assert!(e.contains("bytes"), "{e}");

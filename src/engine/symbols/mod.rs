@@ -4,6 +4,7 @@
 //! Works on bytes it is handed; never opens a repository.
 
 pub mod lang;
+mod names;
 pub mod touched;
 
 use std::collections::HashMap;
@@ -11,6 +12,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use tree_sitter::{Parser, StreamingIterator};
 
+use names::{assigned_name, clean_name, is_local, leading_start};
 pub use touched::{touched, Touched};
 
 /// Files larger than this are not parsed for symbols (whole-file claims still work).
@@ -28,9 +30,14 @@ pub struct Symbol {
     /// Byte ranges of every declaration that makes up the symbol (overloads, get/set).
     #[serde(skip)]
     pub ranges: Vec<(usize, usize)>,
-    /// Line ranges (1-based, inclusive) of the same.
-    #[serde(skip)]
+    /// Line ranges (1-based, inclusive) of the same; in JSON as `parts` when there are
+    /// several (a claim covers these lines, not what lies between them).
+    #[serde(rename = "parts", skip_serializing_if = "one_part")]
     pub lines: Vec<(usize, usize)>,
+}
+
+fn one_part(lines: &[(usize, usize)]) -> bool {
+    lines.len() <= 1
 }
 
 impl Symbol {
@@ -48,6 +55,9 @@ pub struct SymbolTree {
     /// incomplete around it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_line: Option<usize>,
+    /// What was odd about the file's text (invalid UTF-8, decoded lossily).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 impl SymbolTree {
@@ -93,7 +103,8 @@ pub fn extract(path: &str, source: &[u8]) -> Result<SymbolTree, SymbolError> {
             limit: MAX_BYTES,
         });
     }
-    let text = std::str::from_utf8(source).map_err(|_| SymbolError::NotUtf8 { path: path.to_owned() })?;
+    let (text, lossy) = source_text(source);
+    let text = text.as_ref();
     let query = lang.query().map_err(SymbolError::Grammar)?;
     let mut parser = Parser::new();
     parser
@@ -113,7 +124,36 @@ pub fn extract(path: &str, source: &[u8]) -> Result<SymbolTree, SymbolError> {
         language: lang.name,
         symbols: nest(list, text),
         error_line,
+        warning: lossy
+            .then(|| format!("{path} is not valid UTF-8: read with each invalid byte as U+FFFD (lines are unchanged)")),
     })
+}
+
+/// A file's text as symbols read it: invalid UTF-8 decoded lossily (`true` when it was),
+/// and a carriage return that ends a line on its own (classic Mac) read as a newline, so
+/// line numbers are what editors show.
+pub fn source_text(source: &[u8]) -> (std::borrow::Cow<'_, str>, bool) {
+    let (text, lossy) = match std::str::from_utf8(source) {
+        Ok(t) => (std::borrow::Cow::Borrowed(t), false),
+        Err(_) => (String::from_utf8_lossy(source), true),
+    };
+    if !text.contains('\r') {
+        return (text, lossy);
+    }
+    let bytes = text.as_bytes();
+    let fixed: Vec<u8> = bytes
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| match b == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+            true => b'\n',
+            false => b,
+        })
+        .collect();
+    // Only an ASCII byte was replaced by another: still UTF-8.
+    (
+        std::borrow::Cow::Owned(String::from_utf8(fixed).unwrap_or_default()),
+        lossy,
+    )
 }
 
 /// One declaration node, as the query's captures describe it (several patterns may match
@@ -125,6 +165,8 @@ struct Decl {
     start: usize,
     end: usize,
     pattern: usize,
+    /// It lies inside a function body (it is a local): listed only under a named symbol.
+    local: bool,
 }
 
 /// Every declaration the query captures, by node id.
@@ -154,18 +196,27 @@ fn declarations(query: &tree_sitter::Query, root: tree_sitter::Node, text: &str)
             continue;
         };
         let node_text = |n: tree_sitter::Node| text[n.byte_range()].to_owned();
-        let (mut start, mut end) = (node.start_byte(), node.end_byte());
+        let (mut start, mut end) = (leading_start(node, text), node.end_byte());
         if let Some(r) = range {
             start = start.min(r.start_byte());
             end = end.max(r.end_byte());
         }
+        // `X.prototype.m = function` is a method of X.
+        let kind = match node.kind() == "assignment_expression" && node_text(name).contains(".prototype.") {
+            true => "method",
+            false => kind,
+        };
         let e = entries.entry(node.id()).or_insert_with(|| Decl {
             kind: kind.to_owned(),
-            name: clean_name(&node_text(name)),
+            name: match node.kind() {
+                "assignment_expression" => assigned_name(&node_text(name)),
+                _ => clean_name(&node_text(name)),
+            },
             receiver: None,
             start,
             end,
             pattern: m.pattern_index,
+            local: is_local(node),
         });
         if m.pattern_index < e.pattern {
             e.kind = kind.to_owned();
@@ -194,6 +245,11 @@ fn nest(list: Vec<Decl>, text: &str) -> Vec<Symbol> {
         {
             stack.pop();
         }
+        // A declaration inside an anonymous function (a test callback, an IIFE) that no
+        // named symbol encloses is nobody's member: not listed (never at top level).
+        if e.local && e.receiver.is_none() && stack.is_empty() {
+            continue;
+        }
         let path = match (&e.receiver, stack.last()) {
             (Some(r), _) => format!("{r}::{}", e.name),
             (None, Some((_, _, parent, _))) => format!("{parent}::{}", e.name),
@@ -206,6 +262,11 @@ fn nest(list: Vec<Decl>, text: &str) -> Vec<Symbol> {
         let lines = (line_of(e.start), line_of(e.end.saturating_sub(1).max(e.start)));
         match by_path.get(&path).map(|&i| &mut symbols[i]) {
             Some(s) => {
+                // TypeScript merges an interface (or type) with a value of the same name:
+                // one symbol, named by its value side.
+                if matches!(s.kind.as_str(), "interface" | "type") && !matches!(kind.as_str(), "interface" | "type") {
+                    s.kind = kind.clone();
+                }
                 s.ranges.push((e.start, e.end));
                 s.lines.push(lines);
                 s.start_line = s.start_line.min(lines.0);
@@ -226,18 +287,6 @@ fn nest(list: Vec<Decl>, text: &str) -> Vec<Symbol> {
         stack.push((e.start, e.end, path, kind));
     }
     symbols
-}
-
-/// `"quoted-name"` → `quoted-name`; `A.B` → `A::B`; computed names stay as written.
-fn clean_name(raw: &str) -> String {
-    let t = raw.trim();
-    if t.starts_with('[') {
-        return t.to_owned();
-    }
-    if let Some(q) = t.strip_prefix(['"', '\'', '`']) {
-        return q.trim_end_matches(['"', '\'', '`']).to_owned();
-    }
-    t.split('.').map(str::trim).collect::<Vec<_>>().join("::")
 }
 
 fn first_error_line(root: tree_sitter::Node) -> Option<usize> {
@@ -279,12 +328,5 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{}: {e}", l.name));
             l.query().unwrap_or_else(|e| panic!("{e}"));
         }
-    }
-
-    #[test]
-    fn names_are_cleaned() {
-        assert_eq!(clean_name("A.B"), "A::B");
-        assert_eq!(clean_name("'quoted'"), "quoted");
-        assert_eq!(clean_name("[Symbol.iterator]"), "[Symbol.iterator]");
     }
 }

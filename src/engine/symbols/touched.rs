@@ -54,15 +54,9 @@ impl Touched {
 
 /// Compare two versions of `path` (`None` = absent: an added or deleted file).
 pub fn touched(path: &str, old: Option<&[u8]>, new: Option<&[u8]>) -> Result<Touched, SymbolError> {
-    let text = |b: Option<&[u8]>| -> Result<String, SymbolError> {
-        match b {
-            None => Ok(String::new()),
-            Some(b) => std::str::from_utf8(b)
-                .map(str::to_owned)
-                .map_err(|_| SymbolError::NotUtf8 { path: path.to_owned() }),
-        }
-    };
-    let (old_text, new_text) = (text(old)?, text(new)?);
+    // The same text the symbols are read from (lossy UTF-8, lone CRs as newlines).
+    let text = |b: Option<&[u8]>| b.map(|b| super::source_text(b).0.into_owned()).unwrap_or_default();
+    let (old_text, new_text) = (text(old), text(new));
     let old_tree = match old {
         Some(b) => Some(extract(path, b)?),
         None => None,

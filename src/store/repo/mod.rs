@@ -4,6 +4,7 @@
 //! `quarantine` makes a push's quarantined objects readable in a pre-receive hook.
 
 mod board;
+mod files;
 mod history;
 mod quarantine;
 mod shards;
@@ -318,18 +319,6 @@ impl Store {
     /// A blob's bytes.
     pub fn blob_bytes(&self, id: ObjectId) -> Result<Vec<u8>, StoreError> {
         self.blob(&id.to_string(), id)
-    }
-
-    /// A file's content at a revision (`None` when the path is absent there).
-    pub fn file_at(&self, rev: &str, rel: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let id = self.resolve(rev)?;
-        let commit = self.repo.find_commit(id).map_err(|e| StoreError::read(rev, e))?;
-        let tree = commit.tree().map_err(|e| StoreError::read(rev, e))?;
-        let entry = tree.lookup_entry_by_path(rel).map_err(|e| StoreError::read(rel, e))?;
-        match entry {
-            Some(e) if e.mode().is_blob() => Ok(Some(self.blob(rel, e.object_id())?)),
-            _ => Ok(None),
-        }
     }
 
     /// The full name of the branch HEAD points at (`refs/heads/main`), if any.
