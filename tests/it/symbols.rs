@@ -644,3 +644,146 @@ fn a_change_on_a_class_own_lines_concerns_the_whole_class_claim_not_its_methods(
     r.code(1);
     assert!(r.stdout.contains("handleAuth"), "{}", r.stdout);
 }
+
+/// Rust, Java, C#, C, C++, Ruby, PHP and Kotlin: nesting as written, doc comments and
+/// annotations in the ranges, and the touched symbol of a real edit in each.
+#[test]
+#[cfg(all(
+    feature = "lang-rust",
+    feature = "lang-java",
+    feature = "lang-csharp",
+    feature = "lang-c",
+    feature = "lang-cpp",
+    feature = "lang-ruby",
+    feature = "lang-php",
+    feature = "lang-kotlin"
+))]
+fn every_language_a_team_uses_nests_as_written() {
+    assert_tree(
+        "more/Account.java",
+        &[
+            ("Account", "class", 3, 24),
+            ("Account::balance", "field", 7, 7),
+            ("Account::Account", "constructor", 9, 11),
+            ("Account::deposit", "method", 13, 17),
+            ("Account::Listener", "interface", 19, 21),
+            ("Account::Listener::changed", "method", 20, 20),
+            ("Account::State", "enum", 23, 23),
+        ],
+    );
+    assert_tree(
+        "more/Cart.php",
+        &[
+            ("Cart", "class", 4, 16),
+            ("Cart::add", "method", 11, 15),
+            ("cart_total", "function", 18, 21),
+        ],
+    );
+    assert_tree(
+        "more/Queue.kt",
+        &[
+            ("Queue", "class", 3, 12),
+            ("Queue::push", "method", 5, 7),
+            ("Queue::Factory", "object", 9, 11),
+            ("Queue::Factory::create", "method", 10, 10),
+            ("Registry", "object", 14, 16),
+            ("Registry::all", "method", 15, 15),
+            ("main", "function", 18, 20),
+        ],
+    );
+    assert_tree(
+        "more/Store.cs",
+        &[
+            ("Shop::Orders", "namespace", 3, 25),
+            ("Shop::Orders::Store", "class", 5, 19),
+            ("Shop::Orders::Store::Count", "property", 9, 9),
+            ("Shop::Orders::Store::Store", "constructor", 11, 11),
+            ("Shop::Orders::Store::Add", "method", 13, 18),
+            ("Shop::Orders::Store::Add::Hash", "function", 16, 16),
+            ("Shop::Orders::IStore", "interface", 21, 24),
+            ("Shop::Orders::IStore::Add", "method", 23, 23),
+        ],
+    );
+    assert_tree(
+        "more/billing.rb",
+        &[
+            ("Billing", "module", 1, 16),
+            ("Billing::Invoice", "class", 3, 15),
+            ("Billing::Invoice::initialize", "method", 4, 6),
+            ("Billing::Invoice::total", "method", 8, 10),
+            ("Billing::Invoice::empty", "method", 12, 14),
+        ],
+    );
+    assert_tree(
+        "more/list.c",
+        &[
+            ("node", "struct", 3, 7),
+            ("node_t", "type", 9, 9),
+            ("list_push", "function", 11, 17),
+            ("list_len", "function", 19, 23),
+        ],
+    );
+    assert_tree(
+        "more/router.cpp",
+        &[
+            ("http", "namespace", 3, 23),
+            ("http::Router", "class", 5, 12),
+            ("http::Router::handle", "method", 8, 16),
+            ("http::Router::count", "method", 9, 9),
+            ("http::twice", "function", 18, 21),
+        ],
+    );
+    assert_tree(
+        "more/shapes.rs",
+        &[
+            ("Point", "struct", 3, 25),
+            ("Point::origin", "method", 11, 14),
+            ("Point::dist", "method", 16, 18),
+            ("Point::fmt", "method", 22, 24),
+            ("Shape", "trait", 27, 29),
+            ("Shape::area", "method", 28, 28),
+            ("Kind", "enum", 31, 34),
+            ("geometry", "module", 36, 40),
+            ("geometry::scale", "function", 37, 39),
+        ],
+    );
+    let edits: [(&str, &str, &str, &str); 8] = [
+        ("more/shapes.rs", "v * 2.0", "v * 3.0", "geometry::scale"),
+        (
+            "more/Account.java",
+            "balance += amount;",
+            "balance += 2 * amount;",
+            "Account::deposit",
+        ),
+        (
+            "more/Store.cs",
+            "Count += Hash(id);",
+            "Count -= Hash(id);",
+            "Shop::Orders::Store::Add",
+        ),
+        ("more/list.c", "n++;", "n += 1;", "list_len"),
+        (
+            "more/router.cpp",
+            "n_ += static_cast",
+            "n_ -= static_cast",
+            "http::Router::handle",
+        ),
+        (
+            "more/billing.rb",
+            "@lines.sum",
+            "@lines.sum + 0",
+            "Billing::Invoice::total",
+        ),
+        (
+            "more/Cart.php",
+            "$this->items[] = $sku;",
+            "array_push($this->items, $sku);",
+            "Cart::add",
+        ),
+        ("more/Queue.kt", "println(job)", "print(job)", "Queue::push"),
+    ];
+    for (file, from, to, symbol) in edits {
+        let t = touched_case(file, |s| s.replace(from, to));
+        assert_eq!(t.all(), [symbol], "{file}");
+    }
+}

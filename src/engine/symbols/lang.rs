@@ -32,6 +32,22 @@ const TS_QUERY: &str = include_str!("../../../grammars/typescript/symbols.scm");
 const PY_QUERY: &str = include_str!("../../../grammars/python/symbols.scm");
 const GO_QUERY: &str = include_str!("../../../grammars/go/symbols.scm");
 
+/// One row of the table.
+const fn lang(
+    name: &'static str,
+    extensions: &'static [&'static str],
+    grammar: fn() -> Language,
+    query_source: &'static str,
+) -> Lang {
+    Lang {
+        name,
+        extensions,
+        grammar,
+        query_source,
+        query: OnceLock::new(),
+    }
+}
+
 fn typescript() -> Language {
     tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into()
 }
@@ -44,43 +60,103 @@ fn python() -> Language {
 fn go() -> Language {
     tree_sitter_go::LANGUAGE.into()
 }
+#[cfg(feature = "lang-rust")]
+fn rust() -> Language {
+    tree_sitter_rust::LANGUAGE.into()
+}
+#[cfg(feature = "lang-java")]
+fn java() -> Language {
+    tree_sitter_java::LANGUAGE.into()
+}
+#[cfg(feature = "lang-csharp")]
+fn csharp() -> Language {
+    tree_sitter_c_sharp::LANGUAGE.into()
+}
+#[cfg(feature = "lang-c")]
+fn c() -> Language {
+    tree_sitter_c::LANGUAGE.into()
+}
+#[cfg(feature = "lang-cpp")]
+fn cpp() -> Language {
+    tree_sitter_cpp::LANGUAGE.into()
+}
+#[cfg(feature = "lang-ruby")]
+fn ruby() -> Language {
+    tree_sitter_ruby::LANGUAGE.into()
+}
+#[cfg(feature = "lang-php")]
+fn php() -> Language {
+    tree_sitter_php::LANGUAGE_PHP.into()
+}
+#[cfg(feature = "lang-kotlin")]
+fn kotlin() -> Language {
+    tree_sitter_kotlin_ng::LANGUAGE.into()
+}
 
-pub static LANGS: [Lang; 5] = [
-    Lang {
-        name: "typescript",
-        extensions: &["ts", "mts", "cts"],
-        grammar: typescript,
-        query_source: TS_QUERY,
-        query: OnceLock::new(),
-    },
-    Lang {
-        name: "tsx",
-        extensions: &["tsx"],
-        grammar: tsx,
-        query_source: TS_QUERY,
-        query: OnceLock::new(),
-    },
-    Lang {
-        name: "javascript",
-        extensions: &["js", "jsx", "mjs", "cjs"],
-        grammar: tsx,
-        query_source: TS_QUERY,
-        query: OnceLock::new(),
-    },
-    Lang {
-        name: "python",
-        extensions: &["py", "pyi"],
-        grammar: python,
-        query_source: PY_QUERY,
-        query: OnceLock::new(),
-    },
-    Lang {
-        name: "go",
-        extensions: &["go"],
-        grammar: go,
-        query_source: GO_QUERY,
-        query: OnceLock::new(),
-    },
+/// How many languages this build knows (the optional ones by cargo feature).
+const COUNT: usize = 5
+    + cfg!(feature = "lang-rust") as usize
+    + cfg!(feature = "lang-java") as usize
+    + cfg!(feature = "lang-csharp") as usize
+    + cfg!(feature = "lang-c") as usize
+    + cfg!(feature = "lang-cpp") as usize
+    + cfg!(feature = "lang-ruby") as usize
+    + cfg!(feature = "lang-php") as usize
+    + cfg!(feature = "lang-kotlin") as usize;
+
+/// Every language this build knows (the optional ones by cargo feature, all on by default).
+pub static LANGS: [Lang; COUNT] = [
+    lang("typescript", &["ts", "mts", "cts"], typescript, TS_QUERY),
+    lang("tsx", &["tsx"], tsx, TS_QUERY),
+    lang("javascript", &["js", "jsx", "mjs", "cjs"], tsx, TS_QUERY),
+    lang("python", &["py", "pyi"], python, PY_QUERY),
+    lang("go", &["go"], go, GO_QUERY),
+    #[cfg(feature = "lang-rust")]
+    lang(
+        "rust",
+        &["rs"],
+        rust,
+        include_str!("../../../grammars/rust/symbols.scm"),
+    ),
+    #[cfg(feature = "lang-java")]
+    lang(
+        "java",
+        &["java"],
+        java,
+        include_str!("../../../grammars/java/symbols.scm"),
+    ),
+    #[cfg(feature = "lang-csharp")]
+    lang(
+        "csharp",
+        &["cs"],
+        csharp,
+        include_str!("../../../grammars/csharp/symbols.scm"),
+    ),
+    #[cfg(feature = "lang-c")]
+    lang("c", &["c"], c, include_str!("../../../grammars/c/symbols.scm")),
+    #[cfg(feature = "lang-cpp")]
+    lang(
+        "cpp",
+        &["cc", "cpp", "cxx", "c++", "hh", "hpp", "hxx", "h", "ipp", "tpp"],
+        cpp,
+        include_str!("../../../grammars/cpp/symbols.scm"),
+    ),
+    #[cfg(feature = "lang-ruby")]
+    lang(
+        "ruby",
+        &["rb", "rake", "gemspec"],
+        ruby,
+        include_str!("../../../grammars/ruby/symbols.scm"),
+    ),
+    #[cfg(feature = "lang-php")]
+    lang("php", &["php"], php, include_str!("../../../grammars/php/symbols.scm")),
+    #[cfg(feature = "lang-kotlin")]
+    lang(
+        "kotlin",
+        &["kt", "kts"],
+        kotlin,
+        include_str!("../../../grammars/kotlin/symbols.scm"),
+    ),
 ];
 
 /// The language of a path, by extension.

@@ -256,7 +256,13 @@ fn nest(list: Vec<Decl>, text: &str) -> Vec<Symbol> {
             (None, None) => e.name.clone(),
         };
         let mut kind = e.kind.clone();
-        if kind == "function" && stack.last().is_some_and(|(_, _, _, k)| k == "class") {
+        let in_type = |k: &str| {
+            matches!(
+                k,
+                "class" | "struct" | "impl" | "trait" | "interface" | "object" | "record" | "enum"
+            )
+        };
+        if kind == "function" && stack.last().is_some_and(|(_, _, _, k)| in_type(k)) {
             kind = "method".into();
         }
         let lines = (line_of(e.start), line_of(e.end.saturating_sub(1).max(e.start)));

@@ -14,6 +14,13 @@ const FUNCTION_LIKE: &[&str] = &[
     "func_literal",
     "method_declaration",
     "lambda",
+    "lambda_expression",
+    "lambda_literal",
+    "anonymous_function",
+    "anonymous_method_expression",
+    "closure_expression",
+    "function_item",
+    "do_block",
 ];
 
 /// Is `node` inside a function body?
@@ -31,7 +38,11 @@ pub(super) fn is_local(node: tree_sitter::Node) -> bool {
 /// Statements that carry one declaration: its range starts where they start.
 fn wraps(parent: tree_sitter::Node) -> bool {
     match parent.kind() {
-        "export_statement" | "decorated_definition" | "expression_statement" | "ambient_declaration" => true,
+        "export_statement"
+        | "decorated_definition"
+        | "expression_statement"
+        | "ambient_declaration"
+        | "template_declaration" => true,
         "lexical_declaration" | "variable_declaration" | "type_declaration" => parent.named_child_count() == 1,
         _ => false,
     }
@@ -48,7 +59,10 @@ pub(super) fn leading_start(node: tree_sitter::Node, text: &str) -> usize {
     let mut start = n.start_byte();
     let mut prev = n.prev_named_sibling();
     while let Some(p) = prev {
-        if !matches!(p.kind(), "comment" | "decorator" | "line_comment" | "block_comment") {
+        if !matches!(
+            p.kind(),
+            "comment" | "decorator" | "line_comment" | "block_comment" | "attribute_item"
+        ) {
             break;
         }
         let gap = &text[p.end_byte()..start];
