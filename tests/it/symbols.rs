@@ -708,7 +708,7 @@ fn every_language_a_team_uses_nests_as_written() {
         "more/billing.rb",
         &[
             ("Billing", "module", 1, 16),
-            ("Billing::Invoice", "class", 3, 15),
+            ("Billing::Invoice", "class", 2, 15),
             ("Billing::Invoice::initialize", "method", 4, 6),
             ("Billing::Invoice::total", "method", 8, 10),
             ("Billing::Invoice::empty", "method", 12, 14),

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use tree_sitter::{Parser, StreamingIterator};
 
-use names::{assigned_name, clean_name, is_local, leading_start};
+use names::{assigned_name, clean_name, is_local, leading_start, top_level, value_counts};
 pub use touched::{touched, Touched};
 
 /// Files larger than this are not parsed for symbols (whole-file claims still work).
@@ -115,7 +115,7 @@ pub fn extract(path: &str, source: &[u8]) -> Result<SymbolTree, SymbolError> {
         .ok_or_else(|| SymbolError::Grammar(lang.name.to_owned()))?;
     let root = tree.root_node();
     let error_line = root.has_error().then(|| first_error_line(root)).flatten();
-    let mut list: Vec<Decl> = declarations(query, root, text)
+    let mut list: Vec<Decl<'_>> = declarations(query, root, text)
         .into_values()
         .filter(|e| !e.name.is_empty())
         .collect();
@@ -158,31 +158,33 @@ pub fn source_text(source: &[u8]) -> (std::borrow::Cow<'_, str>, bool) {
 
 /// One declaration node, as the query's captures describe it (several patterns may match
 /// the same node: the first pattern's kind wins, ranges are joined).
-struct Decl {
+struct Decl<'t> {
     kind: String,
     name: String,
     receiver: Option<String>,
     start: usize,
     end: usize,
     pattern: usize,
-    /// It lies inside a function body (it is a local): listed only under a named symbol.
-    local: bool,
+    /// Its node (whether it is a local is asked only when no named symbol encloses it).
+    node: tree_sitter::Node<'t>,
 }
 
 /// Every declaration the query captures, by node id.
-fn declarations(query: &tree_sitter::Query, root: tree_sitter::Node, text: &str) -> HashMap<usize, Decl> {
+fn declarations<'t>(query: &tree_sitter::Query, root: tree_sitter::Node<'t>, text: &str) -> HashMap<usize, Decl<'t>> {
     let names = query.capture_names();
     let idx = |n: &str| names.iter().position(|c| *c == n);
-    let (name_i, recv_i, range_i) = (idx("name"), idx("receiver"), idx("range"));
+    let (name_i, recv_i, range_i, value_i) = (idx("name"), idx("receiver"), idx("range"), idx("value"));
     let mut entries: HashMap<usize, Decl> = HashMap::new();
     let mut cursor = tree_sitter::QueryCursor::new();
     let mut matches = cursor.matches(query, root, text.as_bytes());
     while let Some(m) = matches.next() {
         let mut decl = None;
-        let (mut name, mut receiver, mut range) = (None, None, None);
+        let (mut name, mut receiver, mut range, mut value) = (None, None, None, None);
         for c in m.captures() {
             let i = c.index as usize;
-            if Some(i) == name_i {
+            if Some(i) == value_i {
+                value = Some(c.node);
+            } else if Some(i) == name_i {
                 name = Some(c.node);
             } else if Some(i) == recv_i {
                 receiver = Some(c.node);
@@ -195,8 +197,11 @@ fn declarations(query: &tree_sitter::Query, root: tree_sitter::Node, text: &str)
         let (Some((node, kind)), Some(name)) = (decl, name) else {
             continue;
         };
+        if !value.is_none_or(value_counts) || (node.kind() == "assignment_expression" && !top_level(node)) {
+            continue;
+        }
         let node_text = |n: tree_sitter::Node| text[n.byte_range()].to_owned();
-        let (mut start, mut end) = (leading_start(node, text), node.end_byte());
+        let (mut start, mut end) = (leading_start(node, root, text), node.end_byte());
         if let Some(r) = range {
             start = start.min(r.start_byte());
             end = end.max(r.end_byte());
@@ -210,13 +215,14 @@ fn declarations(query: &tree_sitter::Query, root: tree_sitter::Node, text: &str)
             kind: kind.to_owned(),
             name: match node.kind() {
                 "assignment_expression" => assigned_name(&node_text(name)),
+                "export_statement" => "default".to_owned(),
                 _ => clean_name(&node_text(name)),
             },
             receiver: None,
             start,
             end,
             pattern: m.pattern_index,
-            local: is_local(node),
+            node,
         });
         if m.pattern_index < e.pattern {
             e.kind = kind.to_owned();
@@ -233,7 +239,7 @@ fn declarations(query: &tree_sitter::Query, root: tree_sitter::Node, text: &str)
 
 /// Nest declarations (sorted by start, outermost first) into symbol paths by containment;
 /// declarations with the same path merge into one symbol with several ranges.
-fn nest(list: Vec<Decl>, text: &str) -> Vec<Symbol> {
+fn nest(list: Vec<Decl<'_>>, text: &str) -> Vec<Symbol> {
     let line_of = line_index(text);
     let mut stack: Vec<(usize, usize, String, String)> = Vec::new(); // (start, end, path, kind)
     let mut symbols: Vec<Symbol> = Vec::new();
@@ -247,7 +253,7 @@ fn nest(list: Vec<Decl>, text: &str) -> Vec<Symbol> {
         }
         // A declaration inside an anonymous function (a test callback, an IIFE) that no
         // named symbol encloses is nobody's member: not listed (never at top level).
-        if e.local && e.receiver.is_none() && stack.is_empty() {
+        if e.receiver.is_none() && stack.is_empty() && is_local(e.node) {
             continue;
         }
         let path = match (&e.receiver, stack.last()) {

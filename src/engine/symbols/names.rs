@@ -35,6 +35,37 @@ pub(super) fn is_local(node: tree_sitter::Node) -> bool {
     false
 }
 
+/// Does a captured `@value` make its declaration a symbol? A call must take a function or an
+/// object literal (directly, or through one more call: `memo(forwardRef(…))`); an `as` or
+/// `satisfies` expression must wrap an object literal; anything else the query chose.
+pub(super) fn value_counts(v: tree_sitter::Node) -> bool {
+    match v.kind() {
+        "call_expression" => takes_callable(v, 2),
+        "as_expression" | "satisfies_expression" => v.named_child(0).is_some_and(|c| c.kind() == "object"),
+        _ => true,
+    }
+}
+
+fn takes_callable(call: tree_sitter::Node, depth: u8) -> bool {
+    let Some(args) = call.child_by_field_name("arguments") else {
+        return false;
+    };
+    let mut c = args.walk();
+    let found = args.named_children(&mut c).any(|a| {
+        matches!(
+            a.kind(),
+            "arrow_function" | "function_expression" | "function" | "generator_function" | "object"
+        ) || (depth > 1 && a.kind() == "call_expression" && takes_callable(a, depth - 1))
+    });
+    found
+}
+
+/// Is this node a statement of the program itself (not inside any block)?
+pub(super) fn top_level(node: tree_sitter::Node) -> bool {
+    node.parent()
+        .is_some_and(|p| p.kind() == "expression_statement" && p.parent().is_some_and(|g| g.kind() == "program"))
+}
+
 /// Statements that carry one declaration: its range starts where they start.
 fn wraps(parent: tree_sitter::Node) -> bool {
     match parent.kind() {
@@ -48,35 +79,60 @@ fn wraps(parent: tree_sitter::Node) -> bool {
     }
 }
 
+/// Nodes that belong to the declaration below them.
+const LEADING: &[&str] = &[
+    "comment",
+    "decorator",
+    "line_comment",
+    "block_comment",
+    "attribute_item",
+];
+
 /// Where a declaration really starts: at the statement that carries it (`export`, `const`,
 /// a decorated definition, an assignment statement), and at the doc comments and decorators
-/// right above it — each on its own line(s), with no blank line between.
-pub(super) fn leading_start(node: tree_sitter::Node, text: &str) -> usize {
+/// right above it — each on its own line(s), with no blank line between. Each step looks at
+/// the node that ends just before (a walk down from the root: O(depth), never O(siblings)).
+pub(super) fn leading_start(node: tree_sitter::Node, root: tree_sitter::Node, text: &str) -> usize {
     let mut n = node;
     while let Some(p) = n.parent().filter(|p| wraps(*p)) {
         n = p;
     }
     let mut start = n.start_byte();
-    let mut prev = n.prev_named_sibling();
-    while let Some(p) = prev {
-        if !matches!(
-            p.kind(),
-            "comment" | "decorator" | "line_comment" | "block_comment" | "attribute_item"
-        ) {
+    loop {
+        let end = text[..start].trim_end().len();
+        if end == 0 || text[end..start].matches('\n').count() > 1 {
             break;
         }
-        let gap = &text[p.end_byte()..start];
-        let own_line = text[..p.start_byte()]
+        let Some(above) = ending_at(root, end, start) else {
+            break;
+        };
+        let own_line = text[..above.start_byte()]
             .rsplit('\n')
             .next()
             .is_some_and(|l| l.trim().is_empty());
-        if !gap.trim().is_empty() || gap.matches('\n').count() > 1 || !own_line {
+        if !own_line {
             break;
         }
-        start = p.start_byte();
-        prev = p.prev_named_sibling();
+        start = above.start_byte();
     }
     start.min(node.start_byte())
+}
+
+/// The comment, decorator or attribute whose text ends at byte `end` (its node may take the
+/// whitespace after it, up to `limit`: Rust's line comments end after their newline).
+fn ending_at(root: tree_sitter::Node, end: usize, limit: usize) -> Option<tree_sitter::Node> {
+    let mut n = root.descendant_for_byte_range(end - 1, end)?;
+    let mut found = None;
+    while (end..=limit).contains(&n.end_byte()) {
+        if LEADING.contains(&n.kind()) {
+            found = Some(n);
+        }
+        match n.parent() {
+            Some(p) => n = p,
+            None => break,
+        }
+    }
+    found
 }
 
 /// The name an assignment gives: `X.prototype.m` → `X::m`, `module.exports.f` and
