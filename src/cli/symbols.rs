@@ -74,12 +74,15 @@ fn warn_about(r: &SymbolsReport) {
 fn print_tree(out: &mut Out, r: &SymbolsReport) {
     out.line(format!("{} ({}, {})", r.file, r.tree.language, r.source));
     for s in &r.tree.symbols {
-        let depth = s.depth();
-        let leaf = s.path.rsplit("::").next().unwrap_or(&s.path);
-        let indent = "  ".repeat(depth);
+        // Pathological nesting stays readable and linear: indent and path are capped.
+        let indent = "  ".repeat(s.depth().min(32));
+        let path = match s.path.len() > crate::ops::symbols::MAX_JSON_PATH {
+            true => format!("…::{}", s.name),
+            false => s.path.clone(),
+        };
         out.line(format!(
             "{indent}{:<10} {:<40} {}-{}   {}::{}",
-            s.kind, leaf, s.start_line, s.end_line, r.file, s.path
+            s.kind, s.name, s.start_line, s.end_line, r.file, path
         ));
     }
 }

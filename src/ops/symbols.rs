@@ -9,6 +9,9 @@ use crate::engine::symbols::{extract, SymbolTree};
 use crate::model::SymbolScope;
 use crate::ops::Next;
 
+/// Paths longer than this are left out of JSON (name + parent give them).
+pub use crate::engine::symbols::MAX_JSON_PATH;
+
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SymbolsReport {
     pub file: String,

@@ -787,3 +787,30 @@ fn every_language_a_team_uses_nests_as_written() {
         assert_eq!(t.all(), [symbol], "{file}");
     }
 }
+
+#[test]
+fn deep_nesting_answers_in_size_linear_in_the_symbols() {
+    let n = 3000;
+    let mut src = String::new();
+    for i in 0..n {
+        src.push_str(&format!("function f{i}() {{\n"));
+    }
+    src.push_str(&"}\n".repeat(n));
+    let t = extract("deep.js", src.as_bytes()).unwrap();
+    assert_eq!(t.symbols.len(), n);
+    let json = serde_json::to_string(&t).unwrap();
+    assert!(json.len() < n * 200, "{} bytes for {n} symbols", json.len());
+    // Each symbol names its parent; the chain gives the full path back.
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let syms = v["symbols"].as_array().unwrap();
+    let mut at = n - 1;
+    let mut names = vec![syms[at]["name"].as_str().unwrap()];
+    while let Some(p) = syms[at]["parent"].as_u64() {
+        at = p as usize;
+        names.push(syms[at]["name"].as_str().unwrap());
+    }
+    assert_eq!(names.len(), n);
+    assert_eq!(names.last(), Some(&"f0"));
+    // Shallow paths are still given whole.
+    assert_eq!(syms[2]["path"], "f0::f1::f2");
+}

@@ -21,8 +21,15 @@ pub const MAX_BYTES: usize = 8 * 1024 * 1024;
 /// One declaration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Symbol {
-    /// `Outer::Inner::method`
+    /// `Outer::Inner::method`. Left out of JSON past [`MAX_JSON_PATH`] bytes (pathological
+    /// nesting), where `name` + `parent` still give it: the answer stays linear in size.
+    #[serde(skip_serializing_if = "too_long")]
     pub path: String,
+    /// The last segment of the path.
+    pub name: String,
+    /// The index in `symbols` of the symbol it nests in (none at the top).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<usize>,
     pub kind: String,
     /// 1-based, inclusive: the first and last line of all its ranges.
     pub start_line: usize,
@@ -34,6 +41,13 @@ pub struct Symbol {
     /// several (a claim covers these lines, not what lies between them).
     #[serde(rename = "parts", skip_serializing_if = "one_part")]
     pub lines: Vec<(usize, usize)>,
+}
+
+/// Paths longer than this are not repeated in JSON (see [`Symbol::path`]).
+pub const MAX_JSON_PATH: usize = 512;
+
+fn too_long(path: &str) -> bool {
+    path.len() > MAX_JSON_PATH
 }
 
 fn one_part(lines: &[(usize, usize)]) -> bool {
@@ -286,8 +300,15 @@ fn nest(list: Vec<Decl<'_>>, text: &str) -> Vec<Symbol> {
             }
             None => {
                 by_path.insert(path.clone(), symbols.len());
+                let parent = match (&e.receiver, stack.last()) {
+                    (Some(r), _) => by_path.get(r.as_str()).copied(),
+                    (None, Some((_, _, p, _))) => by_path.get(p.as_str()).copied(),
+                    (None, None) => None,
+                };
                 symbols.push(Symbol {
                     path: path.clone(),
+                    name: e.name.rsplit("::").next().unwrap_or(&e.name).to_owned(),
+                    parent,
                     kind: kind.clone(),
                     start_line: lines.0,
                     end_line: lines.1,
