@@ -40,15 +40,16 @@ impl Touched {
         within(touched, claimed) || (within(claimed, touched) && self.whole.iter().any(|w| w == touched))
     }
 
-    /// Old and new together, without duplicates.
+    /// Old and new together, without duplicates (linear: a regenerated file touches
+    /// thousands).
     pub fn all(&self) -> Vec<String> {
-        let mut v = self.old.clone();
-        for s in &self.new {
-            if !v.contains(s) {
-                v.push(s.clone());
-            }
-        }
-        v
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        self.old
+            .iter()
+            .chain(&self.new)
+            .filter(|s| seen.insert(s.as_str()))
+            .cloned()
+            .collect()
     }
 }
 
@@ -111,9 +112,15 @@ pub fn touched(path: &str, old: Option<&[u8]>, new: Option<&[u8]>) -> Result<Tou
     let (mut o, mut n) = (Vec::new(), Vec::new());
     mark(&old_tree, &old_lines, &mut o);
     mark(&new_tree, &new_lines, &mut n);
-    let has = |tree: &Option<SymbolTree>, p: &str| tree.as_ref().is_some_and(|t| t.get(p).is_some());
-    out.whole = o.iter().filter(|p| !has(&new_tree, p)).cloned().collect();
-    out.whole.extend(n.iter().filter(|p| !has(&old_tree, p)).cloned());
+    // Paths on each side, hashed once: linear however many symbols a change touches.
+    let paths = |tree: &Option<SymbolTree>| -> std::collections::HashSet<String> {
+        tree.iter()
+            .flat_map(|t| t.symbols.iter().map(|s| s.path.clone()))
+            .collect()
+    };
+    let (old_paths, new_paths) = (paths(&old_tree), paths(&new_tree));
+    out.whole = o.iter().filter(|p| !new_paths.contains(*p)).cloned().collect();
+    out.whole.extend(n.iter().filter(|p| !old_paths.contains(*p)).cloned());
     out.old = o;
     out.new = n;
     Ok(out)
