@@ -10,7 +10,7 @@ use super::error::Error;
 use crate::model::{Claim, ClaimId, Op, Trust};
 use crate::store::message::trailers;
 use crate::store::refs;
-use crate::store::signing::{Rules, Signer, Verifier};
+use crate::store::signing::{OwnedRules, Rules, Signer, Verifier};
 
 /// Is trust set up here: `[trust]` asks for signing or requires it, or the allowed-signers
 /// file exists?
@@ -37,7 +37,13 @@ pub fn set_up_signing(ctx: &mut Context) -> Result<(), Error> {
     );
     if enabled(ctx) {
         let place = ctx.policy.trust.allowed_signers.clone();
-        signer = signer.checked_for(ctx.agent.as_str(), &place, verifier_kept(ctx, false)?);
+        let rules = OwnedRules {
+            program: store.config_string("gpg.ssh.program"),
+            signers: signers(ctx).unwrap_or_default(),
+            revocation: revocation(ctx),
+            now: ctx.now().0,
+        };
+        signer = signer.checked_for(ctx.agent.as_str(), &place, rules);
     }
     ctx.store.set_signer(signer);
     Ok(())
@@ -71,15 +77,19 @@ fn verifier_kept(ctx: &Context, keep: bool) -> Result<Verifier, Error> {
         Rules {
             program: ctx.store.config_string("gpg.ssh.program"),
             signers: &signers,
-            revocation: ctx
-                .store
-                .config_string("gpg.ssh.revocationFile")
-                .filter(|p| !p.is_empty())
-                .map(std::path::PathBuf::from),
+            revocation: revocation(ctx),
             now: ctx.now().0,
         },
         cache.as_deref(),
     )?)
+}
+
+/// git's `gpg.ssh.revocationFile`, when set.
+fn revocation(ctx: &Context) -> Option<std::path::PathBuf> {
+    ctx.store
+        .config_string("gpg.ssh.revocationFile")
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from)
 }
 
 /// The claim ids an operation asks for (and so vouches for by its signature).

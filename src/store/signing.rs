@@ -26,8 +26,17 @@ pub struct Signer {
     program: String,
     key: Option<String>,
     /// Check each signature as readers will before it is used: the agent, where the allowed
-    /// signers live (for the message) and the verifier.
-    gate: Option<(String, String, Verifier)>,
+    /// signers live (for the message) and the rules (a verifier is made only when something
+    /// is signed: reads never pay for it).
+    gate: Option<(String, String, OwnedRules)>,
+}
+
+/// [`Rules`] that own their data.
+pub struct OwnedRules {
+    pub program: Option<String>,
+    pub signers: Vec<u8>,
+    pub revocation: Option<PathBuf>,
+    pub now: i64,
 }
 
 /// Why a signature could not be made: each says what to do (exit 2, nothing written).
@@ -45,9 +54,9 @@ impl Signer {
         }
     }
 
-    /// Refuse to sign for `agent` with a key `verifier` would not accept for it.
-    pub fn checked_for(mut self, agent: &str, allowed_signers: &str, verifier: Verifier) -> Signer {
-        self.gate = Some((agent.to_owned(), allowed_signers.to_owned(), verifier));
+    /// Refuse to sign for `agent` with a key `rules` would not accept for it.
+    pub fn checked_for(mut self, agent: &str, allowed_signers: &str, rules: OwnedRules) -> Signer {
+        self.gate = Some((agent.to_owned(), allowed_signers.to_owned(), rules));
         self
     }
 
@@ -106,7 +115,17 @@ impl Signer {
                 }
             )));
         }
-        if let Some((agent, place, verifier)) = &self.gate {
+        if let Some((agent, place, rules)) = &self.gate {
+            let verifier = Verifier::new(
+                Rules {
+                    program: rules.program.clone(),
+                    signers: &rules.signers,
+                    revocation: rules.revocation.clone(),
+                    now: rules.now,
+                },
+                None,
+            )
+            .map_err(|e| SigningError(e.to_string()))?;
             if let Some(why) = verifier.refusal(agent, sig.as_bytes(), payload) {
                 return Err(SigningError(format!(
                     "{key} cannot sign for {agent}: {why}. Nothing was written. Use a key listed for {agent} in {place} (user.signingKey), or ask a maintainer to list yours there"
