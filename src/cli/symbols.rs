@@ -3,8 +3,8 @@
 use super::warn;
 use crate::front::render::Out;
 use crate::front::Exit;
-use crate::ops::symbols::{symbols, Source, SymbolsReport};
-use crate::ops::symbols_many::{from_root, symbols_many};
+use crate::ops::symbols::{Source, SymbolsReport};
+use crate::ops::symbols_many::{answer, Answer};
 use crate::ops::{Context, Error};
 
 /// List the symbol paths in files, with kinds and line ranges, to name what you claim
@@ -27,16 +27,8 @@ fn source(a: &Args) -> Source {
 }
 
 pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
-    // One file: its own report (the shape agents already read). Otherwise: every file's.
-    if let [one] = a.file.as_slice() {
-        let rel = from_root(ctx, one, &source(a))?;
-        let is_dir = match (&a.rev, ctx.store.workdir()) {
-            (None, Some(root)) => root.join(&rel).is_dir(),
-            (Some(r), _) => !ctx.store.files_at(r, &rel)?.is_empty(),
-            (None, None) => !ctx.store.files_at("HEAD", &rel)?.is_empty(),
-        };
-        if !is_dir {
-            let r = symbols(ctx, one, source(a))?;
+    let many = match answer(ctx, &a.file, source(a))? {
+        Answer::One(r) => {
             warn_about(&r);
             match out.json {
                 true => out.json(&r),
@@ -44,8 +36,8 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
             }
             return Ok(Exit::Ok);
         }
-    }
-    let many = symbols_many(ctx, &a.file, source(a))?;
+        Answer::Many(many) => many,
+    };
     for r in &many.files {
         warn_about(r);
     }

@@ -22,6 +22,7 @@ pub struct SymbolsReport {
 }
 
 /// Where a file's content came from.
+#[derive(Debug, Clone)]
 pub enum Source {
     WorkingTree,
     Rev(String),
@@ -44,6 +45,11 @@ pub fn read(ctx: &Context, file: &str, source: &Source) -> Result<Option<(Vec<u8
 
 pub fn symbols(ctx: &Context, file: &str, source: Source) -> Result<SymbolsReport, Error> {
     let file = super::symbols_many::from_root(ctx, file, &source)?;
+    report_at(ctx, file, source)
+}
+
+/// [`symbols`] of a path already taken from the repository root.
+pub fn report_at(ctx: &Context, file: String, source: Source) -> Result<SymbolsReport, Error> {
     let Some((bytes, from)) = read(ctx, &file, &source)? else {
         let place = match &source {
             Source::Rev(r) => format!("at {r}"),

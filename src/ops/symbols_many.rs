@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::context::Context;
 use super::error::Error;
-use super::symbols::{read, Source, SymbolsReport};
+use super::symbols::{read, report_at, Source, SymbolsReport};
 use crate::engine::symbols::{extract, lang};
 use crate::model::scope::normalize_glob;
 
@@ -66,6 +66,33 @@ pub fn from_root(ctx: &Context, given: &str, source: &Source) -> Result<String, 
     }
 }
 
+/// What `symbols PATH…` answers: one file's report, or every file's.
+pub enum Answer {
+    One(SymbolsReport),
+    Many(ManyReport),
+}
+
+/// One path naming a file keeps the one-file answer (the shape agents already read);
+/// several paths or a directory give every file's.
+pub fn answer(ctx: &Context, paths: &[String], source: Source) -> Result<Answer, Error> {
+    if let [one] = paths {
+        let rel = from_root(ctx, one, &source)?;
+        if !is_dir(ctx, &rel, &source)? {
+            return Ok(Answer::One(report_at(ctx, rel, source)?));
+        }
+    }
+    Ok(Answer::Many(symbols_many(ctx, paths, source)?))
+}
+
+/// Is `rel` (from the root) a directory in the working tree, or at the revision read?
+fn is_dir(ctx: &Context, rel: &str, source: &Source) -> Result<bool, Error> {
+    Ok(match (source, ctx.store.workdir()) {
+        (Source::WorkingTree, Some(root)) => root.join(rel).is_dir(),
+        (Source::Rev(r), _) => !ctx.store.files_at(r, rel)?.is_empty(),
+        (Source::WorkingTree, None) => !ctx.store.files_at("HEAD", rel)?.is_empty(),
+    })
+}
+
 /// The files `paths` name: each file as is, each directory's supported files.
 fn expand(ctx: &Context, paths: &[String], source: &Source) -> Result<(Vec<String>, Vec<Skipped>), Error> {
     let (mut files, mut skipped) = (Vec::new(), Vec::new());
@@ -73,9 +100,9 @@ fn expand(ctx: &Context, paths: &[String], source: &Source) -> Result<(Vec<Strin
         let rel = from_root(ctx, p, source)?;
         let listed = match (source, ctx.store.workdir()) {
             (Source::WorkingTree, Some(root)) if root.join(&rel).is_dir() => walk(root, &rel),
+            (Source::WorkingTree, Some(_)) => Vec::new(),
             (Source::Rev(r), _) => ctx.store.files_at(r, &rel)?,
             (Source::WorkingTree, None) => ctx.store.files_at("HEAD", &rel)?,
-            _ => Vec::new(),
         };
         if listed.is_empty() {
             files.push(rel);

@@ -10,7 +10,7 @@ use super::error::Error;
 use crate::model::{Claim, ClaimId, Op, Trust};
 use crate::store::message::trailers;
 use crate::store::refs;
-use crate::store::signing::{OwnedRules, Rules, Signer, Verifier};
+use crate::store::signing::{Rules, Signer, Verifier};
 
 /// Is trust set up here: `[trust]` asks for signing or requires it, or the allowed-signers
 /// file exists?
@@ -35,15 +35,11 @@ pub fn set_up_signing(ctx: &mut Context) -> Result<(), Error> {
         store.config_string("gpg.ssh.program"),
         store.config_string("user.signingKey"),
     );
-    if enabled(ctx) {
+    // Trust is set up (as in [`enabled`]): `[trust]` on here, or the allowed signers exist.
+    let file = signers(ctx);
+    if ctx.policy.trust.sign || ctx.policy.trust.require || file.is_some() {
         let place = ctx.policy.trust.allowed_signers.clone();
-        let rules = OwnedRules {
-            program: store.config_string("gpg.ssh.program"),
-            signers: signers(ctx).unwrap_or_default(),
-            revocation: revocation(ctx),
-            now: ctx.now().0,
-        };
-        signer = signer.checked_for(ctx.agent.as_str(), &place, rules);
+        signer = signer.checked_for(ctx.agent.as_str(), &place, rules(ctx, file.unwrap_or_default()));
     }
     ctx.store.set_signer(signer);
     Ok(())
@@ -66,22 +62,22 @@ fn signers(ctx: &Context) -> Option<Vec<u8>> {
 /// A verifier for this repository's allowed signers (none: no key is allowed for anyone),
 /// judging at this command's "now", with git's `gpg.ssh.revocationFile` when set.
 pub fn verifier(ctx: &Context) -> Result<Verifier, Error> {
-    verifier_kept(ctx, true)
-}
-
-/// [`verifier`], keeping its verdicts in the clone when `keep`.
-fn verifier_kept(ctx: &Context, keep: bool) -> Result<Verifier, Error> {
-    let cache = (keep && !ctx.store.is_bare()).then(|| ctx.store.common_dir().join("coord"));
-    let signers = signers(ctx).unwrap_or_default();
+    let cache = (!ctx.store.is_bare()).then(|| ctx.store.common_dir().join("coord"));
     Ok(Verifier::new(
-        Rules {
-            program: ctx.store.config_string("gpg.ssh.program"),
-            signers: &signers,
-            revocation: revocation(ctx),
-            now: ctx.now().0,
-        },
+        rules(ctx, signers(ctx).unwrap_or_default()),
         cache.as_deref(),
     )?)
+}
+
+/// The rules signatures are judged by here: git's signing program, `signers` (the allowed
+/// signers' content), the revocations, and this command's "now".
+fn rules(ctx: &Context, signers: Vec<u8>) -> Rules {
+    Rules {
+        program: ctx.store.config_string("gpg.ssh.program"),
+        signers,
+        revocation: revocation(ctx),
+        now: ctx.now().0,
+    }
 }
 
 /// git's `gpg.ssh.revocationFile`, when set.

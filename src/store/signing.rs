@@ -28,15 +28,7 @@ pub struct Signer {
     /// Check each signature as readers will before it is used: the agent, where the allowed
     /// signers live (for the message) and the rules (a verifier is made only when something
     /// is signed: reads never pay for it).
-    gate: Option<(String, String, OwnedRules)>,
-}
-
-/// [`Rules`] that own their data.
-pub struct OwnedRules {
-    pub program: Option<String>,
-    pub signers: Vec<u8>,
-    pub revocation: Option<PathBuf>,
-    pub now: i64,
+    gate: Option<(String, String, Rules)>,
 }
 
 /// Why a signature could not be made: each says what to do (exit 2, nothing written).
@@ -55,7 +47,7 @@ impl Signer {
     }
 
     /// Refuse to sign for `agent` with a key `rules` would not accept for it.
-    pub fn checked_for(mut self, agent: &str, allowed_signers: &str, rules: OwnedRules) -> Signer {
+    pub fn checked_for(mut self, agent: &str, allowed_signers: &str, rules: Rules) -> Signer {
         self.gate = Some((agent.to_owned(), allowed_signers.to_owned(), rules));
         self
     }
@@ -116,16 +108,7 @@ impl Signer {
             )));
         }
         if let Some((agent, place, rules)) = &self.gate {
-            let verifier = Verifier::new(
-                Rules {
-                    program: rules.program.clone(),
-                    signers: &rules.signers,
-                    revocation: rules.revocation.clone(),
-                    now: rules.now,
-                },
-                None,
-            )
-            .map_err(|e| SigningError(e.to_string()))?;
+            let verifier = Verifier::new(rules.clone(), None).map_err(|e| SigningError(e.to_string()))?;
             if let Some(why) = verifier.refusal(agent, sig.as_bytes(), payload) {
                 return Err(SigningError(format!(
                     "{key} cannot sign for {agent}: {why}. Nothing was written. Use a key listed for {agent} in {place} (user.signingKey), or ask a maintainer to list yours there"
@@ -148,7 +131,8 @@ fn expand_home(p: &str) -> PathBuf {
 /// Checks signatures against one allowed-signers file, remembering verdicts.
 pub struct Verifier {
     program: String,
-    signers: tempfile::NamedTempFile,
+    /// The allowed-signers file's content (written to a temp file only if ssh-keygen is asked).
+    signers: Vec<u8>,
     /// What is decided in-process (ed25519, plain entries); the rest asks `program`.
     fast: AllowedSigners,
     revocation: Option<PathBuf>,
@@ -163,21 +147,19 @@ pub struct Verifier {
 
 /// Where a [`Verifier`] gets its rules: git's signing program, the allowed-signers file's
 /// content, git's `gpg.ssh.revocationFile`, and the time to judge at.
-pub struct Rules<'a> {
+#[derive(Debug, Clone)]
+pub struct Rules {
     pub program: Option<String>,
-    pub signers: &'a [u8],
+    pub signers: Vec<u8>,
     pub revocation: Option<PathBuf>,
     pub now: i64,
 }
 
 impl Verifier {
     /// A verifier for `rules`; `cache_dir` is where verdicts are kept (none: not kept).
-    pub fn new(rules: Rules<'_>, cache_dir: Option<&Path>) -> Result<Verifier, StoreError> {
-        let mut file = tempfile::NamedTempFile::new().map_err(|e| StoreError::write("allowed signers", e))?;
-        file.write_all(rules.signers)
-            .map_err(|e| StoreError::write("allowed signers", e))?;
-        let mut fast = AllowedSigners::parse(rules.signers);
-        let mut id_of = rules.signers.to_vec();
+    pub fn new(rules: Rules, cache_dir: Option<&Path>) -> Result<Verifier, StoreError> {
+        let mut fast = AllowedSigners::parse(&rules.signers);
+        let mut id_of = rules.signers.clone();
         if let Some(path) = &rules.revocation {
             let list = std::fs::read(expand_home(&path.to_string_lossy()))
                 .map_err(|e| StoreError::read(format!("gpg.ssh.revocationFile {}", path.display()), e))?;
@@ -195,7 +177,7 @@ impl Verifier {
             .unwrap_or_default();
         Ok(Verifier {
             program: rules.program.unwrap_or_else(|| "ssh-keygen".into()),
-            signers: file,
+            signers: rules.signers,
             fast,
             revocation: rules.revocation,
             now: rules.now,
@@ -221,8 +203,8 @@ impl Verifier {
 
     /// The verdict on commit `id` (its signature and signed data, if signed) for `agent`.
     pub fn check(&mut self, id: ObjectId, agent: &str, signed: Option<(&[u8], &[u8])>) -> Trust {
-        if let Some(t) = self.cache.get(&(id, agent.to_owned())) {
-            return *t;
+        if let Some(t) = self.cached(id, agent) {
+            return t;
         }
         let t = match signed {
             None => Trust::Unsigned,
@@ -234,9 +216,7 @@ impl Verifier {
                 }
             }
         };
-        self.cache.insert((id, agent.to_owned()), t);
-        self.fresh
-            .push(format!("{id} {} {agent} {}\n", self.signers_id, t.name()));
+        self.remember(id, agent, t);
         t
     }
 
@@ -262,12 +242,14 @@ impl Verifier {
     fn ask_program(&self, agent: &str, sig: &[u8], data: &[u8]) -> Result<(), String> {
         let mut sigfile = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
         sigfile.write_all(sig).map_err(|e| e.to_string())?;
+        let mut signers = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
+        signers.write_all(&self.signers).map_err(|e| e.to_string())?;
         let at = jiff::Timestamp::from_second(self.now)
             .map(|t| t.strftime("%Y%m%d%H%M%SZ").to_string())
             .unwrap_or_default();
         let mut cmd = Command::new(&self.program);
         cmd.args(["-Y", "verify", "-n", NAMESPACE, "-f"])
-            .arg(self.signers.path())
+            .arg(signers.path())
             .args(["-I", agent, "-s"])
             .arg(sigfile.path())
             .arg(format!("-Overify-time={at}"));
