@@ -70,21 +70,32 @@ fn clock_note(ctx: &Context, state: &ClaimsState) -> Option<String> {
     if now.0 - judged.0 <= ctx.skew().0 {
         return None;
     }
-    let kept: Vec<String> = state
+    let mut kept = state
         .active(judged, ctx.skew())
-        .filter(|c| c.agent != ctx.agent && !c.is_active(now, ctx.skew()))
+        .filter(|c| c.agent != ctx.agent && !c.is_active(now, ctx.skew()));
+    let named: Vec<String> = kept
+        .by_ref()
+        .take(NAMED_AT_MOST)
         .map(|c| format!("{} ({})", c.id, c.agent))
         .collect();
-    if kept.is_empty() {
+    if named.is_empty() {
         return None;
     }
+    let more = kept.count();
+    let list = match more {
+        0 => named.join(", "),
+        n => format!("{} and {n} more (`git coord who` lists them)", named.join(", ")),
+    };
     Some(format!(
-        "this machine's clock reads {} ahead of what the board can confirm, so {} still count{} as held though they look expired here; if the clock is right the holder went quiet: check with them or `git coord release --force ID`",
+        "this machine's clock reads {} ahead of what the board can confirm, so {list} still count{} as held though they look expired here; if the clock is right the holder went quiet: check with them or `git coord release --force ID`",
         judged.until(now).human(),
-        kept.join(", "),
-        if kept.len() == 1 { "s" } else { "" }
+        if named.len() + more == 1 { "s" } else { "" }
     ))
 }
+
+/// How many claims a notice names before it counts the rest (a board of 10,000 claims
+/// must not print 10,000 ids on every command).
+const NAMED_AT_MOST: usize = 5;
 
 /// How far back in the board's history a holder is told that its claims were taken.
 const FORCED_LOOKBACK: usize = 500;

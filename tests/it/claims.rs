@@ -401,6 +401,26 @@ fn wait_gives_up_at_its_deadline() {
 }
 
 #[test]
+fn a_clock_ahead_names_a_few_claims_it_keeps_and_counts_the_rest() {
+    let w = World::new();
+    let a = w.clone("a");
+    let b = w.clone("b");
+    let scopes: Vec<String> = (0..12).map(|i| format!("db:kept:{i}")).collect();
+    let mut args = vec!["claim"];
+    args.extend(scopes.iter().map(String::as_str));
+    a.as_("alice", &args).ok();
+    let r = b.at("bob", "2026-11-21T13:00:00Z", &["check", "db:other"]);
+    r.ok();
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.contains("clock reads"))
+        .unwrap_or_else(|| panic!("no clock notice: {}", r.stderr));
+    assert!(line.contains("and 7 more (`git coord who` lists them)"), "{line}");
+    assert_eq!(line.matches("(alice)").count(), 5, "{line}");
+}
+
+#[test]
 fn clocks_running_ahead_never_expire_a_live_claim() {
     let w = World::new();
     let a = w.clone("a");
