@@ -120,7 +120,7 @@ pub fn verdicts<'a>(ctx: &Context, claims: impl Iterator<Item = &'a Claim>) -> R
     let mut out = HashMap::new();
     let mut by_ref: BTreeMap<String, HashMap<ClaimId, &Claim>> = BTreeMap::new();
     for c in claims {
-        if let Some(t) = verifier.cached(fingerprint(c), c.agent.as_str()) {
+        if let Some(t) = verifier.cached(fingerprint(c)) {
             out.insert(c.id.clone(), t);
             continue;
         }
@@ -151,7 +151,7 @@ pub fn verdicts<'a>(ctx: &Context, claims: impl Iterator<Item = &'a Claim>) -> R
             claim.agent.as_str(),
             signed.as_ref().map(|(s, d)| (&s[..], &d[..])),
         );
-        verifier.remember(fingerprint(claim), claim.agent.as_str(), t);
+        verifier.remember(fingerprint(claim), t);
         out.insert(id, t);
     }
     verifier.save();

@@ -141,7 +141,10 @@ pub struct Verifier {
     /// A fingerprint of the allowed signers and revocations (verdicts hold only for them).
     signers_id: String,
     cache_path: Option<PathBuf>,
-    cache: HashMap<(ObjectId, String), Trust>,
+    /// Verdicts by key: a claim's fingerprint, or [`commit_key`] of a commit and an agent.
+    cache: Verdicts,
+    /// Whether the verdict file was kept for these allowed signers (if not, it is replaced).
+    header_matched: bool,
     fresh: Vec<String>,
 }
 
@@ -171,7 +174,7 @@ impl Verifier {
             .map_err(|e| StoreError::read("allowed signers", e))?
             .to_string();
         let cache_path = cache_dir.map(|d| d.join("trust"));
-        let cache = cache_path
+        let (cache, header_matched) = cache_path
             .as_deref()
             .map(|p| read_cache(p, &signers_id))
             .unwrap_or_default();
@@ -184,26 +187,28 @@ impl Verifier {
             signers_id,
             cache_path,
             cache,
+            header_matched,
             fresh: Vec::new(),
         })
     }
 
-    /// A verdict reached before for `key` (a commit, or a claim's fingerprint) and `agent`.
-    pub fn cached(&self, key: ObjectId, agent: &str) -> Option<Trust> {
-        self.cache.get(&(key, agent.to_owned())).copied()
+    /// A verdict reached before for `key`: a claim's fingerprint, which names its agent (a
+    /// hash over everything the verdict depends on; the caller computes it).
+    pub fn cached(&self, key: ObjectId) -> Option<Trust> {
+        self.cache.get(&key).copied()
     }
 
-    /// Remember `t` for `key` and `agent` (kept by [`Verifier::save`]).
-    pub fn remember(&mut self, key: ObjectId, agent: &str, t: Trust) {
-        if self.cache.insert((key, agent.to_owned()), t) != Some(t) {
-            self.fresh
-                .push(format!("{key} {} {agent} {}\n", self.signers_id, t.name()));
+    /// Remember `t` for `key` (kept by [`Verifier::save`]).
+    pub fn remember(&mut self, key: ObjectId, t: Trust) {
+        if self.cache.insert(key, t) != Some(t) {
+            self.fresh.push(format!("{key} {}\n", t.name()));
         }
     }
 
     /// The verdict on commit `id` (its signature and signed data, if signed) for `agent`.
     pub fn check(&mut self, id: ObjectId, agent: &str, signed: Option<(&[u8], &[u8])>) -> Trust {
-        if let Some(t) = self.cached(id, agent) {
+        let key = commit_key(id, agent);
+        if let Some(t) = self.cached(key) {
             return t;
         }
         let t = match signed {
@@ -216,7 +221,7 @@ impl Verifier {
                 }
             }
         };
-        self.remember(id, agent, t);
+        self.remember(key, t);
         t
     }
 
@@ -279,16 +284,16 @@ impl Verifier {
         };
         // Appended to; once it outgrows what is kept (old allowed signers, claims long gone),
         // it is written anew with this file's verdicts only (write, then rename).
+        // A file kept for other allowed signers (its first line names them) is replaced too.
         let big = std::fs::metadata(path).is_ok_and(|m| m.len() > 4 * 1024 * 1024);
-        if big {
-            let all: String = self
-                .cache
-                .iter()
-                .map(|((id, agent), t)| format!("{id} {} {agent} {}\n", self.signers_id, t.name()))
-                .collect();
-            let tmp = path.with_extension("new");
-            if std::fs::write(&tmp, all).is_ok() {
-                let _ = std::fs::rename(&tmp, path);
+        if big || !self.header_matched {
+            let mut all = format!("{HEADER} {}\n", self.signers_id);
+            for (key, t) in &self.cache {
+                all.push_str(&format!("{key} {}\n", t.name()));
+            }
+            let tmp = path.with_extension(format!("new-{}", std::process::id()));
+            if std::fs::write(&tmp, all).is_ok() && std::fs::rename(&tmp, path).is_ok() {
+                self.header_matched = true;
             }
         } else if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
             let _ = f.write_all(self.fresh.concat().as_bytes());
@@ -297,19 +302,35 @@ impl Verifier {
     }
 }
 
-/// The verdicts kept for `signers_id` (an unreadable file keeps none).
-fn read_cache(path: &Path, signers_id: &str) -> HashMap<(ObjectId, String), Trust> {
-    let mut cache = HashMap::new();
-    for line in std::fs::read_to_string(path).unwrap_or_default().lines() {
-        let mut parts = line.split(' ');
-        if let (Some(id), Some(sid), Some(agent), Some(t)) = (parts.next(), parts.next(), parts.next(), parts.next()) {
-            if sid != signers_id {
-                continue;
-            }
-            if let (Ok(id), Some(t)) = (ObjectId::from_hex(id.as_bytes()), Trust::parse(t)) {
-                cache.insert((id, agent.to_owned()), t);
+/// The first line of the verdict file: the allowed signers (and revocations) its verdicts
+/// hold for.
+const HEADER: &str = "git-coord trust verdicts for";
+
+/// The verdicts kept for `signers_id` (an unreadable file, or one kept for other allowed
+/// signers, keeps none), and whether the file was kept for them.
+fn read_cache(path: &Path, signers_id: &str) -> (Verdicts, bool) {
+    let mut cache = Verdicts::default();
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut lines = text.lines();
+    if lines.next() != Some(&format!("{HEADER} {signers_id}")) {
+        return (cache, false);
+    }
+    for line in lines {
+        if let Some((key, t)) = line.split_once(' ') {
+            if let (Ok(key), Some(t)) = (ObjectId::from_hex(key.as_bytes()), Trust::parse(t)) {
+                cache.insert(key, t);
             }
         }
     }
-    cache
+    (cache, true)
+}
+
+/// Verdicts by key (keys are SHA-1s already, so their first bytes are their hash).
+type Verdicts = HashMap<ObjectId, Trust, gix::hashtable::hash::Builder>;
+
+/// The key of the verdict on commit `id` for `agent`.
+fn commit_key(id: ObjectId, agent: &str) -> ObjectId {
+    let text = format!("commit {id} {agent}");
+    gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Blob, text.as_bytes())
+        .unwrap_or_else(|_| ObjectId::null(gix::hash::Kind::Sha1))
 }

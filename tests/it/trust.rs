@@ -354,3 +354,31 @@ fn a_signed_push_proves_who_pushes_and_a_push_option_alone_does_not() {
     let r = push(&a, &["--signed", "-o", "coord-agent=alice/one"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
+
+#[test]
+fn verdicts_are_judged_again_when_the_allowed_signers_change() {
+    if !have_ssh_keygen() {
+        return;
+    }
+    let (w, alice, bob) = team("");
+    let a = signing_clone(&w, "a", &alice);
+    a.as_("alice/one", &["claim", "db:users"]).ok();
+    let b = signing_clone(&w, "b", &bob);
+    // Read twice: the second answer comes from the verdicts b keeps.
+    assert_eq!(trust_of(&b, "bob/x", "db:users"), "verified");
+    assert_eq!(trust_of(&b, "bob/x", "db:users"), "verified");
+    // The team takes alice's key off `alice/*` (bob's key now stands for it): kept verdicts
+    // no longer count, the same claim is forged.
+    let public = |k: &str| std::fs::read_to_string(format!("{k}.pub")).unwrap();
+    let before = std::fs::read_to_string(b.dir.join(".coord/allowed_signers")).unwrap();
+    b.write(
+        ".coord/allowed_signers",
+        &format!("alice,alice@example.com {}bob,bob/*,alice/* {}", public(&alice), public(&bob)),
+    );
+    b.commit_all("alice's key no longer signs for alice/*");
+    assert_eq!(trust_of(&b, "bob/x", "db:users"), "forged");
+    // And back: verified again.
+    b.write(".coord/allowed_signers", &before);
+    b.commit_all("alice's key is back");
+    assert_eq!(trust_of(&b, "bob/x", "db:users"), "verified");
+}
