@@ -192,6 +192,18 @@ pub struct TaskCounts {
     pub mine: Vec<crate::model::TaskId>,
 }
 
+/// Claims by agent, then age, then id. The order is found on indices and the claims moved
+/// once (sorting 10,000 claims in place moves each many times).
+fn sorted_by_agent(claims: Vec<Claim>) -> Vec<Claim> {
+    let mut order: Vec<usize> = (0..claims.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (a, b) = (&claims[a], &claims[b]);
+        (&a.agent, a.created_at, &a.id).cmp(&(&b.agent, b.created_at, &b.id))
+    });
+    let mut slots: Vec<Option<Claim>> = claims.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
 pub fn status(ctx: &Context, fetch: bool) -> Result<StatusReport, Error> {
     let mut v = view(ctx, fetch)?;
     let now = ctx.now();
@@ -201,11 +213,12 @@ pub fn status(ctx: &Context, fetch: bool) -> Result<StatusReport, Error> {
     // The view is this command's own: its claims move into the report (10,000 claims cost
     // ~5 ms to copy).
     let (expiry_now, skew) = (ctx.expiry_now(), ctx.skew());
-    let mut claims: Vec<Claim> = std::mem::take(&mut v.state.claims)
+    let claims: Vec<Claim> = std::mem::take(&mut v.state.claims)
         .into_values()
         .filter(|c| c.is_active(expiry_now, skew))
         .collect();
-    claims.sort_by(|a, b| (&a.agent, a.created_at, &a.id).cmp(&(&b.agent, b.created_at, &b.id)));
+    let claims = sorted_by_agent(claims);
+    let mut claims = claims;
     super::trust::annotate(ctx, claims.iter_mut())?;
     Ok(StatusReport {
         agent: ctx.agent.to_string(),

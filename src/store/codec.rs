@@ -61,6 +61,27 @@ pub fn decode_bucket(bytes: &[u8]) -> Result<Vec<Claim>, serde_json::Error> {
     serde_json::from_slice(bytes)
 }
 
+/// Every bucket of `claims/` parsed, on two threads when they are large.
+pub fn decode_buckets(blobs: &[(String, Vec<u8>)]) -> Vec<(&str, Result<Vec<crate::model::Claim>, serde_json::Error>)> {
+    let total: usize = blobs.iter().map(|(_, b)| b.len()).sum();
+    fn parse(chunk: &[(String, Vec<u8>)]) -> Vec<(&str, Result<Vec<crate::model::Claim>, serde_json::Error>)> {
+        chunk
+            .iter()
+            .map(|(name, bytes)| (name.as_str(), decode_bucket(bytes)))
+            .collect()
+    }
+    if total < 512 * 1024 || blobs.len() < 2 {
+        return parse(blobs);
+    }
+    let (left, right) = blobs.split_at(blobs.len() / 2);
+    std::thread::scope(|s| {
+        let other = s.spawn(|| parse(right));
+        let mut out = parse(left);
+        out.extend(other.join().expect("because parsing does not panic"));
+        out
+    })
+}
+
 pub fn encode_queue(queue: &[Waiter]) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(queue).expect("because waiters always serialise");
     out.push(b'\n');

@@ -99,6 +99,16 @@ impl Store {
     }
 
     fn check_meta(&self, name: &str, oid: ObjectId) -> Result<(String, u64), StoreError> {
+        // Every ref of one kind and schema has the same meta.json: checked once.
+        if let Some(known) = self.memo.borrow().metas.get(&oid) {
+            return Ok(known.clone());
+        }
+        let checked = self.check_meta_blob(name, oid)?;
+        self.memo.borrow_mut().metas.insert(oid, checked.clone());
+        Ok(checked)
+    }
+
+    fn check_meta_blob(&self, name: &str, oid: ObjectId) -> Result<(String, u64), StoreError> {
         let bytes = self.blob(name, oid)?;
         let meta: codec::Meta = serde_json::from_slice(&bytes).map_err(|e| corrupt(name, META, Box::new(e)))?;
         if !(OLDEST_SCHEMA..=SCHEMA).contains(&meta.schema) {
@@ -128,7 +138,7 @@ impl Store {
             blobs.push((bucket.to_owned(), self.blob(name, b.oid)?));
         }
         let mut all = Vec::new();
-        for (bucket, parsed) in decode_buckets(&blobs) {
+        for (bucket, parsed) in codec::decode_buckets(&blobs) {
             let path = format!("{CLAIMS_DIR}/{bucket}.json");
             for c in parsed.map_err(|e| corrupt(name, &path, Box::new(e)))? {
                 if !codec::in_bucket(&c.id, bucket) {
@@ -343,26 +353,6 @@ fn group_handoffs(st: &ClaimsState) -> BTreeMap<String, Vec<&Handoff>> {
 }
 
 /// Parse bucket blobs, on two threads when there is enough to parse to pay for one.
-fn decode_buckets(blobs: &[(String, Vec<u8>)]) -> Vec<(&str, Result<Vec<crate::model::Claim>, serde_json::Error>)> {
-    let total: usize = blobs.iter().map(|(_, b)| b.len()).sum();
-    fn parse(chunk: &[(String, Vec<u8>)]) -> Vec<(&str, Result<Vec<crate::model::Claim>, serde_json::Error>)> {
-        chunk
-            .iter()
-            .map(|(name, bytes)| (name.as_str(), codec::decode_bucket(bytes)))
-            .collect()
-    }
-    if total < 512 * 1024 || blobs.len() < 2 {
-        return parse(blobs);
-    }
-    let (left, right) = blobs.split_at(blobs.len() / 2);
-    std::thread::scope(|s| {
-        let other = s.spawn(|| parse(right));
-        let mut out = parse(left);
-        out.extend(other.join().expect("because parsing does not panic"));
-        out
-    })
-}
-
 fn corrupt(reference: &str, path: &str, e: crate::store::error::BoxError) -> StoreError {
     StoreError::Corrupt {
         reference: reference.to_owned(),

@@ -74,13 +74,13 @@ impl Store {
         let mut next = Some(tip);
         for _ in 0..depth {
             let Some(id) = next else { break };
-            let read = |e: &dyn std::fmt::Display| StoreError::read(format!("{name} history ({id})"), e.to_string());
-            let c = self.repo.find_commit(id).map_err(|e| read(&e))?;
-            let author = c.author().map_err(|e| read(&e))?;
-            if author.name != me.as_bytes() {
-                return Ok(Some(Timestamp(c.time().map_err(|e| read(&e))?.seconds)));
+            let c = self
+                .commit_head(id)
+                .map_err(|e| StoreError::read(format!("{name} history"), e))?;
+            if c.author != me.as_bytes() {
+                return Ok(Some(Timestamp(c.time)));
             }
-            next = c.parent_ids().next().map(|p| p.detach());
+            next = c.parent;
         }
         Ok(None)
     }

@@ -6,6 +6,7 @@
 mod board;
 mod files;
 mod history;
+mod objects;
 mod quarantine;
 mod shards;
 mod signed;
@@ -13,7 +14,6 @@ mod signed;
 use std::path::{Path, PathBuf};
 
 use gix::bstr::ByteSlice;
-use gix::objs::tree::Entry;
 use gix::ObjectId;
 
 pub use board::Loaded;
@@ -31,6 +31,8 @@ pub struct Store {
     signer: Option<crate::store::signing::Signer>,
     /// A private objects dir whose alternates reach a push's quarantine (pre-receive).
     _quarantine_view: Option<tempfile::TempDir>,
+    /// What this process already read of objects it reads again (they never change).
+    memo: std::cell::RefCell<objects::Memo>,
 }
 
 /// Outcome of a compare-and-swap on a local ref.
@@ -61,6 +63,7 @@ impl Store {
             repo,
             signer: None,
             _quarantine_view: view,
+            memo: Default::default(),
         })
     }
 
@@ -141,48 +144,6 @@ impl Store {
             }
         }
         Ok(out)
-    }
-
-    /// The tree of a board commit and its `Coord-Seq` (one object read for both), checking
-    /// that `name`'s target is a commit.
-    fn commit_tree(&self, name: &str, id: ObjectId) -> Result<(ObjectId, u64), StoreError> {
-        let obj = self
-            .repo
-            .find_object(id)
-            .map_err(|e| StoreError::read(format!("{name} ({id})"), e))?;
-        if obj.kind != gix::objs::Kind::Commit {
-            return Err(StoreError::NotACommit {
-                reference: name.to_owned(),
-                kind: obj.kind.to_string(),
-            });
-        }
-        let commit = obj.into_commit();
-        let tree = commit
-            .tree_id()
-            .map_err(|e| StoreError::read(format!("{name} ({id})"), e))?;
-        let message = commit
-            .message_raw()
-            .map_err(|e| StoreError::read(format!("{name} ({id})"), e))?;
-        Ok((tree.detach(), shards::seq_of(&message.to_str_lossy())))
-    }
-
-    fn tree_entries(&self, what: &str, tree: ObjectId) -> Result<Vec<Entry>, StoreError> {
-        let t = self.repo.find_tree(tree).map_err(|e| StoreError::read(what, e))?;
-        let decoded = t.decode().map_err(|e| StoreError::read(what, e))?;
-        Ok(decoded
-            .entries
-            .iter()
-            .map(|e| Entry {
-                mode: e.mode,
-                filename: e.filename.to_owned(),
-                oid: e.oid.to_owned(),
-            })
-            .collect())
-    }
-
-    fn blob(&self, what: &str, id: ObjectId) -> Result<Vec<u8>, StoreError> {
-        let b = self.repo.find_blob(id).map_err(|e| StoreError::read(what, e))?;
-        Ok(b.detach().data)
     }
 
     /// Write a commit object.
