@@ -5,6 +5,8 @@ use std::sync::OnceLock;
 
 use tree_sitter::{Language, Query};
 
+use super::pattern::Patterns;
+
 /// One supported language.
 pub struct Lang {
     pub name: &'static str,
@@ -12,6 +14,14 @@ pub struct Lang {
     grammar: fn() -> Language,
     query_source: &'static str,
     query: OnceLock<Result<Query, String>>,
+    patterns: OnceLock<Result<Patterns, String>>,
+}
+
+/// How a language's query is matched: read here (see `pattern`), or compiled by tree-sitter
+/// when it uses more of the query language than is read here.
+pub enum Matcher<'l> {
+    Patterns(&'l Patterns),
+    Query(&'l Query),
 }
 
 impl Lang {
@@ -25,6 +35,23 @@ impl Lang {
             .get_or_init(|| Query::new(&self.language(), self.query_source).map_err(|e| format!("{}: {e}", self.name)))
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// The query's patterns, read without tree-sitter when they can be (once per process);
+    /// else the compiled query.
+    pub fn matcher(&self) -> Result<Matcher<'_>, String> {
+        let read = self
+            .patterns
+            .get_or_init(|| Patterns::new(&self.language(), self.query_source));
+        match read {
+            Ok(p) => Ok(Matcher::Patterns(p)),
+            Err(_) => self.query().map(Matcher::Query),
+        }
+    }
+
+    /// Whether the query is read here (tests: every shipped query should be).
+    pub fn read_here(&self) -> Result<(), String> {
+        Patterns::new(&self.language(), self.query_source).map(|_| ())
     }
 }
 
@@ -45,6 +72,7 @@ const fn lang(
         grammar,
         query_source,
         query: OnceLock::new(),
+        patterns: OnceLock::new(),
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod lang;
 mod names;
+pub mod pattern;
 pub mod touched;
 
 use std::collections::HashMap;
@@ -13,6 +14,8 @@ use serde::Serialize;
 use tree_sitter::{Parser, StreamingIterator};
 
 use names::{assigned_name, clean_name, is_local, leading_start, top_level, value_counts};
+use lang::Matcher;
+use pattern::Match;
 pub use touched::{touched, Touched};
 
 /// Files larger than this are not parsed for symbols (whole-file claims still work).
@@ -117,9 +120,13 @@ pub fn extract(path: &str, source: &[u8]) -> Result<SymbolTree, SymbolError> {
             limit: MAX_BYTES,
         });
     }
+    extract_as(lang, &lang.matcher().map_err(SymbolError::Grammar)?, path, source)
+}
+
+/// [`extract`] in `lang`, matching its query with `matcher`.
+fn extract_as(lang: &lang::Lang, matcher: &Matcher<'_>, path: &str, source: &[u8]) -> Result<SymbolTree, SymbolError> {
     let (text, lossy) = source_text(source);
     let text = text.as_ref();
-    let query = lang.query().map_err(SymbolError::Grammar)?;
     let mut parser = Parser::new();
     parser
         .set_language(&lang.language())
@@ -129,7 +136,7 @@ pub fn extract(path: &str, source: &[u8]) -> Result<SymbolTree, SymbolError> {
         .ok_or_else(|| SymbolError::Grammar(lang.name.to_owned()))?;
     let root = tree.root_node();
     let error_line = root.has_error().then(|| first_error_line(root)).flatten();
-    let mut list: Vec<Decl<'_>> = declarations(query, root, text)
+    let mut list: Vec<Decl<'_>> = declarations(matcher, root, text)
         .into_values()
         .filter(|e| !e.name.is_empty())
         .collect();
@@ -183,29 +190,47 @@ struct Decl<'t> {
     node: tree_sitter::Node<'t>,
 }
 
+/// Every match of the language's query under `root`, with the query's capture names.
+fn all_matches<'t>(matcher: &Matcher<'_>, root: tree_sitter::Node<'t>, text: &str) -> (Vec<String>, Vec<Match<'t>>) {
+    match matcher {
+        Matcher::Patterns(p) => (p.capture_names().to_vec(), p.matches(root)),
+        Matcher::Query(query) => {
+            let mut out = Vec::new();
+            let mut cursor = tree_sitter::QueryCursor::new();
+            let mut matches = cursor.matches(query, root, text.as_bytes());
+            while let Some(m) = matches.next() {
+                out.push(Match {
+                    pattern: m.pattern_index,
+                    captures: m.captures().iter().map(|c| (c.index, c.node)).collect(),
+                });
+            }
+            let names = query.capture_names().iter().map(|n| (*n).to_owned()).collect();
+            (names, out)
+        }
+    }
+}
+
 /// Every declaration the query captures, by node id.
-fn declarations<'t>(query: &tree_sitter::Query, root: tree_sitter::Node<'t>, text: &str) -> HashMap<usize, Decl<'t>> {
-    let names = query.capture_names();
+fn declarations<'t>(matcher: &Matcher<'_>, root: tree_sitter::Node<'t>, text: &str) -> HashMap<usize, Decl<'t>> {
+    let (names, matches) = all_matches(matcher, root, text);
     let idx = |n: &str| names.iter().position(|c| *c == n);
     let (name_i, recv_i, range_i, value_i) = (idx("name"), idx("receiver"), idx("range"), idx("value"));
     let mut entries: HashMap<usize, Decl> = HashMap::new();
-    let mut cursor = tree_sitter::QueryCursor::new();
-    let mut matches = cursor.matches(query, root, text.as_bytes());
-    while let Some(m) = matches.next() {
+    for m in matches {
         let mut decl = None;
         let (mut name, mut receiver, mut range, mut value) = (None, None, None, None);
-        for c in m.captures() {
-            let i = c.index as usize;
+        for &(i, node) in &m.captures {
+            let i = i as usize;
             if Some(i) == value_i {
-                value = Some(c.node);
+                value = Some(node);
             } else if Some(i) == name_i {
-                name = Some(c.node);
+                name = Some(node);
             } else if Some(i) == recv_i {
-                receiver = Some(c.node);
+                receiver = Some(node);
             } else if Some(i) == range_i {
-                range = Some(c.node);
+                range = Some(node);
             } else if let Some(kind) = names[i].strip_prefix("symbol.") {
-                decl = Some((c.node, kind));
+                decl = Some((node, kind));
             }
         }
         let (Some((node, kind)), Some(name)) = (decl, name) else {
@@ -235,12 +260,12 @@ fn declarations<'t>(query: &tree_sitter::Query, root: tree_sitter::Node<'t>, tex
             receiver: None,
             start,
             end,
-            pattern: m.pattern_index,
+            pattern: m.pattern,
             node,
         });
-        if m.pattern_index < e.pattern {
+        if m.pattern < e.pattern {
             e.kind = kind.to_owned();
-            e.pattern = m.pattern_index;
+            e.pattern = m.pattern;
         }
         e.start = e.start.min(start);
         e.end = e.end.max(end);
@@ -352,6 +377,56 @@ use crate::model::text::edit_distance as distance;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Files to compare the two matchers on: every fixture, and this repository's own Rust.
+    fn corpus(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                corpus(&p, out);
+            } else if lang::detect(&p.to_string_lossy()).is_some() {
+                out.push(p);
+            }
+        }
+    }
+
+    #[test]
+    fn the_queries_read_here_match_what_tree_sitter_matches() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for d in ["fixtures", "src", "tests", "benches"] {
+            corpus(&root.join(d), &mut files);
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for f in &files {
+            let path = f.to_string_lossy();
+            let source = std::fs::read(f).unwrap();
+            // Every language the file could be read as (a .js file as TSX, and so on).
+            let l = lang::detect(&path).unwrap();
+            l.read_here().unwrap_or_else(|e| panic!("{}: {e}", l.name));
+            let ours = extract_as(l, &l.matcher().unwrap(), &path, &source).unwrap();
+            let theirs = extract_as(l, &Matcher::Query(l.query().unwrap()), &path, &source).unwrap();
+            assert!(!ours.symbols.is_empty() || theirs.symbols.is_empty());
+            assert_eq!(ours.symbols, theirs.symbols, "{path}");
+            seen.insert(l.name);
+        }
+        assert!(seen.len() >= lang::LANGS.len() - 2, "languages compared: {seen:?}");
+    }
+
+    #[test]
+    fn a_query_outside_what_is_read_here_is_refused_so_tree_sitter_compiles_it() {
+        let ts: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+        for q in [
+            "((identifier) @x (#eq? @x \"self\"))",
+            "(function_definition (identifier)* @x)",
+            "(class_definition \"class\" @kw)",
+            "(class_definition . (identifier))",
+            "(no_such_kind) @x",
+        ] {
+            assert!(pattern::Patterns::new(&ts, q).is_err(), "{q}");
+        }
+        assert!(pattern::Patterns::new(&ts, "(class_definition name: (identifier) @n) @c").is_ok());
+    }
 
     #[test]
     fn every_grammar_loads_and_every_query_compiles() {
