@@ -21,8 +21,7 @@
 (method_signature name: (_) @name) @symbol.method
 (abstract_method_signature name: (_) @name) @symbol.method
 
-; Class fields (arrow-function fields included). Matching on the field's value would cost
-; ~11 ms of query compilation per process, so every field is a symbol of kind `field`.
+; Class fields (arrow-function fields included): every field is a symbol of kind `field`.
 (public_field_definition name: (_) @name) @symbol.field
 
 ; A const/let bound to a function, a class or an object literal (also `as const`,
@@ -31,8 +30,8 @@
 ; `core.$constructor("X", (inst) => {…})`, one call deep). What is declared inside nests under
 ; it: `const api = { get() {} }` gives api::get, `{ nested: { deep() {} } }` api::nested::deep.
 ; A @value that is a call or an `as`/`satisfies` expression is checked by the engine (a call
-; must take a function or an object; the expression must wrap an object): expressing that
-; here cost ~35 ms of query compilation per process.
+; must take a function or an object; the expression must wrap an object): a query cannot
+; say that without predicates (see ../README.md).
 (variable_declarator
   name: (identifier) @name
   value: [

@@ -98,7 +98,7 @@ fn run(
     langs.dedup_by_key(|l| l.name);
     let warming = std::thread::spawn(move || {
         for l in langs {
-            let _ = l.query();
+            let _ = l.matcher();
         }
     });
     if let Some(handle) = fetching {

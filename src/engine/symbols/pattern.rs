@@ -24,6 +24,8 @@ pub struct Patterns {
     patterns: Vec<(NodePat, Vec<u32>)>,
     /// Patterns by the kind id of their root node (wildcard roots are in every list).
     by_kind: HashMap<u16, Vec<usize>>,
+    /// Patterns whose root is `(_)`: all a node of any other kind is tried with.
+    wild: Vec<usize>,
     capture_names: Vec<String>,
 }
 
@@ -79,6 +81,7 @@ impl Patterns {
         Ok(Patterns {
             patterns,
             by_kind,
+            wild,
             capture_names: p.capture_names,
         })
     }
@@ -94,7 +97,7 @@ impl Patterns {
         loop {
             let node = cursor.node();
             if node.is_named() {
-                for &i in self.by_kind.get(&node.kind_id()).map_or(&[][..], Vec::as_slice) {
+                for &i in self.by_kind.get(&node.kind_id()).unwrap_or(&self.wild) {
                     let (pat, caps) = &self.patterns[i];
                     let mut captures = Vec::new();
                     if matches(pat, node, &mut captures) {
@@ -203,9 +206,7 @@ fn tokenize(source: &str) -> Result<Vec<Token>, String> {
     let mut chars = source.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         match c {
-            ';' => {
-                while chars.next_if(|(_, c)| *c != '\n').is_some() {}
-            }
+            ';' => while chars.next_if(|(_, c)| *c != '\n').is_some() {},
             '(' => out.push(Token::Open),
             ')' => out.push(Token::Close),
             '[' => out.push(Token::OpenAlt),
@@ -324,5 +325,76 @@ impl Reader<'_> {
             out.push(i as u32);
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tree_sitter::StreamingIterator;
+
+    use super::*;
+
+    /// (pattern, captures as (capture name, start byte)) of every match, sorted.
+    type Seen = Vec<(usize, Vec<(String, usize)>)>;
+
+    fn ours(language: &Language, query: &str, root: Node) -> Seen {
+        let p = Patterns::new(language, query).unwrap();
+        let mut out: Seen = p
+            .matches(root)
+            .into_iter()
+            .map(|m| {
+                let mut caps: Vec<_> = m
+                    .captures
+                    .iter()
+                    .map(|(i, n)| (p.capture_names()[*i as usize].clone(), n.start_byte()))
+                    .collect();
+                caps.sort();
+                (m.pattern, caps)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn theirs(language: &Language, query: &str, root: Node, text: &[u8]) -> Seen {
+        let q = tree_sitter::Query::new(language, query).unwrap();
+        let mut cursor = tree_sitter::QueryCursor::new();
+        let mut it = cursor.matches(&q, root, text);
+        let mut out = Vec::new();
+        while let Some(m) = it.next() {
+            let mut caps: Vec<_> = m
+                .captures()
+                .iter()
+                .map(|c| (q.capture_names()[c.index as usize].to_owned(), c.node.start_byte()))
+                .collect();
+            caps.sort();
+            out.push((m.pattern_index, caps));
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    #[test]
+    fn wildcards_fields_children_and_alternations_match_as_tree_sitter_matches_them() {
+        let language: Language = tree_sitter_python::LANGUAGE.into();
+        let text = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/symbols/service.py")).unwrap();
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&language).unwrap();
+        let tree = parser.parse(&text, None).unwrap();
+        for query in [
+            "(_ name: (identifier) @name) @any",
+            "(class_definition name: (_) @n body: (block (function_definition name: (identifier) @m))) @c",
+            "(decorated_definition (decorator) @d definition: [(class_definition) @c (function_definition) @f]) @dd",
+            "(call function: [(identifier) (attribute attribute: (identifier) @attr)] @fn) @call",
+            "(function_definition parameters: (parameters (identifier) @first (identifier) @second))",
+        ] {
+            let (a, b) = (
+                ours(&language, query, tree.root_node()),
+                theirs(&language, query, tree.root_node(), &text),
+            );
+            assert!(!b.is_empty(), "{query} matches nothing in the fixture");
+            assert_eq!(a, b, "{query}");
+        }
     }
 }
