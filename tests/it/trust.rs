@@ -373,7 +373,11 @@ fn verdicts_are_judged_again_when_the_allowed_signers_change() {
     let before = std::fs::read_to_string(b.dir.join(".coord/allowed_signers")).unwrap();
     b.write(
         ".coord/allowed_signers",
-        &format!("alice,alice@example.com {}bob,bob/*,alice/* {}", public(&alice), public(&bob)),
+        &format!(
+            "alice,alice@example.com {}bob,bob/*,alice/* {}",
+            public(&alice),
+            public(&bob)
+        ),
     );
     b.commit_all("alice's key no longer signs for alice/*");
     assert_eq!(trust_of(&b, "bob/x", "db:users"), "forged");
