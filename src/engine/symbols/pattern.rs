@@ -22,8 +22,9 @@ use tree_sitter::{Language, Node, TreeCursor};
 /// The patterns of one query, ready to match.
 pub struct Patterns {
     patterns: Vec<(NodePat, Vec<u32>)>,
-    /// Patterns by the kind id of their root node (wildcard roots are in every list).
-    by_kind: HashMap<u16, Vec<usize>>,
+    /// Patterns by the kind id of their root node (wildcard roots are in every list),
+    /// indexed by kind id.
+    by_kind: Vec<Option<Vec<usize>>>,
     /// Patterns whose root is `(_)`: all a node of any other kind is tried with.
     wild: Vec<usize>,
     capture_names: Vec<String>,
@@ -65,15 +66,15 @@ impl Patterns {
             let caps = p.captures();
             patterns.push((node, caps));
         }
-        let mut by_kind: HashMap<u16, Vec<usize>> = HashMap::new();
+        let mut by_kind: Vec<Option<Vec<usize>>> = vec![None; language.node_kind_count()];
         let wild: Vec<usize> = (0..patterns.len()).filter(|&i| patterns[i].0.kinds.is_none()).collect();
         for (i, (node, _)) in patterns.iter().enumerate() {
             for k in node.kinds.iter().flatten() {
-                by_kind.entry(*k).or_default().push(i);
+                by_kind[*k as usize].get_or_insert_with(Vec::new).push(i);
             }
         }
         if !wild.is_empty() {
-            for list in by_kind.values_mut() {
+            for list in by_kind.iter_mut().flatten() {
                 list.extend(&wild);
                 list.sort_unstable();
             }
@@ -97,7 +98,8 @@ impl Patterns {
         loop {
             let node = cursor.node();
             if node.is_named() {
-                for &i in self.by_kind.get(&node.kind_id()).unwrap_or(&self.wild) {
+                let list = self.by_kind.get(node.kind_id() as usize).and_then(Option::as_ref);
+                for &i in list.unwrap_or(&self.wild) {
                     let (pat, caps) = &self.patterns[i];
                     let mut captures = Vec::new();
                     if matches(pat, node, &mut captures) {
