@@ -34,6 +34,8 @@ pub struct Policy {
     pub network_timeout: Span,
     /// `[network] fresh_for`: reads of one clone share a fetch younger than this.
     pub network_fresh_for: Span,
+    /// `[network] push_budget`: at most this many pushes of a clone's writers per window.
+    pub network_push_budget: Option<PushBudget>,
     /// `task done --no-review` is allowed.
     pub allow_no_review: bool,
     /// The pre-edit hook claims a free file for the agent instead of only checking.
@@ -173,6 +175,7 @@ struct RawHook {
 struct RawNetwork {
     timeout: Option<String>,
     fresh_for: Option<String>,
+    push_budget: Option<toml::Value>,
 }
 
 impl Default for Policy {
@@ -189,6 +192,7 @@ impl Default for Policy {
             trust_push_option: false,
             network_timeout: Span(30),
             network_fresh_for: Span(1),
+            network_push_budget: None,
             allow_no_review: false,
             auto_claim: false,
             guard_on_error: GuardOnError::Allow,
@@ -198,6 +202,38 @@ impl Default for Policy {
 }
 
 pub use super::policy_file::DEFAULT_POLICY_FILE;
+
+/// How many pushes a clone's writers may make per window (`[network] push_budget`: `120`
+/// per minute, or `"20/10s"`). Writes that arrive while it is used up wait and leave together
+/// in the next push.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PushBudget {
+    pub pushes: u32,
+    pub per: Span,
+}
+
+impl PushBudget {
+    fn read(v: toml::Value) -> Result<PushBudget, PolicyError> {
+        let bad = |value: String| PolicyError::Value {
+            key: "network.push_budget",
+            value,
+            reason: "use pushes per minute (120) or pushes per window (\"20/10s\"), at least 1".into(),
+        };
+        let (pushes, per) = match &v {
+            toml::Value::Integer(n) => (u32::try_from(*n).map_err(|_| bad(n.to_string()))?, Span(60)),
+            toml::Value::String(t) => {
+                let (n, w) = t.split_once('/').ok_or_else(|| bad(t.clone()))?;
+                let n: u32 = n.trim().parse().map_err(|_| bad(t.clone()))?;
+                (n, Span::parse(w.trim()).map_err(|_| bad(t.clone()))?)
+            }
+            other => return Err(bad(other.to_string())),
+        };
+        if pushes == 0 || per.0 <= 0 {
+            return Err(bad(v.to_string()));
+        }
+        Ok(PushBudget { pushes, per })
+    }
+}
 
 /// Below this many tracked files the fraction limit is not applied: in a tiny repository
 /// any directory is a large fraction.
@@ -222,6 +258,7 @@ impl Policy {
         span("claims.clock_skew", raw.claims.clock_skew, &mut p.clock_skew)?;
         span("network.timeout", raw.network.timeout, &mut p.network_timeout)?;
         span("network.fresh_for", raw.network.fresh_for, &mut p.network_fresh_for)?;
+        p.network_push_budget = raw.network.push_budget.map(PushBudget::read).transpose()?;
         if p.default_ttl.0 == 0 {
             return Err(PolicyError::Value {
                 key: "claims.default_ttl",

@@ -79,6 +79,28 @@ impl Stage {
         Ok(got.then_some(Held { _file: file }))
     }
 
+    /// When this clone's writers pushed (unix milliseconds), those at or after `since`: the
+    /// push budget's log, read and written only by the writer holding the push turn.
+    pub fn pushes_since(&self, since: u64) -> Vec<u64> {
+        let text = std::fs::read_to_string(self.dir.join("pushes")).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .filter(|t| *t >= since)
+            .collect()
+    }
+
+    /// Log a push at `at` (keeping only those at or after `since`; best effort: a log that
+    /// cannot be written only lets the next push through sooner).
+    pub fn record_push(&self, at: u64, since: u64) {
+        let mut keep = self.pushes_since(since);
+        keep.push(at);
+        let text: String = keep.iter().map(|t| format!("{t}\n")).collect();
+        let (path, tmp) = (self.dir.join("pushes"), self.dir.join("pushes.new"));
+        if std::fs::write(&tmp, text).is_ok() {
+            let _ = std::fs::rename(tmp, path);
+        }
+    }
+
     /// The staged head of each board ref that has one (read with the stage held, or as a
     /// hint): lines of `<ref> <commit>`.
     pub fn heads(&self) -> BTreeMap<String, ObjectId> {

@@ -531,3 +531,69 @@ fn waiting_in_line_past_the_timeout_keeps_the_write_pending() {
     assert_eq!(b.claim_ids().len(), 1, "confirmed by sync");
     audit_remote(&w);
 }
+
+/// Pushes that moved a board ref at the remote since `record_transactions` (one
+/// receive-pack each).
+fn pushes_at_remote(w: &World) -> usize {
+    let log = std::fs::read_to_string(w.root().join("transactions.log")).unwrap_or_default();
+    let pids: BTreeSet<&str> = log
+        .lines()
+        .filter(|l| l.starts_with("committed ") && (l.ends_with(" refs/coord/claims") || l.contains(" refs/coord/shards/")))
+        .filter_map(|l| l.split(' ').nth(1))
+        .collect();
+    pids.len()
+}
+
+#[test]
+fn a_push_budget_holds_writes_back_and_they_leave_in_one_push() {
+    let w = World::new();
+    let setup = w.clone("setup");
+    setup.write(".coord.toml", "[network]\npush_budget = \"1/4s\"\n");
+    setup.commit_all("a push budget");
+    setup.git(&["push", "-q", "origin", "main"]);
+    let a = w.clone("a");
+    w.record_transactions();
+    // The first claim spends the window's one push.
+    let before = pushes_at_remote(&w);
+    a.as_("alice", &["claim", "db:first"]).ok();
+    assert_eq!(pushes_at_remote(&w), before + 1);
+    // Six writers at once wait for the next window, and their claims leave together.
+    let started = std::time::Instant::now();
+    let kids: Vec<Child> = (0..6)
+        .map(|i| spawn(&a, &format!("agent{i}"), &["claim", &format!("db:k{i}"), "--json"]))
+        .collect();
+    for k in kids {
+        let run: crate::support::Run = k.wait_with_output().unwrap().into();
+        run.ok();
+        assert_eq!(run.json()["decision"], "granted", "{}", run.stdout);
+    }
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(3),
+        "the budget held nobody back: {:?}",
+        started.elapsed()
+    );
+    let pushes = pushes_at_remote(&w) - before;
+    assert!((2..=3).contains(&pushes), "7 claims took {pushes} pushes under a budget of 1 per 4s");
+    // Every claim is on the remote's board.
+    let board = w.board_claims_text();
+    for i in 0..6 {
+        assert!(board.contains(&format!("db:k{i}")), "db:k{i} missing: {board}");
+    }
+}
+
+#[test]
+fn a_push_budget_that_outlasts_the_timeout_leaves_the_write_pending_with_why() {
+    let w = World::new();
+    let setup = w.clone("setup");
+    setup.write(".coord.toml", "[network]\npush_budget = \"1/1h\"\ntimeout = \"2s\"\n");
+    setup.commit_all("a push budget");
+    setup.git(&["push", "-q", "origin", "main"]);
+    let a = w.clone("a");
+    a.as_("alice", &["claim", "db:first"]).ok();
+    let r = a.as_("alice", &["claim", "db:second"]);
+    r.code(3);
+    assert!(r.stderr.contains("push budget"), "{}", r.stderr);
+    // Pending, not lost: it is listed, and `sync` pushes it once the budget allows.
+    let s = a.as_("alice", &["status", "--json"]).json();
+    assert_eq!(s["pending"].as_array().map(Vec::len), Some(1), "{s}");
+}

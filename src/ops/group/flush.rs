@@ -58,11 +58,15 @@ pub(super) fn flush<R>(ctx: &Context, stage: &Stage, round: &mut Round<R>, attem
             new: *head,
         });
     }
+    if let Some(e) = wait_for_budget(ctx, stage) {
+        return Ok(Flushed::Unreachable(e));
+    }
     let pending = usize::from(round.saved.is_some());
     // From the second loss of one write on, ask the clone that keeps winning to yield, and
     // then fetch at once: the clone that yields leaves us a window.
+    // Asking for a turn is a push too: only when the push budget allows one now.
     let pause = || {
-        if attempt >= 2 {
+        if attempt >= 2 && take_push(ctx, stage).is_ok() {
             let _ = ask_for_a_turn(ctx, &writes);
         } else {
             backoff(ctx, attempt);
@@ -95,4 +99,47 @@ pub(super) fn flush<R>(ctx: &Context, stage: &Stage, round: &mut Round<R>, attem
             }
         },
     )
+}
+
+/// `[network] push_budget`: with the push turn held, wait until this clone may push again
+/// (writers arriving meanwhile stage their work, which leaves in this push), then log the push.
+/// `Some(why)` when the wait would outlast `[network] timeout`: the write stays pending.
+fn wait_for_budget(ctx: &Context, stage: &Stage) -> Option<String> {
+    let b = ctx.policy.network_push_budget?;
+    let limit = std::time::Duration::from_secs(ctx.policy.network_timeout.0.max(1) as u64);
+    loop {
+        let Err(wait) = take_push(ctx, stage) else {
+            return None;
+        };
+        if ctx.elapsed() + wait > limit {
+            return Some(format!(
+                "this clone's push budget ([network] push_budget, {} per {}s) is used up for {:.1}s more, past [network] timeout ({}s)",
+                b.pushes,
+                b.per.0,
+                wait.as_secs_f64(),
+                limit.as_secs()
+            ));
+        }
+        std::thread::sleep(wait.min(std::time::Duration::from_millis(250)));
+    }
+}
+
+/// Count one push against the budget if it allows one now (`Ok`, logged), else how long until
+/// it does. With the push turn held.
+pub(super) fn take_push(ctx: &Context, stage: &Stage) -> Result<(), std::time::Duration> {
+    let Some(b) = ctx.policy.network_push_budget else {
+        return Ok(());
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let window = b.per.0 as u64 * 1000;
+    let recent = stage.pushes_since(now.saturating_sub(window));
+    if recent.len() < b.pushes as usize {
+        stage.record_push(now, now.saturating_sub(window));
+        return Ok(());
+    }
+    // The oldest push in the window leaves it then.
+    let free = recent.iter().min().copied().unwrap_or(now) + window;
+    Err(std::time::Duration::from_millis(free.saturating_sub(now) + 1))
 }
