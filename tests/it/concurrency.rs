@@ -538,7 +538,9 @@ fn pushes_at_remote(w: &World) -> usize {
     let log = std::fs::read_to_string(w.root().join("transactions.log")).unwrap_or_default();
     let pids: BTreeSet<&str> = log
         .lines()
-        .filter(|l| l.starts_with("committed ") && (l.ends_with(" refs/coord/claims") || l.contains(" refs/coord/shards/")))
+        .filter(|l| {
+            l.starts_with("committed ") && (l.ends_with(" refs/coord/claims") || l.contains(" refs/coord/shards/"))
+        })
         .filter_map(|l| l.split(' ').nth(1))
         .collect();
     pids.len()
@@ -573,7 +575,10 @@ fn a_push_budget_holds_writes_back_and_they_leave_in_one_push() {
         started.elapsed()
     );
     let pushes = pushes_at_remote(&w) - before;
-    assert!((2..=3).contains(&pushes), "7 claims took {pushes} pushes under a budget of 1 per 4s");
+    assert!(
+        (2..=3).contains(&pushes),
+        "7 claims took {pushes} pushes under a budget of 1 per 4s"
+    );
     // Every claim is on the remote's board.
     let board = w.board_claims_text();
     for i in 0..6 {
