@@ -30,6 +30,11 @@ fn main() {
         root: tmp.clone(),
         reps: if quick { 7 } else { 31 },
     };
+    if std::env::var_os("ONLY_TRUST").is_some() {
+        signing(&b);
+        println!("kept {}", tmp.display());
+        return;
+    }
     println!(
         "git-coord claims benchmarks ({} repetitions, medians, whole process)",
         b.reps

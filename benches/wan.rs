@@ -11,7 +11,9 @@
 //! started.
 //!
 //! Run: `cargo bench --bench wan -- [--rtt MS] [--agents N] [--clones M]
-//!       [--mode disjoint|hot|mix] [--think MS] [--hold MS] [--secs S]`
+//!       [--mode disjoint|hot|mix] [--think MS] [--hold MS] [--secs S] [--wait S]`
+//! (`--wait S`: claims of the hot scope queue with `claim --wait S`, the product's fair order
+//! between agents and clones, instead of asking again after a refusal; `--suite` adds that run.)
 //! (defaults: 50 ms, 16 agents, 4 clones, disjoint, no think time, 200 ms hold, 20 s).
 //! `--suite` runs the issue's table (several minutes); `--quick` one short run.
 
@@ -38,6 +40,8 @@ struct Run {
     think_ms: u64,
     hold_ms: u64,
     secs: u64,
+    /// Hot claims queue with `claim --wait` for this long (0: ask again after a refusal).
+    wait_s: u64,
 }
 
 fn arg(name: &str) -> Option<String> {
@@ -57,6 +61,7 @@ fn main() {
         think_ms: arg("--think").map_or(0, |v| v.parse().expect("--think MS")),
         hold_ms: arg("--hold").map_or(200, |v| v.parse().expect("--hold MS")),
         secs: arg("--secs").map_or(if quick { 6 } else { 20 }, |v| v.parse().expect("--secs S")),
+        wait_s: arg("--wait").map_or(0, |v| v.parse().expect("--wait S")),
     };
     let runs = if std::env::args().any(|a| a == "--suite") {
         vec![
@@ -77,6 +82,11 @@ fn main() {
             },
             Run {
                 mode: "hot".into(),
+                ..base.clone()
+            },
+            Run {
+                mode: "hot".into(),
+                wait_s: 30,
                 ..base.clone()
             },
             Run {
@@ -198,6 +208,7 @@ fn run(r: &Run) -> serde_json::Value {
         .collect();
     counts.reset();
 
+    REAL_CLOCK.store(r.wait_s > 0, Ordering::SeqCst);
     let started = Instant::now();
     let deadline = started + Duration::from_secs(r.secs);
     let workers: Vec<_> = (0..r.agents)
@@ -251,6 +262,11 @@ fn run(r: &Run) -> serde_json::Value {
         "claims_refused": seen.iter().map(|s| s.refused).sum::<u64>(),
         "failed_by_exit": failed,
         "max_rounds_to_grant": max_rounds,
+        "wait_s": r.wait_s,
+        "grants_per_agent_min_max": [
+            seen.iter().map(|s| s.held.len()).min().unwrap_or(0),
+            seen.iter().map(|s| s.held.len()).max().unwrap_or(0),
+        ],
         "pushes_per_min": round(pushes as f64 * 60.0 / elapsed),
         "fetches_per_min": round(fetches as f64 * 60.0 / elapsed),
         "pushes_per_write": round(pushes as f64 / writes.max(1) as f64),
@@ -277,7 +293,11 @@ fn agent_loop(a: usize, dir: &Path, exe: &Path, home: &Path, r: &Run, deadline: 
             format!("area{a}/**")
         };
         let t = Instant::now();
-        let code = coord(exe, dir, home, &agent, &["claim", &scope]);
+        let wait = format!("{}s", r.wait_s);
+        let code = match hot && r.wait_s > 0 {
+            true => coord(exe, dir, home, &agent, &["claim", &scope, "--wait", &wait]),
+            false => coord(exe, dir, home, &agent, &["claim", &scope]),
+        };
         let claimed_at = Instant::now();
         seen.claim_ms.push(ms(t));
         match code {
@@ -318,6 +338,9 @@ fn agent_loop(a: usize, dir: &Path, exe: &Path, home: &Path, r: &Run, deadline: 
     seen
 }
 
+/// Whether this run's agents use the real clock (runs whose claims queue).
+static REAL_CLOCK: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn coord(exe: &Path, dir: &Path, home: &Path, agent: &str, args: &[&str]) -> i32 {
     let mut c = Command::new(exe);
     c.current_dir(dir)
@@ -327,6 +350,11 @@ fn coord(exe: &Path, dir: &Path, home: &Path, agent: &str, args: &[&str]) -> i32
         .stderr(Stdio::piped());
     isolated(&mut c, home);
     c.env("GIT_COORD_AGENT", agent).env("GIT_COORD_NOW", NOW);
+    // Queued claims are served oldest first: with every clock pinned to one instant the
+    // queue's order would be by id, so waiting runs use the real clock.
+    if REAL_CLOCK.load(Ordering::SeqCst) {
+        c.env_remove("GIT_COORD_NOW");
+    }
     let out = c.output().expect("git-coord runs");
     let code = out.status.code().unwrap_or(-1);
     if code > 1 && std::env::args().any(|a| a == "--dump") {
