@@ -17,6 +17,7 @@ pub mod remote;
 pub mod repo;
 pub mod sessions;
 pub mod signing;
+pub mod ssh;
 pub mod stage;
 pub mod tokens;
 

@@ -21,6 +21,8 @@ pub struct Remote {
     dir: PathBuf,
     /// When this command first talked to the remote (its budget runs from there).
     started: std::cell::Cell<Option<std::time::Instant>>,
+    /// `GIT_SSH_COMMAND` for these calls: ssh connections shared (see `store::ssh`).
+    ssh: Option<String>,
 }
 
 /// What one push of one ref came to.
@@ -59,8 +61,17 @@ pub struct Output {
 /// keep the pipes open after git itself is gone and hold the command hostage. Its output is
 /// read by threads that are given up on, never waited for, once the group is ended.
 pub fn run_git(dir: &Path, args: &[&str], timeout: Duration) -> Result<Option<Output>, StoreError> {
+    run_git_with(dir, args, timeout, None)
+}
+
+/// [`run_git`], with `GIT_SSH_COMMAND` set to `ssh` when given.
+fn run_git_with(dir: &Path, args: &[&str], timeout: Duration, ssh: Option<&str>) -> Result<Option<Output>, StoreError> {
     use std::os::unix::process::CommandExt;
-    let mut child = Command::new("git")
+    let mut cmd = Command::new("git");
+    if let Some(ssh) = ssh {
+        cmd.env("GIT_SSH_COMMAND", ssh);
+    }
+    let mut child = cmd
         .arg("-C")
         .arg(dir)
         .args(args)
@@ -163,7 +174,14 @@ impl Remote {
             timeout,
             dir,
             started: std::cell::Cell::new(None),
+            ssh: None,
         }
+    }
+
+    /// Run git's ssh with `command` (see `store::ssh`).
+    pub fn with_ssh(mut self, command: Option<String>) -> Remote {
+        self.ssh = command;
+        self
     }
 
     /// Start a fresh network budget (each round of a long `--wait` is a command of its own).
@@ -182,7 +200,7 @@ impl Remote {
         if left.is_zero() {
             return Ok(None);
         }
-        run_git(&self.dir, args, left)
+        run_git_with(&self.dir, args, left, self.ssh.as_deref())
     }
 
     /// Fetch `refs/coord/*` into the local `refs/coord/*` (fast-forward only, no pruning).

@@ -23,6 +23,7 @@ mod pending;
 mod remote;
 mod server;
 mod sessions;
+mod ssh;
 mod snapshots;
 mod symbols;
 mod trust;
