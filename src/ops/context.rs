@@ -125,9 +125,8 @@ impl Context {
             },
         };
         let timeout = Duration::from_secs(policy.network_timeout.0.max(1) as u64);
-        let remote = remote_name.map(|n| {
-            Remote::new(&n, store.run_dir(), timeout).with_ssh(crate::store::ssh::for_remote(&store, &n))
-        });
+        let remote = remote_name
+            .map(|n| Remote::new(&n, store.run_dir(), timeout).with_ssh(crate::store::ssh::for_remote(&store, &n)));
         let pending = PendingDir::new(store.common_dir());
         let mut ctx = Context {
             store,

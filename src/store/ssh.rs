@@ -105,10 +105,18 @@ mod tests {
         for url in ["ssh://git@example.com/team/repo.git", "git@example.com:team/repo.git"] {
             let cmd = reuse_command(&s(url, false, None)).expect(url);
             assert!(cmd.contains("ControlMaster=auto") && cmd.contains("/%C"), "{cmd}");
-            assert_eq!(reuse_command(&s(url, true, None)), None, "the user's ssh command stands");
+            assert_eq!(
+                reuse_command(&s(url, true, None)),
+                None,
+                "the user's ssh command stands"
+            );
             assert_eq!(reuse_command(&s(url, false, Some(false))), None, "turned off");
         }
-        for url in ["https://example.com/team/repo.git", "/srv/git/repo.git", "file:///srv/repo.git"] {
+        for url in [
+            "https://example.com/team/repo.git",
+            "/srv/git/repo.git",
+            "file:///srv/repo.git",
+        ] {
             assert_eq!(reuse_command(&s(url, false, None)), None, "{url}");
         }
         assert_eq!(

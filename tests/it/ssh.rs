@@ -39,7 +39,11 @@ fn keygen(path: &Path) {
 
 fn start(dir: &Path) -> Option<Server> {
     let bin = sshd()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
     let (host, key) = (dir.join("host_key"), dir.join("user_key"));
     keygen(&host);
     keygen(&key);
@@ -105,7 +109,10 @@ fn an_ssh_remote_shares_one_connection_when_asked_and_works_without() {
         server.key.display()
     );
     let url = format!("ssh://{}@127.0.0.1:{}{}", user(), server.port, w.remote().display());
-    w.git_in(w.root(), &["-c", &format!("core.sshCommand={ssh}"), "clone", "-q", &url, "a"]);
+    w.git_in(
+        w.root(),
+        &["-c", &format!("core.sshCommand={ssh}"), "clone", "-q", &url, "a"],
+    );
     let a = w.repo("a");
     a.git(&["config", "core.sshCommand", &ssh]);
     let run = keys.path().join("run");
