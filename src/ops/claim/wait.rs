@@ -90,13 +90,17 @@ pub(super) fn wait(
         while std::time::Instant::now() < until && !observer.cancelled() {
             std::thread::sleep(Duration::from_millis(25).min(until - std::time::Instant::now()));
         }
-        // The head of the queue is granted by whichever write comes next (a release serves
-        // the queue): it looks often, so the scope does not sit idle granted to nobody who
-        // knows; the rest of the queue backs off.
-        nap = match place {
-            Some(0) => Duration::from_millis(150),
-            _ => (nap * 3 / 2).min(Duration::from_secs(2)),
-        };
+        nap = next_nap(nap, place);
+    }
+}
+
+/// The pause before the next poll. The head of the queue is granted by whichever write comes
+/// next (a release serves the queue): it looks often, so the scope does not sit idle granted
+/// to nobody who knows; the rest of the queue backs off.
+fn next_nap(nap: Duration, place: Option<usize>) -> Duration {
+    match place {
+        Some(0) => Duration::from_millis(150),
+        _ => (nap * 3 / 2).min(Duration::from_secs(2)),
     }
 }
 
