@@ -13,6 +13,16 @@ use super::symbols::{read, report_at, Source, SymbolsReport};
 use crate::engine::symbols::{extract, lang};
 use crate::model::scope::normalize_glob;
 
+/// A path as `symbols` takes it: normalised like a scope, where a directory (`.`, `src/`)
+/// stays the directory (a scope would read it as everything under it, `**`).
+fn normalize_path(given: &str) -> Result<String, crate::model::ScopeError> {
+    let g = normalize_glob(given)?;
+    Ok(match g.as_str() {
+        "**" => String::new(),
+        _ => g.strip_suffix("/**").map_or(g.clone(), str::to_owned),
+    })
+}
+
 /// Many files' symbols.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ManyReport {
@@ -34,7 +44,7 @@ pub struct Skipped {
 /// only that exists (scripts written before paths were relative).
 pub fn from_root(ctx: &Context, given: &str, source: &Source) -> Result<String, Error> {
     let Some(root) = ctx.store.workdir() else {
-        return Ok(normalize_glob(given)?);
+        return Ok(normalize_path(given)?);
     };
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let (root, cwd) = (canon(root), canon(&ctx.cwd));
@@ -44,13 +54,13 @@ pub fn from_root(ctx: &Context, given: &str, source: &Source) -> Result<String, 
         .unwrap_or_default();
     if let Some(rel) = Path::new(given).is_absolute().then(|| canon(Path::new(given))) {
         if let Ok(inside) = rel.strip_prefix(&root) {
-            return Ok(normalize_glob(&inside.to_string_lossy())?);
+            return Ok(normalize_path(&inside.to_string_lossy())?);
         }
     }
     if prefix.is_empty() {
-        return Ok(normalize_glob(given)?);
+        return Ok(normalize_path(given)?);
     }
-    let here = normalize_glob(&format!("{prefix}/{given}"))?;
+    let here = normalize_path(&format!("{prefix}/{given}"))?;
     let exists = |p: &str| -> bool {
         match source {
             Source::WorkingTree => root.join(p).exists(),
@@ -60,7 +70,7 @@ pub fn from_root(ctx: &Context, given: &str, source: &Source) -> Result<String, 
             }
         }
     };
-    match (exists(&here), normalize_glob(given)) {
+    match (exists(&here), normalize_path(given)) {
         (false, Ok(top)) if exists(&top) => Ok(top),
         _ => Ok(here),
     }

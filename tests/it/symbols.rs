@@ -289,6 +289,16 @@ fn symbols_takes_many_files_and_directories_relative_to_where_it_runs() {
     // At a revision too.
     let j = a.run(&["symbols", "src/svc", "--rev", "HEAD", "--json"]).json();
     assert_eq!(j["files"][0]["file"], "src/svc/service.py", "{j}");
+    // `.` is the directory it runs in (the root, or a subdirectory), `..` the one above.
+    let j = a.run(&["symbols", ".", "--json"]).json();
+    assert_eq!(j["files"].as_array().map(Vec::len), Some(3), "{j}");
+    for (dir, arg, n) in [("src/auth", ".", 2), ("src/auth", "./", 2), ("src/auth", "..", 3)] {
+        let mut cmd = a.command(None, crate::support::NOW, &["symbols", arg, "--json"]);
+        cmd.current_dir(a.dir.join(dir));
+        let out: crate::support::Run = cmd.output().unwrap().into();
+        assert_eq!(out.code, 0, "{arg} in {dir}: {}", out.stderr);
+        assert_eq!(out.json()["files"].as_array().map(Vec::len), Some(n), "{arg} in {dir}");
+    }
 }
 
 #[test]

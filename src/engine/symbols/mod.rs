@@ -136,14 +136,16 @@ fn extract_as(lang: &lang::Lang, matcher: &Matcher<'_>, path: &str, source: &[u8
         .ok_or_else(|| SymbolError::Grammar(lang.name.to_owned()))?;
     let root = tree.root_node();
     let error_line = root.has_error().then(|| first_error_line(root)).flatten();
-    let mut list: Vec<Decl<'_>> = declarations(matcher, root, text)
+    let (names, matches, parents) = all_matches(matcher, root, text);
+    let up = |n| parent_of(&parents, n);
+    let mut list: Vec<Decl<'_>> = declarations((&names, matches), root, text, &up)
         .into_values()
         .filter(|e| !e.name.is_empty())
         .collect();
     list.sort_by_key(|e| (e.start, std::cmp::Reverse(e.end)));
     Ok(SymbolTree {
         language: lang.name,
-        symbols: nest(list, text),
+        symbols: nest(list, text, &up),
         error_line,
         warning: lossy
             .then(|| format!("{path} is not valid UTF-8: read with each invalid byte as U+FFFD (lines are unchanged)")),
@@ -190,10 +192,23 @@ struct Decl<'t> {
     node: tree_sitter::Node<'t>,
 }
 
+/// The query's capture names, its matches, and the parents the matching learnt.
+type AllMatches<'t> = (Vec<String>, Vec<Match<'t>>, pattern::Parents<'t>);
+
+/// A node's parent (from what the matching learnt, else searched from the root).
+type Up<'a, 't> = &'a dyn Fn(tree_sitter::Node<'t>) -> Option<tree_sitter::Node<'t>>;
+
+fn parent_of<'t>(parents: &pattern::Parents<'t>, n: tree_sitter::Node<'t>) -> Option<tree_sitter::Node<'t>> {
+    parents.get(&n.id()).copied().or_else(|| n.parent())
+}
+
 /// Every match of the language's query under `root`, with the query's capture names.
-fn all_matches<'t>(matcher: &Matcher<'_>, root: tree_sitter::Node<'t>, text: &str) -> (Vec<String>, Vec<Match<'t>>) {
+fn all_matches<'t>(matcher: &Matcher<'_>, root: tree_sitter::Node<'t>, text: &str) -> AllMatches<'t> {
     match matcher {
-        Matcher::Patterns(p) => (p.capture_names().to_vec(), p.matches(root)),
+        Matcher::Patterns(p) => {
+            let (matches, parents) = p.matches(root);
+            (p.capture_names().to_vec(), matches, parents)
+        }
         Matcher::Query(query) => {
             let mut out = Vec::new();
             let mut cursor = tree_sitter::QueryCursor::new();
@@ -205,14 +220,18 @@ fn all_matches<'t>(matcher: &Matcher<'_>, root: tree_sitter::Node<'t>, text: &st
                 });
             }
             let names = query.capture_names().iter().map(|n| (*n).to_owned()).collect();
-            (names, out)
+            (names, out, pattern::Parents::new())
         }
     }
 }
 
 /// Every declaration the query captures, by node id.
-fn declarations<'t>(matcher: &Matcher<'_>, root: tree_sitter::Node<'t>, text: &str) -> HashMap<usize, Decl<'t>> {
-    let (names, matches) = all_matches(matcher, root, text);
+fn declarations<'t>(
+    (names, matches): (&[String], Vec<Match<'t>>),
+    root: tree_sitter::Node<'t>,
+    text: &str,
+    up: Up<'_, 't>,
+) -> HashMap<usize, Decl<'t>> {
     let idx = |n: &str| names.iter().position(|c| *c == n);
     let (name_i, recv_i, range_i, value_i) = (idx("name"), idx("receiver"), idx("range"), idx("value"));
     let mut entries: HashMap<usize, Decl> = HashMap::new();
@@ -236,11 +255,11 @@ fn declarations<'t>(matcher: &Matcher<'_>, root: tree_sitter::Node<'t>, text: &s
         let (Some((node, kind)), Some(name)) = (decl, name) else {
             continue;
         };
-        if !value.is_none_or(value_counts) || (node.kind() == "assignment_expression" && !top_level(node)) {
+        if !value.is_none_or(value_counts) || (node.kind() == "assignment_expression" && !top_level(node, up)) {
             continue;
         }
         let node_text = |n: tree_sitter::Node| text[n.byte_range()].to_owned();
-        let (mut start, mut end) = (leading_start(node, root, text), node.end_byte());
+        let (mut start, mut end) = (leading_start(node, root, text, up), node.end_byte());
         if let Some(r) = range {
             start = start.min(r.start_byte());
             end = end.max(r.end_byte());
@@ -278,7 +297,7 @@ fn declarations<'t>(matcher: &Matcher<'_>, root: tree_sitter::Node<'t>, text: &s
 
 /// Nest declarations (sorted by start, outermost first) into symbol paths by containment;
 /// declarations with the same path merge into one symbol with several ranges.
-fn nest(list: Vec<Decl<'_>>, text: &str) -> Vec<Symbol> {
+fn nest<'t>(list: Vec<Decl<'t>>, text: &str, up: Up<'_, 't>) -> Vec<Symbol> {
     let line_of = line_index(text);
     let mut stack: Vec<(usize, usize, String, String)> = Vec::new(); // (start, end, path, kind)
     let mut symbols: Vec<Symbol> = Vec::new();
@@ -292,7 +311,7 @@ fn nest(list: Vec<Decl<'_>>, text: &str) -> Vec<Symbol> {
         }
         // A declaration inside an anonymous function (a test callback, an IIFE) that no
         // named symbol encloses is nobody's member: not listed (never at top level).
-        if e.receiver.is_none() && stack.is_empty() && is_local(e.node) {
+        if e.receiver.is_none() && stack.is_empty() && is_local(e.node, up) {
             continue;
         }
         let path = match (&e.receiver, stack.last()) {

@@ -1,6 +1,10 @@
 //! Names and ranges of declarations: what a name node's text means as a symbol path, where
 //! a declaration really starts (its doc comments and decorators), and whether it is a local.
 
+use tree_sitter::Node;
+
+use super::Up;
+
 /// Node kinds whose body makes a declaration a local, per grammar.
 const FUNCTION_LIKE: &[&str] = &[
     "arrow_function",
@@ -24,13 +28,13 @@ const FUNCTION_LIKE: &[&str] = &[
 ];
 
 /// Is `node` inside a function body?
-pub(super) fn is_local(node: tree_sitter::Node) -> bool {
-    let mut n = node.parent();
+pub(super) fn is_local<'t>(node: Node<'t>, up: Up<'_, 't>) -> bool {
+    let mut n = up(node);
     while let Some(p) = n {
         if FUNCTION_LIKE.contains(&p.kind()) {
             return true;
         }
-        n = p.parent();
+        n = up(p);
     }
     false
 }
@@ -61,9 +65,8 @@ fn takes_callable(call: tree_sitter::Node, depth: u8) -> bool {
 }
 
 /// Is this node a statement of the program itself (not inside any block)?
-pub(super) fn top_level(node: tree_sitter::Node) -> bool {
-    node.parent()
-        .is_some_and(|p| p.kind() == "expression_statement" && p.parent().is_some_and(|g| g.kind() == "program"))
+pub(super) fn top_level<'t>(node: Node<'t>, up: Up<'_, 't>) -> bool {
+    up(node).is_some_and(|p| p.kind() == "expression_statement" && up(p).is_some_and(|g| g.kind() == "program"))
 }
 
 /// Statements that carry one declaration: its range starts where they start.
@@ -92,9 +95,9 @@ const LEADING: &[&str] = &[
 /// a decorated definition, an assignment statement), and at the doc comments and decorators
 /// right above it — each on its own line(s), with no blank line between. Each step looks at
 /// the node that ends just before (a walk down from the root: O(depth), never O(siblings)).
-pub(super) fn leading_start(node: tree_sitter::Node, root: tree_sitter::Node, text: &str) -> usize {
+pub(super) fn leading_start<'t>(node: Node<'t>, root: Node<'t>, text: &str, up: Up<'_, 't>) -> usize {
     let mut n = node;
-    while let Some(p) = n.parent().filter(|p| wraps(*p)) {
+    while let Some(p) = up(n).filter(|p| wraps(*p)) {
         n = p;
     }
     let mut start = n.start_byte();
@@ -119,20 +122,20 @@ pub(super) fn leading_start(node: tree_sitter::Node, root: tree_sitter::Node, te
 }
 
 /// The comment, decorator or attribute whose text ends at byte `end` (its node may take the
-/// whitespace after it, up to `limit`: Rust's line comments end after their newline).
-fn ending_at(root: tree_sitter::Node, end: usize, limit: usize) -> Option<tree_sitter::Node> {
-    let mut n = root.descendant_for_byte_range(end - 1, end)?;
-    let mut found = None;
-    while (end..=limit).contains(&n.end_byte()) {
-        if LEADING.contains(&n.kind()) {
-            found = Some(n);
+/// whitespace after it, up to `limit`: Rust's line comments end after their newline): the
+/// outermost such node among those holding byte `end - 1` that end in `end..=limit`, found
+/// walking down from the root (ends only shrink on the way down).
+fn ending_at<'t>(root: Node<'t>, end: usize, limit: usize) -> Option<Node<'t>> {
+    let mut cursor = root.walk();
+    loop {
+        let n = cursor.node();
+        if (end..=limit).contains(&n.end_byte()) && LEADING.contains(&n.kind()) {
+            return Some(n);
         }
-        match n.parent() {
-            Some(p) => n = p,
-            None => break,
+        if cursor.goto_first_child_for_byte(end - 1).is_none() {
+            return None;
         }
     }
-    found
 }
 
 /// The name an assignment gives: `X.prototype.m` → `X::m`, `module.exports.f` and

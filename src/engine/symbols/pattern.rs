@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 
-use tree_sitter::{Language, Node, TreeCursor};
+use tree_sitter::{Language, Node};
 
 /// The patterns of one query, ready to match.
 pub struct Patterns {
@@ -91,9 +91,13 @@ impl Patterns {
         &self.capture_names
     }
 
-    /// Every match in the tree under `root`, nodes in document order, patterns in order.
-    pub fn matches<'t>(&self, root: Node<'t>) -> Vec<Match<'t>> {
+    /// Every match in the tree under `root`, nodes in document order, patterns in order;
+    /// with the parent of each matched node and of its ancestors (`Node::parent` searches down
+    /// from the root, through every sibling on the way: the walk knows them for free).
+    pub fn matches<'t>(&self, root: Node<'t>) -> (Vec<Match<'t>>, Parents<'t>) {
         let mut out = Vec::new();
+        let mut parents = Parents::new();
+        let mut above: Vec<Node<'t>> = Vec::new();
         let mut cursor = root.walk();
         loop {
             let node = cursor.node();
@@ -105,28 +109,38 @@ impl Patterns {
                     if matches(pat, node, &mut captures) {
                         captures.extend(caps.iter().map(|c| (*c, node)));
                         out.push(Match { pattern: i, captures });
+                        link(&mut parents, &above, node);
                     }
                 }
             }
-            if !next_in_order(&mut cursor) {
-                return out;
+            if cursor.goto_first_child() {
+                above.push(node);
+                continue;
+            }
+            loop {
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if !cursor.goto_parent() {
+                    return (out, parents);
+                }
+                above.pop();
             }
         }
     }
 }
 
-/// Move to the next node in document order (preorder); `false` at the end.
-fn next_in_order(cursor: &mut TreeCursor) -> bool {
-    if cursor.goto_first_child() {
-        return true;
-    }
-    loop {
-        if cursor.goto_next_sibling() {
-            return true;
+/// Known parents, by node id.
+pub type Parents<'t> = HashMap<usize, Node<'t>>;
+
+/// Record the parents of `node` and its ancestors `above` (up to the first already known).
+fn link<'t>(parents: &mut Parents<'t>, above: &[Node<'t>], node: Node<'t>) {
+    let mut child = node;
+    for p in above.iter().rev() {
+        if parents.insert(child.id(), *p).is_some() {
+            return;
         }
-        if !cursor.goto_parent() {
-            return false;
-        }
+        child = *p;
     }
 }
 

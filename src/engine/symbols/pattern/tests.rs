@@ -11,6 +11,7 @@ fn ours(language: &Language, query: &str, root: Node) -> Seen {
     let p = Patterns::new(language, query).unwrap();
     let mut out: Seen = p
         .matches(root)
+        .0
         .into_iter()
         .map(|m| {
             let mut caps: Vec<_> = m
