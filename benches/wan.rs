@@ -11,8 +11,8 @@
 //! started.
 //!
 //! Run: `cargo bench --bench wan -- [--rtt MS] [--agents N] [--clones M]
-//!       [--mode disjoint|hot|mix] [--think MS] [--hold MS] [--secs S] [--wait S]`
-//! (`--wait S`: claims of the hot scope queue with `claim --wait S`, the product's fair order
+//!       [--mode disjoint|hot|mix] [--think MS] [--hold MS] [--secs S] [--wait S] [--budget N/W]`
+//! (`--budget "N/1m"`: every clone's `[network] push_budget`; `--wait S`: claims of the hot scope queue with `claim --wait S`, the product's fair order
 //! between agents and clones, instead of asking again after a refusal; `--suite` adds that run.)
 //! (defaults: 50 ms, 16 agents, 4 clones, disjoint, no think time, 200 ms hold, 20 s).
 //! `--suite` runs the table (several minutes); `--quick` one short run.
@@ -42,6 +42,8 @@ struct Run {
     secs: u64,
     /// Hot claims queue with `claim --wait` for this long (0: ask again after a refusal).
     wait_s: u64,
+    /// `[network] push_budget` for every clone (`--budget "30/1m"`).
+    budget: Option<String>,
 }
 
 fn arg(name: &str) -> Option<String> {
@@ -62,6 +64,7 @@ fn main() {
         hold_ms: arg("--hold").map_or(200, |v| v.parse().expect("--hold MS")),
         secs: arg("--secs").map_or(if quick { 6 } else { 20 }, |v| v.parse().expect("--secs S")),
         wait_s: arg("--wait").map_or(0, |v| v.parse().expect("--wait S")),
+        budget: arg("--budget"),
     };
     let runs = if std::env::args().any(|a| a == "--suite") {
         vec![
@@ -155,13 +158,22 @@ fn run(r: &Run) -> serde_json::Value {
     // The remote, with one file per agent area and a hot area.
     let served = root.path().join("served");
     std::fs::create_dir_all(&served).unwrap();
-    git(root.path(), &["init", "-q", "--bare", "served/remote.git"]);
+    git(
+        root.path(),
+        &["init", "-q", "--bare", "-b", "main", "served/remote.git"],
+    );
     let seed = root.path().join("seed");
     git(root.path(), &["init", "-q", "-b", "main", "seed"]);
     for a in 0..r.agents {
         write(&seed.join(format!("area{a}/mod.ts")), "export const x = 1;\n");
     }
     write(&seed.join("hot/core.ts"), "export const y = 1;\n");
+    if let Some(b) = &r.budget {
+        write(
+            &seed.join(".coord.toml"),
+            &format!("[network]\npush_budget = \"{b}\"\n"),
+        );
+    }
     git(&seed, &["add", "-A"]);
     git(&seed, &["commit", "-qm", "seed"]);
     git(
@@ -263,6 +275,7 @@ fn run(r: &Run) -> serde_json::Value {
         "failed_by_exit": failed,
         "max_rounds_to_grant": max_rounds,
         "wait_s": r.wait_s,
+        "push_budget": r.budget,
         "grants_per_agent_min_max": [
             seen.iter().map(|s| s.held.len()).min().unwrap_or(0),
             seen.iter().map(|s| s.held.len()).max().unwrap_or(0),
