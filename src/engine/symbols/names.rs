@@ -132,9 +132,7 @@ fn ending_at<'t>(root: Node<'t>, end: usize, limit: usize) -> Option<Node<'t>> {
         if (end..=limit).contains(&n.end_byte()) && LEADING.contains(&n.kind()) {
             return Some(n);
         }
-        if cursor.goto_first_child_for_byte(end - 1).is_none() {
-            return None;
-        }
+        cursor.goto_first_child_for_byte(end - 1)?;
     }
 }
 
