@@ -546,14 +546,20 @@ fn pushes_at_remote(w: &World) -> usize {
     pids.len()
 }
 
-#[test]
-fn a_push_budget_holds_writes_back_and_they_leave_in_one_push() {
+/// A remote whose `.coord.toml` is `policy`, and a clone of it.
+fn remote_with_policy(policy: &str) -> (World, Repo) {
     let w = World::new();
     let setup = w.clone("setup");
-    setup.write(".coord.toml", "[network]\npush_budget = \"1/4s\"\n");
-    setup.commit_all("a push budget");
+    setup.write(".coord.toml", policy);
+    setup.commit_all("policy");
     setup.git(&["push", "-q", "origin", "main"]);
     let a = w.clone("a");
+    (w, a)
+}
+
+#[test]
+fn a_push_budget_holds_writes_back_and_they_leave_in_one_push() {
+    let (w, a) = remote_with_policy("[network]\npush_budget = \"1/4s\"\n");
     w.record_transactions();
     // The first claim spends the window's one push.
     let before = pushes_at_remote(&w);
@@ -588,12 +594,7 @@ fn a_push_budget_holds_writes_back_and_they_leave_in_one_push() {
 
 #[test]
 fn a_push_budget_that_outlasts_the_timeout_leaves_the_write_pending_with_why() {
-    let w = World::new();
-    let setup = w.clone("setup");
-    setup.write(".coord.toml", "[network]\npush_budget = \"1/1h\"\ntimeout = \"2s\"\n");
-    setup.commit_all("a push budget");
-    setup.git(&["push", "-q", "origin", "main"]);
-    let a = w.clone("a");
+    let (_w, a) = remote_with_policy("[network]\npush_budget = \"1/1h\"\ntimeout = \"2s\"\n");
     a.as_("alice", &["claim", "db:first"]).ok();
     let r = a.as_("alice", &["claim", "db:second"]);
     r.code(3);
