@@ -16,6 +16,9 @@ pub(super) struct Memo {
     pub(super) commits: std::collections::HashMap<ObjectId, CommitHead>,
 }
 
+/// At most this many commits are remembered (a board read loads one per ref).
+const MEMO_COMMITS: usize = 20_000;
+
 /// A commit's author name, time and first parent.
 #[derive(Clone)]
 pub(super) struct CommitHead {
@@ -47,7 +50,12 @@ impl Store {
             parent: c.parents().next(),
         };
         let out = (c.tree(), shards::seq_of(&c.message.to_str_lossy()));
-        self.memo.borrow_mut().commits.insert(id, head);
+        let mut memo = self.memo.borrow_mut();
+        // A long `claim --wait` re-reads the board for minutes: keep what is remembered bounded.
+        if memo.commits.len() >= MEMO_COMMITS {
+            memo.commits.clear();
+        }
+        memo.commits.insert(id, head);
         Ok(out)
     }
 
