@@ -66,6 +66,12 @@ pub fn env_settings(
         started: Some(std::time::Instant::now()),
         quarantine: quarantine(),
         processes: super::processes::processes(),
+        ssh: crate::ops::SshEnv {
+            command: env("GIT_SSH_COMMAND").filter(|v| !v.trim().is_empty()),
+            program: env("GIT_SSH").filter(|v| !v.trim().is_empty()),
+            reuse: env("GIT_COORD_SSH_REUSE"),
+            runtime_dir: env("XDG_RUNTIME_DIR").map(PathBuf::from),
+        },
     })
 }
 

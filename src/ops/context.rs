@@ -34,6 +34,8 @@ pub struct Settings {
     pub quarantine: Option<crate::store::PushQuarantine>,
     /// The process table, to find this process's agent session (see `ops::session`).
     pub processes: super::session::Processes,
+    /// What the environment says about ssh (see `store::ssh`).
+    pub ssh: crate::store::ssh::SshEnv,
 }
 
 /// Where the agent id came from (for `doctor`).
@@ -71,6 +73,8 @@ pub struct Context {
     pub agent: AgentId,
     pub agent_source: AgentSource,
     pub remote: Option<Remote>,
+    /// What the environment says about ssh, for remotes opened later (the pre-push hook's).
+    pub ssh: crate::store::ssh::SshEnv,
     pub offline: bool,
     /// This machine's name (recorded on claims, shown by `agents`).
     pub host: Option<String>,
@@ -125,8 +129,9 @@ impl Context {
             },
         };
         let timeout = Duration::from_secs(policy.network_timeout.0.max(1) as u64);
-        let remote = remote_name
-            .map(|n| Remote::new(&n, store.run_dir(), timeout).with_ssh(crate::store::ssh::for_remote(&store, &n)));
+        let remote = remote_name.map(|n| {
+            Remote::new(&n, store.run_dir(), timeout).with_ssh(crate::store::ssh::for_remote(&store, &n, &s.ssh))
+        });
         let pending = PendingDir::new(store.common_dir());
         let mut ctx = Context {
             store,
@@ -134,6 +139,7 @@ impl Context {
             agent,
             agent_source,
             remote,
+            ssh: s.ssh.clone(),
             offline: s.offline,
             host: s.hostname.clone(),
             now: std::cell::Cell::new(s.now),

@@ -149,7 +149,8 @@ pub fn pre_push(ctx: &Context, remote: &str, updates: &[RefUpdate]) -> Result<Ho
     );
     let timeout = std::time::Duration::from_secs(ctx.policy.network_timeout.0.clamp(1, 10) as u64);
     let fetch = (!ctx.offline).then(|| {
-        Remote::new(remote, ctx.store.run_dir(), timeout).with_ssh(crate::store::ssh::for_remote(&ctx.store, remote))
+        Remote::new(remote, ctx.store.run_dir(), timeout)
+            .with_ssh(crate::store::ssh::for_remote(&ctx.store, remote, &ctx.ssh))
     });
     run(ctx, &mut report, &tips, &hidden, Some(&ctx.agent), fetch)?;
     report.refuse = ctx.policy.hook_mode == HookMode::Enforce && !report.violations.is_empty();

@@ -32,6 +32,7 @@ pub mod transitions;
 pub mod trust;
 pub mod txn;
 
+pub use crate::store::ssh::SshEnv;
 pub use crate::store::PushQuarantine;
 pub use context::{Context, Settings};
 pub use error::{Error, Next};

@@ -16,28 +16,42 @@ use std::path::{Path, PathBuf};
 /// How long a shared connection outlives its last use.
 const PERSIST: &str = "60s";
 
+/// What the environment says about ssh (read by the front ends, like every setting):
+/// `GIT_SSH_COMMAND`, `GIT_SSH`, `GIT_COORD_SSH_REUSE` and `XDG_RUNTIME_DIR`, each when set and
+/// not empty.
+#[derive(Debug, Clone, Default)]
+pub struct SshEnv {
+    pub command: Option<String>,
+    pub program: Option<String>,
+    pub reuse: Option<String>,
+    pub runtime_dir: Option<PathBuf>,
+}
+
 /// The `GIT_SSH_COMMAND` for git-coord's calls to remote `name` of `store`, as git's own
-/// settings and this clone's `coord.sshReuse` decide.
-pub fn for_remote(store: &super::repo::Store, name: &str) -> Option<String> {
+/// settings, the environment `env` and this clone's `coord.sshReuse` decide.
+pub fn for_remote(store: &super::repo::Store, name: &str, env: &SshEnv) -> Option<String> {
     let url = store
         .config_string(&format!("remote.{name}.pushurl"))
         .or_else(|| store.config_string(&format!("remote.{name}.url")));
-    let env = |v: &str| std::env::var(v).ok().filter(|x| !x.trim().is_empty());
-    let user_command = env("GIT_SSH_COMMAND").or_else(|| store.config_string("core.sshCommand"));
-    let user_chose = env("GIT_SSH").is_some() || user_command.is_some();
+    let user_command = env.command.clone().or_else(|| store.config_string("core.sshCommand"));
+    let user_chose = env.program.is_some() || user_command.is_some();
     let off = |v: &str| matches!(v.trim().to_ascii_lowercase().as_str(), "0" | "false" | "no" | "off");
-    let reuse = std::env::var("GIT_COORD_SSH_REUSE")
-        .ok()
+    let reuse = env
+        .reuse
+        .clone()
         .or_else(|| store.config_string("coord.sshReuse"))
         .map(|v| !off(&v));
-    let ours = reuse_command(&SshSetting {
-        url: url.as_deref(),
-        user_chose: user_chose && reuse != Some(true),
-        reuse,
-    })?;
+    let ours = reuse_command(
+        &SshSetting {
+            url: url.as_deref(),
+            user_chose: user_chose && reuse != Some(true),
+            reuse,
+        },
+        env.runtime_dir.as_deref(),
+    )?;
     // Asked for explicitly on top of the user's own ssh command: its options are added to it
     // (`GIT_SSH`, a program rather than a command line, cannot take them).
-    match (user_command, env("GIT_SSH")) {
+    match (user_command, &env.program) {
         (_, Some(_)) => None,
         (Some(theirs), None) => Some(format!("{theirs} {}", ours.trim_start_matches("ssh "))),
         (None, None) => Some(ours),
@@ -54,11 +68,11 @@ pub struct SshSetting<'a> {
 }
 
 /// The `GIT_SSH_COMMAND` for git-coord's git calls, when connections are to be shared.
-pub fn reuse_command(s: &SshSetting) -> Option<String> {
+pub fn reuse_command(s: &SshSetting, runtime_dir: Option<&Path>) -> Option<String> {
     if s.user_chose || s.reuse == Some(false) || !is_ssh(s.url?) {
         return None;
     }
-    let dir = socket_dir()?;
+    let dir = socket_dir(runtime_dir)?;
     let dir = dir.to_str()?;
     // The socket path must fit in a sockaddr_un (%C is 40 hex digits) and survive the shell
     // git runs the command with.
@@ -78,11 +92,11 @@ pub fn is_ssh(url: &str) -> bool {
 }
 
 /// A directory for control sockets that only this user can enter (made if missing).
-fn socket_dir() -> Option<PathBuf> {
+fn socket_dir(runtime_dir: Option<&Path>) -> Option<PathBuf> {
     // SAFETY: getuid(2) cannot fail and touches no memory.
     let uid = unsafe { libc::getuid() };
-    let dir = match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        Some(run) => Path::new(&run).join("git-coord"),
+    let dir = match runtime_dir {
+        Some(run) => run.join("git-coord"),
         None => std::env::temp_dir().join(format!("git-coord-{uid}")),
     };
     let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
@@ -103,28 +117,31 @@ mod tests {
             reuse,
         };
         for url in ["ssh://git@example.com/team/repo.git", "git@example.com:team/repo.git"] {
-            let cmd = reuse_command(&s(url, false, None)).expect(url);
+            let cmd = reuse_command(&s(url, false, None), None).expect(url);
             assert!(cmd.contains("ControlMaster=auto") && cmd.contains("/%C"), "{cmd}");
             assert_eq!(
-                reuse_command(&s(url, true, None)),
+                reuse_command(&s(url, true, None), None),
                 None,
                 "the user's ssh command stands"
             );
-            assert_eq!(reuse_command(&s(url, false, Some(false))), None, "turned off");
+            assert_eq!(reuse_command(&s(url, false, Some(false)), None), None, "turned off");
         }
         for url in [
             "https://example.com/team/repo.git",
             "/srv/git/repo.git",
             "file:///srv/repo.git",
         ] {
-            assert_eq!(reuse_command(&s(url, false, None)), None, "{url}");
+            assert_eq!(reuse_command(&s(url, false, None), None), None, "{url}");
         }
         assert_eq!(
-            reuse_command(&SshSetting {
-                url: None,
-                user_chose: false,
-                reuse: None
-            }),
+            reuse_command(
+                &SshSetting {
+                    url: None,
+                    user_chose: false,
+                    reuse: None
+                },
+                None
+            ),
             None
         );
     }
