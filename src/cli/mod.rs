@@ -5,6 +5,7 @@ mod board;
 mod board_html;
 mod check;
 mod claim;
+mod compact;
 mod doctor;
 mod handoff;
 mod init;
@@ -77,6 +78,7 @@ enum Command {
     Status(status::Args),
     Log(log::Args),
     Sync(sync::Args),
+    Compact(compact::Args),
     Verify(verify::Args),
     Task(task::Args),
     Handoff(handoff::Args),
@@ -159,6 +161,7 @@ fn run(cli: &Cli, settings: Settings, out: &mut Out) -> Result<Exit, Error> {
         Command::Status(a) => status::run(&ctx, a, out),
         Command::Log(a) => log::run(&ctx, a, out),
         Command::Sync(a) => sync::run(&ctx, a, out),
+        Command::Compact(a) => compact::run(&ctx, a, out),
         Command::Verify(a) => verify::run(&ctx, a, out),
         Command::Task(a) => task::run(&ctx, a, out),
         Command::Handoff(a) => handoff::run(&ctx, a, out),

@@ -222,8 +222,12 @@ pub fn pre_receive(
     };
     let mut tips = Vec::new();
     let mut board_moves = Vec::new();
+    report.refused_coord.extend(archive_problems(ctx, updates)?);
     for u in updates {
         let refname = u.refname.as_str();
+        if refname.starts_with(refs::ARCHIVE) {
+            continue;
+        }
         if let Some(rest) = refname.strip_prefix(refs::NAMESPACE) {
             if rest.starts_with("probe/") {
                 continue;
@@ -269,6 +273,50 @@ pub fn pre_receive(
     Ok(report)
 }
 
+/// Archived history (`git coord compact`) is written once and kept: an archive ref may only
+/// be created, at the commit its name gives, by the push that compacts that board ref there;
+/// and a board ref compacted at its old tip must have that tip archived by the same push.
+fn archive_problems(ctx: &Context, updates: &[RefUpdate]) -> Result<Vec<String>, Error> {
+    let mut problems = Vec::new();
+    let created: Vec<&str> = updates
+        .iter()
+        .filter(|u| u.old.is_none() && u.new.is_some())
+        .map(|u| u.refname.as_str())
+        .collect();
+    for u in updates {
+        let name = u.refname.as_str();
+        if let Some(rest) = name.strip_prefix(refs::ARCHIVE) {
+            let compacted = refs::archived(name).filter(|(board, id)| {
+                u.new == Some(*id)
+                    && updates
+                        .iter()
+                        .any(|b| b.refname == *board && b.old == Some(*id) && b.new.is_some())
+            });
+            if u.old.is_some() || compacted.is_none() {
+                problems.push(format!(
+                    "{name}: archived history is created only by the push that compacts refs/coord/{} at that commit, and never moved or deleted",
+                    rest.rsplit_once('/').map_or(rest, |(b, _)| b)
+                ));
+            }
+            continue;
+        }
+        let (Some(old), Some(new)) = (u.old, u.new) else {
+            continue;
+        };
+        if is_board(name)
+            && !fast_forward(ctx, old, new)?
+            && ctx.store.compacts(new, old)?
+            && !created.contains(&refs::archive_ref(name, &old).as_str())
+        {
+            problems.push(format!(
+                "{name}: a compaction must archive the tip it replaces in the same push ({})",
+                refs::archive_ref(name, &old)
+            ));
+        }
+    }
+    Ok(problems)
+}
+
 /// Why a write to a refs/coord/ ref must be refused, if it must.
 fn coord_write_problem(ctx: &Context, u: &RefUpdate) -> Result<Option<String>, Error> {
     let refname = u.refname.as_str();
@@ -287,14 +335,20 @@ fn coord_write_problem(ctx: &Context, u: &RefUpdate) -> Result<Option<String>, E
         }
     }
     if let Some(old_id) = u.old {
-        // `old` must be an ancestor of `new`: nothing of `old` hidden by `new` may remain.
-        if !ctx.store.commits_between(&[old_id], &[new_id], 1)?.is_empty() {
+        // `old` must be an ancestor of `new`: nothing of `old` hidden by `new` may remain,
+        // unless `new` starts again at a compaction of `old` (archived in the same push).
+        if !fast_forward(ctx, old_id, new_id)? && !(is_board(refname) && ctx.store.compacts(new_id, old_id)?) {
             return Ok(Some(
                 "not a fast-forward: coordination history is append-only".to_owned(),
             ));
         }
     }
     Ok(None)
+}
+
+/// Whether `new` descends from `old`.
+fn fast_forward(ctx: &Context, old: gix::ObjectId, new: gix::ObjectId) -> Result<bool, Error> {
+    Ok(ctx.store.commits_between(&[old], &[new], 1)?.is_empty())
 }
 
 /// The root of the board or one of its shards.

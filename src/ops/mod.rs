@@ -5,6 +5,7 @@
 pub mod agents_setup;
 pub mod board;
 pub mod claim;
+pub mod compact;
 pub mod context;
 pub mod doctor;
 pub mod enforce;

@@ -181,3 +181,24 @@ pub fn trailers(message: &str) -> Vec<(&str, &str)> {
         .filter(|(k, _)| k.starts_with("Coord-"))
         .collect()
 }
+
+/// The message of a compaction commit (`git coord compact`): the board ref's state at `tip`
+/// starts a new line of history; what led there is kept at `archive`. `seq` is the tip's
+/// `Coord-Seq`, carried on so operations keep their order across the cut.
+pub fn compaction(board: &str, agent: &str, tip: &gix::ObjectId, seq: u64, archive: &str) -> String {
+    format!(
+        "{agent} compacts {board}: earlier history at {archive}\n\n\
+         Coord-Op: compact\nCoord-Agent: {agent}\nCoord-Archived: {tip}\nCoord-Seq: {seq}\n"
+    )
+}
+
+/// The commit a compaction commit's history continues at (its `Coord-Archived`), when the
+/// message is a compaction's.
+pub fn archived_by(message: &str) -> Option<gix::ObjectId> {
+    let t = trailers(message);
+    let get = |k: &str| t.iter().rev().find(|(key, _)| *key == k).map(|(_, v)| v.trim());
+    if get("Coord-Op") != Some("compact") || get("Coord-Data").is_some() {
+        return None;
+    }
+    gix::ObjectId::from_hex(get("Coord-Archived")?.as_bytes()).ok()
+}

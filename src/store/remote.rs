@@ -239,13 +239,39 @@ impl Remote {
                 continue;
             }
             if out.stderr.contains("non-fast-forward") || out.stderr.contains("[rejected]") {
-                return Ok(Fetch::Diverged(first_error_line(&out.stderr)));
+                // A compacted ref (`git coord compact`) is taken when its line reaches ours.
+                let refused = first_error_line(&out.stderr);
+                return super::Store::discover(&self.dir)?.adopt_compactions(self, refused);
             }
             return Ok(Fetch::Unreachable(first_error_line(&out.stderr)));
         }
         Ok(Fetch::Unreachable(format!(
             "this clone's refs/coord stayed locked during the fetch (`git coord doctor` lists lock files): {last}"
         )))
+    }
+
+    /// Fetch with these refspecs only (`Err`: what git said when it failed or timed out).
+    pub fn fetch_specs(&self, specs: &[&str]) -> Result<Result<(), String>, StoreError> {
+        let mut args = vec![
+            "fetch",
+            // Only these refspecs: not the remote's configured ones too.
+            "--refmap=",
+            "--no-tags",
+            "--no-write-fetch-head",
+            "--no-auto-maintenance",
+            "--no-recurse-submodules",
+            &self.name,
+        ];
+        args.extend_from_slice(specs);
+        Ok(match self.git(&args)? {
+            None => Err(format!(
+                "fetch from {} timed out ([network] timeout is {}s)",
+                self.name,
+                self.timeout.as_secs()
+            )),
+            Some(out) if out.code == Some(0) => Ok(()),
+            Some(out) => Err(first_error_line(&out.stderr)),
+        })
     }
 
     /// Push `new` to `refname` only if the remote still has `expected` (a non-forced

@@ -9,6 +9,7 @@ mod ci;
 mod claims;
 mod cli;
 mod clock;
+mod compact;
 mod concurrency;
 mod enforce;
 mod errors;

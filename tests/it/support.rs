@@ -91,7 +91,7 @@ impl World {
         std::fs::write(
             &hook,
             format!(
-                "#!/bin/sh\ngrep ' refs/coord/' | {BIN} hook pre-receive 2>>'{}'\n",
+                "#!/bin/sh\ngrep ' refs/coord[/-]' | {BIN} hook pre-receive 2>>'{}'\n",
                 self.root().join("judged.log").display()
             ),
         )

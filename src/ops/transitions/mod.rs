@@ -252,11 +252,24 @@ fn chain(
             )));
         }
         let message = ctx.store.commit_message(id)?;
-        out.push((id, message));
         next = parents.first().copied();
         if next.is_none() && old.is_some() {
-            return Ok(Err("not a fast-forward: coordination history is append-only".into()));
+            // Only a compaction may start the line again: at the tree of the tip it archived,
+            // which `old` is, or leads to (judged on from there).
+            match crate::store::message::archived_by(&message) {
+                Some(a) if ctx.store.has_commit(a) && ctx.store.commit_info(a)?.0 == ctx.store.commit_info(id)?.0 => {
+                    next = Some(a);
+                }
+                Some(a) if ctx.store.has_commit(a) => {
+                    return Ok(Err(format!(
+                        "{} is a compaction whose tree is not that of the commit it archives",
+                        &id.to_string()[..10]
+                    )))
+                }
+                _ => return Ok(Err("not a fast-forward: coordination history is append-only".into())),
+            }
         }
+        out.push((id, message));
     }
     out.reverse();
     Ok(Ok(out))

@@ -52,6 +52,9 @@ impl Step<'_> {
                 && parent.claims.is_empty();
             return match get("Coord-Op") {
                 Some("init") if empty => Ok(None),
+                // A compaction restarts the line at the same tree (checked by the chain).
+                Some("compact") if state == parent => Ok(None),
+                Some("compact") => Err("a compaction that changes the board".into()),
                 _ => Err("not a git-coord operation (no Coord-Data trailer)".into()),
             };
         };

@@ -56,7 +56,11 @@ impl Store {
                 .map_err(|e| StoreError::read(format!("{name} history ({id})"), e))?
                 .to_str_lossy()
                 .into_owned();
-            next = c.parent_ids().next().map(|p| p.detach());
+            // At a compaction commit, on into the archive when this clone has it.
+            next = match c.parent_ids().next() {
+                Some(p) => Some(p.detach()),
+                None => crate::store::message::archived_by(&message).filter(|a| self.repo.has_object(*a)),
+            };
             out.push(HistoryEntry { id, time, message });
         }
         Ok(out)
@@ -165,7 +169,8 @@ impl Store {
     }
 
     /// Whether walking first parents from `from` reaches `target` (`None`: a root commit)
-    /// within `limit` steps; the board's history is one first-parent line.
+    /// within `limit` steps; the board's history is one first-parent line, which goes on
+    /// through a compaction into its archive where this clone has it.
     pub fn reaches(&self, from: ObjectId, target: Option<ObjectId>, limit: usize) -> Result<bool, StoreError> {
         let mut next = Some(from);
         for _ in 0..limit {
@@ -173,11 +178,7 @@ impl Store {
             if Some(id) == target {
                 return Ok(true);
             }
-            let c = self
-                .repo
-                .find_commit(id)
-                .map_err(|e| StoreError::read(format!("commit {id}"), e))?;
-            next = c.parent_ids().next().map(|p| p.detach());
+            next = self.previous(id)?;
         }
         Ok(next.is_none() && target.is_none())
     }
