@@ -44,6 +44,14 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
         for e in &report.events {
             out.line(line(e));
         }
+        for a in &report.archived_elsewhere {
+            out.line(format!(
+                "older history is archived at {a} on the remote: `git fetch {} '{}*:{}*'` brings it",
+                ctx.remote.as_ref().map_or("origin", |r| r.name.as_str()),
+                crate::ops::compact::ARCHIVE,
+                crate::ops::compact::ARCHIVE
+            ));
+        }
         return Ok(Exit::Ok);
     }
     // A stream reads top to bottom: oldest first, then new events as they come.

@@ -36,6 +36,9 @@ pub struct Policy {
     pub network_fresh_for: Span,
     /// `[network] push_budget`: at most this many pushes of a clone's writers per window.
     pub network_push_budget: Option<PushBudget>,
+    /// `[network] compact_after`: a write that finds a board ref's history this long compacts
+    /// it (`git coord compact`); 0: never by itself.
+    pub network_compact_after: usize,
     /// `task done --no-review` is allowed.
     pub allow_no_review: bool,
     /// The pre-edit hook claims a free file for the agent instead of only checking.
@@ -176,6 +179,7 @@ struct RawNetwork {
     timeout: Option<String>,
     fresh_for: Option<String>,
     push_budget: Option<toml::Value>,
+    compact_after: Option<usize>,
 }
 
 impl Default for Policy {
@@ -193,6 +197,7 @@ impl Default for Policy {
             network_timeout: Span(30),
             network_fresh_for: Span(1),
             network_push_budget: None,
+            network_compact_after: 10_000,
             allow_no_review: false,
             auto_claim: false,
             guard_on_error: GuardOnError::Allow,
@@ -259,6 +264,16 @@ impl Policy {
         span("network.timeout", raw.network.timeout, &mut p.network_timeout)?;
         span("network.fresh_for", raw.network.fresh_for, &mut p.network_fresh_for)?;
         p.network_push_budget = raw.network.push_budget.map(PushBudget::read).transpose()?;
+        if let Some(n) = raw.network.compact_after {
+            if n == 1 {
+                return Err(PolicyError::Value {
+                    key: "network.compact_after",
+                    value: n.to_string(),
+                    reason: "use 0 (never by itself) or at least 2 commits".into(),
+                });
+            }
+            p.network_compact_after = n;
+        }
         if p.default_ttl.0 == 0 {
             return Err(PolicyError::Value {
                 key: "claims.default_ttl",

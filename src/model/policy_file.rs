@@ -35,6 +35,12 @@ pub const DEFAULT_POLICY_FILE: &str = r#"# git-coord policy. Every key is option
 # Reads (check, who, status, task list…) of one clone share a fetch younger than this
 # (their --json says view_age_ms); 0s fetches for every read. Writes always decide fresh.
 # fresh_for = "1s"
+# At most this many pushes a minute from one clone's writers (120), or per window ("20/10s");
+# writes that arrive meanwhile wait and leave together. Unset: no budget.
+# push_budget = 120
+# A write that finds a board ref's history this long since its last compaction compacts it
+# (`git coord compact`: old history kept under refs/coord-archive/); 0: never by itself.
+# compact_after = 10000
 
 [tasks]
 # Allow `git coord task done --no-review` (straight to approved).

@@ -146,3 +146,27 @@ fn plan(ctx: &Context, after: usize) -> Result<(Vec<RefWrite>, CompactReport), E
     }
     Ok((writes, report))
 }
+
+/// After a write landed: about once in `compact_after / 64` writes of the board (by its
+/// `Coord-Seq`, so every clone samples alike), look whether a ref the write moved has grown
+/// to `[network] compact_after` commits, and compact then. Best effort: a compaction that
+/// fails leaves the ref as it was, and the write is done either way.
+pub(super) fn after_write(ctx: &Context, writes: &[RefWrite]) {
+    let after = ctx.policy.network_compact_after;
+    let board = |w: &&RefWrite| w.name == refs::CLAIMS || w.name.starts_with(refs::SHARDS);
+    if after < 2 || writes.iter().any(|w| w.name.starts_with(refs::ARCHIVE)) {
+        return;
+    }
+    let every = (after / 64).max(1) as u64;
+    let Some(first) = writes.iter().find(board) else { return };
+    if ctx.store.seq_at(first.new).map_or(true, |s| s % every != 0) {
+        return;
+    }
+    let long = writes
+        .iter()
+        .filter(board)
+        .any(|w| ctx.store.line_length(w.new, after).is_ok_and(|n| n >= after));
+    if long {
+        let _ = compact(ctx, after);
+    }
+}

@@ -337,7 +337,9 @@ fn coord_write_problem(ctx: &Context, u: &RefUpdate) -> Result<Option<String>, E
     if let Some(old_id) = u.old {
         // `old` must be an ancestor of `new`: nothing of `old` hidden by `new` may remain,
         // unless `new` starts again at a compaction of `old` (archived in the same push).
-        if !fast_forward(ctx, old_id, new_id)? && !(is_board(refname) && ctx.store.compacts(new_id, old_id)?) {
+        let compacted =
+            |ctx: &Context| -> Result<bool, Error> { Ok(is_board(refname) && ctx.store.compacts(new_id, old_id)?) };
+        if !fast_forward(ctx, old_id, new_id)? && !compacted(ctx)? {
             return Ok(Some(
                 "not a fast-forward: coordination history is append-only".to_owned(),
             ));

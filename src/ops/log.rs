@@ -32,15 +32,30 @@ pub struct Event {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LogReport {
     pub events: Vec<Event>,
+    /// Where older history goes on, on the remote only: the archive refs of compactions
+    /// (`git coord compact`) this clone has not fetched
+    /// (`git fetch <remote> 'refs/coord-archive/*:refs/coord-archive/*'` brings them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub archived_elsewhere: Vec<String>,
 }
 
 /// Events newest first, at most `limit`, not older than `since`, stopping at `stop_at`.
 pub fn log(ctx: &Context, since: Option<Timestamp>, limit: usize, stop_at: Option<&str>) -> Result<LogReport, Error> {
     let mut events = Vec::new();
+    let mut archived_elsewhere = Vec::new();
     for h in ctx.store.board_history(limit, since)? {
         let commit = h.id.to_string();
         if stop_at == Some(commit.as_str()) {
             break;
+        }
+        if let Some(a) = crate::store::message::archived_by(&h.message).filter(|a| !ctx.store.has_commit(*a)) {
+            // The subject ends with the archive ref (`… earlier history at refs/coord-archive/…`).
+            let subject = h.message.lines().next().unwrap_or_default();
+            let named = subject
+                .rsplit(' ')
+                .next()
+                .filter(|r| crate::store::refs::archived(r).is_some_and(|(_, id)| id == a));
+            archived_elsewhere.extend(named.map(str::to_owned));
         }
         let e = event(commit, h.time, &h.message);
         // The empty root `init` starts is not an operation.
@@ -48,7 +63,10 @@ pub fn log(ctx: &Context, since: Option<Timestamp>, limit: usize, stop_at: Optio
             events.push(e);
         }
     }
-    Ok(LogReport { events })
+    Ok(LogReport {
+        events,
+        archived_elsewhere,
+    })
 }
 
 /// Parse one commit message into an event (foreign commits get what can be read).

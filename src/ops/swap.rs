@@ -49,6 +49,9 @@ pub fn swap(
         if lost {
             pause();
         }
+        if !lost {
+            super::compact::after_write(ctx, writes);
+        }
         return Ok(if lost {
             Swap::Lost {
                 lacking: BTreeSet::new(),
@@ -88,6 +91,7 @@ pub fn swap(
                     let _ = remote.fetch()?;
                 }
             }
+            super::compact::after_write(ctx, writes);
             Ok(Swap::Won)
         }
         Push::Yield => {

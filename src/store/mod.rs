@@ -8,6 +8,7 @@ pub mod clock;
 pub mod codec;
 pub mod error;
 pub mod freshness;
+pub mod git_cmd;
 pub mod hooks;
 pub mod locks;
 pub mod message;

@@ -173,3 +173,98 @@ fn the_server_takes_a_rewrite_only_when_it_is_a_compaction_that_keeps_the_histor
     let head = a.git(&["rev-parse", &shard]).trim().to_owned();
     assert_eq!(head, good, "a took the compacted ref");
 }
+
+#[test]
+fn writes_compact_a_ref_by_themselves_past_compact_after_and_lose_nothing() {
+    let w = world();
+    let _server = server_with_pre_receive(&w);
+    let (a, b) = (w.clone_hooked("a"), w.clone_hooked("b"));
+    for r in [&a, &b] {
+        r.write(".coord.toml", "[network]\ncompact_after = 4\n");
+    }
+    a.as_("alice", &["claim", "src/auth/router.ts"]).ok();
+    churn(&a, "alice", "src/auth/login.ts", 3);
+    churn(&b, "bob", "src/auth/login.ts", 3);
+    let shard = shard_of("src/auth/**");
+    let server = w.repo("remote.git");
+    let archives = server.git(&["for-each-ref", "--format=%(refname)", "refs/coord-archive/"]);
+    assert!(archives.lines().count() >= 2, "{archives}");
+    assert!(
+        count(&server, &shard) <= 4,
+        "the shard kept growing: {}",
+        count(&server, &shard)
+    );
+    // Nothing was lost on the way: alice still holds router.ts, login.ts is free, and the
+    // whole history is there to read (13 operations on the shard).
+    let status = b.as_("bob", &["status", "--json"]).ok().json();
+    let claims = status["claims"].as_array().unwrap();
+    assert_eq!(claims.len(), 1, "{status}");
+    assert_eq!(claims[0]["scope"]["text"], "src/auth/router.ts");
+    // bob's clone never had the oldest part: log says where it is, and a fetch brings it.
+    let log = b.as_("bob", &["log", "--json", "--limit", "200"]).ok().json();
+    let elsewhere = log["archived_elsewhere"].as_array().unwrap();
+    assert_eq!(elsewhere.len(), 1, "{log}");
+    let human = b.as_("bob", &["log", "--limit", "200"]).ok().stdout.clone();
+    assert!(
+        human.contains("older history is archived at refs/coord-archive/"),
+        "{human}"
+    );
+    b.git(&["fetch", "-q", "origin", "refs/coord-archive/*:refs/coord-archive/*"]);
+    let log = b.as_("bob", &["log", "--json", "--limit", "200"]).ok().json();
+    assert!(log.get("archived_elsewhere").is_none(), "{log}");
+    let ops = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["op"] != "compact")
+        .count();
+    assert_eq!(ops, 13, "{log}");
+}
+
+/// A host without server hooks: CI's `verify --board` judges compacted history too, and
+/// catches a compaction that changes the board.
+#[test]
+fn verify_board_judges_through_compactions_and_refuses_one_that_changes_the_board() {
+    let w = world();
+    let (a, ci) = (w.clone("a"), w.clone("ci"));
+    a.as_("alice", &["claim", "src/auth/router.ts"]).ok();
+    ci.as_("ci", &["verify", "--board"]).ok();
+    churn(&a, "alice", "src/auth/login.ts", 3);
+    a.as_("alice", &["compact", "--after", "3"]).ok();
+    churn(&a, "alice", "src/auth/login.ts", 1);
+    let r = ci.as_("ci", &["verify", "--board", "--json"]);
+    r.ok();
+    assert_eq!(r.json()["problems"].as_array().unwrap().len(), 0, "{}", r.stdout);
+    w.git_in(
+        w.root(),
+        &["clone", "-q", "--no-local", w.remote().to_str().unwrap(), "ci2"],
+    );
+    let ci2 = w.repo("ci2");
+    ci2.run(&["init", "--no-hooks"]).ok();
+    let r = ci2.as_("ci", &["verify", "--board", "--json"]);
+    r.ok();
+    let judged = r.json()["judged"].to_string();
+    assert!(judged.contains("shards"), "{judged}");
+    // A "compaction" that brings back an older state (login.ts held again), pushed straight
+    // to the hookless remote.
+    let shard = shard_of("src/auth/**");
+    let tip = a.git(&["rev-parse", &shard]).trim().to_owned();
+    let older = a.git(&["rev-parse", &format!("{shard}~1^{{tree}}")]).trim().to_owned();
+    let message = format!("alice compacts\n\nCoord-Op: compact\nCoord-Agent: alice\nCoord-Archived: {tip}\n");
+    let forged = root_commit(&a, &older, &message);
+    let archive = format!("refs/coord-archive/{}/{tip}", shard.trim_start_matches("refs/coord/"));
+    let lease = format!("--force-with-lease={shard}:{tip}");
+    a.git(&[
+        "push",
+        "-q",
+        "--no-verify",
+        "origin",
+        &lease,
+        &format!("{forged}:{shard}"),
+        &format!("{tip}:{archive}"),
+    ]);
+    let r = ci.as_("ci", &["verify", "--board", "--json"]);
+    r.code(1);
+    let problems = r.json()["problems"].to_string();
+    assert!(problems.contains("not that of the commit it archives"), "{problems}");
+}

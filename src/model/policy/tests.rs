@@ -86,3 +86,18 @@ fn a_push_budget_is_pushes_per_minute_or_per_window() {
         );
     }
 }
+
+#[test]
+fn compact_after_is_a_history_length_or_zero() {
+    assert_eq!(Policy::default().network_compact_after, 10_000);
+    let p = Policy::parse("[network]\ncompact_after = 0\n").unwrap();
+    assert_eq!(p.network_compact_after, 0);
+    let p = Policy::parse("[network]\ncompact_after = 500\n").unwrap();
+    assert_eq!(p.network_compact_after, 500);
+    for bad in ["1", "-5", "\"many\""] {
+        let e = Policy::parse(&format!("[network]\ncompact_after = {bad}\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("compact_after"), "{bad}: {e}");
+    }
+}

@@ -253,20 +253,28 @@ fn chain(
         }
         let message = ctx.store.commit_message(id)?;
         next = parents.first().copied();
-        if next.is_none() && old.is_some() {
+        if next.is_none() {
             // Only a compaction may start the line again: at the tree of the tip it archived,
             // which `old` is, or leads to (judged on from there).
+            let short = &id.to_string()[..10];
             match crate::store::message::archived_by(&message) {
                 Some(a) if ctx.store.has_commit(a) && ctx.store.commit_info(a)?.0 == ctx.store.commit_info(id)?.0 => {
                     next = Some(a);
                 }
                 Some(a) if ctx.store.has_commit(a) => {
                     return Ok(Err(format!(
-                        "{} is a compaction whose tree is not that of the commit it archives",
-                        &id.to_string()[..10]
+                        "{short} is a compaction whose tree is not that of the commit it archives"
                     )))
                 }
-                _ => return Ok(Err("not a fast-forward: coordination history is append-only".into())),
+                Some(a) => {
+                    return Ok(Err(format!(
+                        "{short} compacts history this repository lacks ({a}): fetch refs/coord-archive/* to judge it"
+                    )))
+                }
+                None if old.is_some() => {
+                    return Ok(Err("not a fast-forward: coordination history is append-only".into()))
+                }
+                None => {}
             }
         }
         out.push((id, message));
@@ -309,6 +317,12 @@ pub fn verify_board(ctx: &Context, fetch: bool) -> Result<BoardVerdict, Error> {
         if let Some(remote) = ctx.online_remote() {
             if let crate::store::Fetch::Unreachable(e) | crate::store::Fetch::Diverged(e) = remote.fetch()? {
                 fetch_error = Some(e);
+            }
+            // Compacted history is judged too: its archives come along (once; later runs
+            // fetch only what is new).
+            let archives = format!("{}*:{}*", refs::ARCHIVE, refs::ARCHIVE);
+            if let Err(e) = remote.fetch_specs(&[&archives])? {
+                fetch_error.get_or_insert(e);
             }
         }
     }

@@ -51,6 +51,11 @@ impl Store {
         Ok(message::archived_by(&m.to_str_lossy()))
     }
 
+    /// The `Coord-Seq` of a board commit (0 when it has none).
+    pub fn seq_at(&self, id: ObjectId) -> Result<u64, StoreError> {
+        Ok(super::shards::seq_of(&self.commit_message(id)?))
+    }
+
     /// Whether this repository has the object `id`.
     pub fn has_commit(&self, id: ObjectId) -> bool {
         self.repo.has_object(id)
