@@ -240,6 +240,40 @@ impl PushBudget {
     }
 }
 
+/// `[keys] namespaces`: each a lowercase word, added to the built-in ones.
+fn add_namespaces(into: &mut Vec<String>, ns: Vec<String>) -> Result<(), PolicyError> {
+    for n in ns {
+        let ok = !n.is_empty()
+            && n.as_bytes()[0].is_ascii_lowercase()
+            && n.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+        if !ok {
+            return Err(PolicyError::Value {
+                key: "keys.namespaces",
+                value: n,
+                reason: "a namespace is a lowercase word (a-z, 0-9, _ and -)".into(),
+            });
+        }
+        if !into.contains(&n) {
+            into.push(n);
+        }
+    }
+    Ok(())
+}
+
+/// `[network] compact_after`: 0 (never by itself) or a history of at least 2 commits.
+fn compact_after(v: Option<usize>) -> Result<usize, PolicyError> {
+    match v {
+        None => Ok(Policy::default().network_compact_after),
+        Some(1) => Err(PolicyError::Value {
+            key: "network.compact_after",
+            value: "1".into(),
+            reason: "use 0 (never by itself) or at least 2 commits".into(),
+        }),
+        Some(n) => Ok(n),
+    }
+}
+
 /// Below this many tracked files the fraction limit is not applied: in a tiny repository
 /// any directory is a large fraction.
 pub const FRACTION_MIN_REPO_FILES: usize = 50;
@@ -264,16 +298,7 @@ impl Policy {
         span("network.timeout", raw.network.timeout, &mut p.network_timeout)?;
         span("network.fresh_for", raw.network.fresh_for, &mut p.network_fresh_for)?;
         p.network_push_budget = raw.network.push_budget.map(PushBudget::read).transpose()?;
-        if let Some(n) = raw.network.compact_after {
-            if n == 1 {
-                return Err(PolicyError::Value {
-                    key: "network.compact_after",
-                    value: n.to_string(),
-                    reason: "use 0 (never by itself) or at least 2 commits".into(),
-                });
-            }
-            p.network_compact_after = n;
-        }
+        p.network_compact_after = compact_after(raw.network.compact_after)?;
         if p.default_ttl.0 == 0 {
             return Err(PolicyError::Value {
                 key: "claims.default_ttl",
@@ -297,24 +322,7 @@ impl Policy {
         if let Some(s) = raw.claims.shared_files {
             p.shared_files = s;
         }
-        if let Some(ns) = raw.keys.namespaces {
-            for n in ns {
-                let ok = !n.is_empty()
-                    && n.as_bytes()[0].is_ascii_lowercase()
-                    && n.bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
-                if !ok {
-                    return Err(PolicyError::Value {
-                        key: "keys.namespaces",
-                        value: n,
-                        reason: "a namespace is a lowercase word (a-z, 0-9, _ and -)".into(),
-                    });
-                }
-                if !p.namespaces.contains(&n) {
-                    p.namespaces.push(n);
-                }
-            }
-        }
+        add_namespaces(&mut p.namespaces, raw.keys.namespaces.unwrap_or_default())?;
         if let Some(m) = raw.hook.mode {
             p.hook_mode = m;
         }

@@ -123,32 +123,42 @@ impl Store {
         incoming: &[(String, ObjectId)],
         refused: String,
     ) -> Result<Fetch, StoreError> {
+        // Which refs moved to a line this clone's tip is not on, and the archives (fetched
+        // together, in one call) that may lead back to it.
+        let mut moved = Vec::new();
+        let mut archives = Vec::new();
         for (name, theirs) in incoming {
             let board = format!("{}{}", refs::NAMESPACE, &name[aside.len()..]);
-            let ours = self.tip(&board)?;
-            let Some(o) = ours.filter(|o| o != theirs) else {
-                if ours.is_none() {
+            match self.tip(&board)? {
+                None => {
                     let _ = self.cas(&board, None, *theirs, "git-coord", Timestamp(0))?;
                 }
-                continue;
-            };
-            let mut root = *theirs;
-            while let Some(p) = self.commit_head(root)?.parent {
-                root = p;
-            }
-            if let Some(archived) = self.archived_at(root)? {
-                if !self.repo.has_object(archived) {
-                    let archive = refs::archive_ref(&board, &archived);
-                    if let Err(e) = remote.fetch_specs(&[&format!("{archive}:{archive}")])? {
-                        return Ok(Fetch::Unreachable(e));
+                Some(o) if o == *theirs => {}
+                Some(o) => {
+                    let mut root = *theirs;
+                    while let Some(p) = self.commit_head(root)?.parent {
+                        root = p;
                     }
+                    if let Some(archived) = self.archived_at(root)?.filter(|a| !self.repo.has_object(*a)) {
+                        let archive = refs::archive_ref(&board, &archived);
+                        archives.push(format!("{archive}:{archive}"));
+                    }
+                    moved.push((board, o, *theirs));
                 }
             }
-            if !self.reaches(*theirs, Some(o), usize::MAX)? {
+        }
+        if !archives.is_empty() {
+            let specs: Vec<&str> = archives.iter().map(String::as_str).collect();
+            if let Err(e) = remote.fetch_specs(&specs)? {
+                return Ok(Fetch::Unreachable(e));
+            }
+        }
+        for (board, ours, theirs) in moved {
+            if !self.reaches(theirs, Some(ours), usize::MAX)? {
                 return Ok(Fetch::Diverged(refused));
             }
             // Another process of this clone may have taken it first: that is the same move.
-            let _ = self.cas(&board, Some(o), *theirs, "git-coord", Timestamp(0))?;
+            let _ = self.cas(&board, Some(ours), theirs, "git-coord", Timestamp(0))?;
         }
         Ok(Fetch::Fetched)
     }
