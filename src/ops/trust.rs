@@ -211,9 +211,29 @@ fn find_in<'c>(
                 }
             }
         }
-        next = parent;
+        next = match parent {
+            Some(p) => Some(p),
+            None => archived(ctx, name, &message)?,
+        };
     }
     Ok(())
+}
+
+/// Where history goes on past a compaction commit (`message`): the tip it archived, fetched
+/// from the remote when this clone lacks it (claims older than the compaction were asked for
+/// there); `None` at a plain root, or when the archive cannot be had (the claims still
+/// wanted stay unattributed).
+fn archived(ctx: &Context, name: &str, message: &str) -> Result<Option<gix::ObjectId>, Error> {
+    let Some(a) = crate::store::message::archived_by(message) else {
+        return Ok(None);
+    };
+    if !ctx.store.has_commit(a) {
+        if let Some(remote) = ctx.online_remote() {
+            let archive = refs::archive_ref(name, &a);
+            let _ = remote.fetch_specs(&[&format!("{archive}:{archive}")])?;
+        }
+    }
+    Ok(ctx.store.has_commit(a).then_some(a))
 }
 
 /// The operation a board commit records, if it records one.

@@ -386,3 +386,27 @@ fn verdicts_are_judged_again_when_the_allowed_signers_change() {
     b.commit_all("alice's key is back");
     assert_eq!(trust_of(&b, "bob/x", "db:users"), "verified");
 }
+
+/// A claim made before a compaction (`git coord compact`) is still attributed to its signed
+/// operation, in a fresh clone that never fetched the archived history: the walk goes on
+/// into the archive, fetched then.
+#[test]
+fn claims_older_than_a_compaction_stay_verified_in_a_fresh_clone() {
+    if !have_ssh_keygen() {
+        return;
+    }
+    let (w, alice, _bob) = team("");
+    let a = signing_clone(&w, "a", &alice);
+    a.as_("alice/one", &["claim", "db:users"]).ok();
+    for _ in 0..3 {
+        let j = a.as_("alice/one", &["claim", "db:users:tmp", "--json"]).ok().json();
+        let id = j["claims"][0]["id"].as_str().unwrap().to_owned();
+        a.as_("alice/one", &["release", &id]).ok();
+    }
+    let r = a.as_("alice/one", &["compact", "--after", "3", "--json"]).ok().json();
+    assert_eq!(r["compacted"].as_array().unwrap().len(), 1, "{r}");
+    w.git_in(w.root(), &["clone", "-q", "--no-local", w.remote().to_str().unwrap(), "fresh"]);
+    let fresh = w.repo("fresh");
+    fresh.run(&["init", "--no-hooks"]).ok();
+    assert_eq!(trust_of(&fresh, "carol", "db:users"), "verified");
+}
