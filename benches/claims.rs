@@ -182,7 +182,16 @@ fn signing(b: &Bench) {
         .map(|_| b.coord(&dir, &["status", "--json", "--no-fetch"]))
         .collect();
     println!(
-        "status --json, trust on, 10,000 claims:   {:>10}   (target <= 50 ms)",
+        "status --json, trust on, 10,000 claims:   {:>10}   (target <= 50 ms; board objects loose, as written here)",
+        ms(median(status))
+    );
+    // The same board packed, as a clone holds what it fetched (or after git's auto gc).
+    b.git(&dir, &["repack", "-adq"]);
+    let status: Vec<Duration> = (0..b.reps)
+        .map(|_| b.coord(&dir, &["status", "--json", "--no-fetch"]))
+        .collect();
+    println!(
+        "status --json, trust on, 10,000 claims:   {:>10}   (target <= 50 ms; board objects packed, as fetched)",
         ms(median(status))
     );
 }
