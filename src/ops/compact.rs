@@ -47,6 +47,11 @@ pub struct CompactReport {
 
 /// Compact every board ref whose line holds at least `after` commits.
 pub fn compact(ctx: &Context, after: usize) -> Result<CompactReport, Error> {
+    compact_refs(ctx, after, None)
+}
+
+/// [`compact`], only of the refs in `only` when given.
+fn compact_refs(ctx: &Context, after: usize, only: Option<&BTreeSet<String>>) -> Result<CompactReport, Error> {
     if after < 2 {
         return Err(Error::usage(
             format!("--after {after}: a line of fewer than 2 commits has nothing to compact"),
@@ -75,7 +80,7 @@ pub fn compact(ctx: &Context, after: usize) -> Result<CompactReport, Error> {
         }
     }
     for attempt in 1..=MAX_ATTEMPTS {
-        let (writes, report) = plan(ctx, after)?;
+        let (writes, report) = plan(ctx, after, only)?;
         if report.compacted.is_empty() {
             return Ok(report);
         }
@@ -107,7 +112,7 @@ pub fn compact(ctx: &Context, after: usize) -> Result<CompactReport, Error> {
 }
 
 /// The writes that compact each long ref at its current tip, and what they will have done.
-fn plan(ctx: &Context, after: usize) -> Result<(Vec<RefWrite>, CompactReport), Error> {
+fn plan(ctx: &Context, after: usize, only: Option<&BTreeSet<String>>) -> Result<(Vec<RefWrite>, CompactReport), Error> {
     let mut names = vec![(refs::CLAIMS.to_owned(), ctx.store.tip(refs::CLAIMS)?)];
     for (name, tip) in ctx.store.refs_with_prefix(refs::SHARDS)? {
         names.push((name, Some(tip)));
@@ -120,11 +125,15 @@ fn plan(ctx: &Context, after: usize) -> Result<(Vec<RefWrite>, CompactReport), E
     };
     for (name, tip) in names {
         let Some(tip) = tip else { continue };
-        let commits = ctx.store.line_length(tip, usize::MAX)?;
-        if commits < after {
+        if only.is_some_and(|o| !o.contains(&name)) {
+            continue;
+        }
+        // A short line is walked no further than `after`; a long one whole (what it archives).
+        if ctx.store.line_length(tip, after)? < after {
             report.kept += 1;
             continue;
         }
+        let commits = ctx.store.line_length(tip, usize::MAX)?;
         let commit = ctx.store.write_compaction(&name, tip, ctx.agent.as_str(), ctx.now())?;
         let archive = refs::archive_ref(&name, &tip);
         writes.push(RefWrite {
@@ -147,9 +156,11 @@ fn plan(ctx: &Context, after: usize) -> Result<(Vec<RefWrite>, CompactReport), E
     Ok((writes, report))
 }
 
-/// After a write landed: about once in `compact_after / 64` writes of the board (by its
+/// After a write landed: about once in `compact_after / 4` writes of the board (by its
 /// `Coord-Seq`, so every clone samples alike), look whether a ref the write moved has grown
-/// to `[network] compact_after` commits, and compact then. Best effort: a compaction that
+/// to `[network] compact_after` commits, and compact it then. The look walks at most
+/// `compact_after` commits, so it costs at most ~4 commit reads per write on average, and a
+/// ref grows about a quarter past the limit before it is compacted. Best effort: a compaction that
 /// fails leaves the ref as it was, and the write is done either way.
 pub(super) fn after_write(ctx: &Context, writes: &[RefWrite]) {
     let after = ctx.policy.network_compact_after;
@@ -157,16 +168,18 @@ pub(super) fn after_write(ctx: &Context, writes: &[RefWrite]) {
     if after < 2 || writes.iter().any(|w| w.name.starts_with(refs::ARCHIVE)) {
         return;
     }
-    let every = (after / 64).max(1) as u64;
+    let every = (after / 4).max(1) as u64;
     let Some(first) = writes.iter().find(board) else { return };
     if ctx.store.seq_at(first.new).map_or(true, |s| s % every != 0) {
         return;
     }
-    let long = writes
+    let long: BTreeSet<String> = writes
         .iter()
         .filter(board)
-        .any(|w| ctx.store.line_length(w.new, after).is_ok_and(|n| n >= after));
-    if long {
-        let _ = compact(ctx, after);
+        .filter(|w| ctx.store.line_length(w.new, after).is_ok_and(|n| n >= after))
+        .map(|w| w.name.clone())
+        .collect();
+    if !long.is_empty() {
+        let _ = compact_refs(ctx, after, Some(&long));
     }
 }

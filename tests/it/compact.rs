@@ -268,3 +268,70 @@ fn verify_board_judges_through_compactions_and_refuses_one_that_changes_the_boar
     let problems = r.json()["problems"].to_string();
     assert!(problems.contains("not that of the commit it archives"), "{problems}");
 }
+
+/// Compactions racing writers of the same shard, from other clones, through a server that
+/// judges every board write: every claim reported granted is on the final board or was
+/// released by its holder, and a contended key is granted exactly once.
+#[test]
+fn compactions_racing_writers_lose_nothing_and_grant_nothing_twice() {
+    let w = world();
+    let _server = server_with_pre_receive(&w);
+    let names = ["a", "b", "c"];
+    for n in names {
+        w.clone_hooked(n);
+    }
+    let kept = std::sync::Mutex::new(Vec::new());
+    let hot = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for (i, n) in ["a", "a", "b", "b"].iter().enumerate() {
+            let (w, kept, hot) = (&w, &kept, &hot);
+            s.spawn(move || {
+                let r = w.repo(n);
+                let agent = format!("agent{i}");
+                for round in 0..6 {
+                    let key = format!("db:users:{agent}:{round}");
+                    let j = r.as_(&agent, &["claim", &key, "--json"]);
+                    j.ok();
+                    let id = j.json()["claims"][0]["id"].as_str().unwrap().to_owned();
+                    if round % 2 == 0 {
+                        kept.lock().unwrap().push(key);
+                    } else {
+                        r.as_(&agent, &["release", &id]).ok();
+                    }
+                }
+                let h = r.as_(&agent, &["claim", "db:users:hot"]);
+                assert!(h.code == 0 || h.code == 1, "{} {}", h.stdout, h.stderr);
+                if h.code == 0 {
+                    hot.lock().unwrap().push(agent);
+                }
+            });
+        }
+        let w = &w;
+        s.spawn(move || {
+            let c = w.repo("c");
+            for _ in 0..8 {
+                c.as_("compactor", &["compact", "--after", "2"]).ok();
+                std::thread::sleep(std::time::Duration::from_millis(150));
+            }
+        });
+    });
+    assert_eq!(hot.lock().unwrap().len(), 1, "{:?}", hot.lock().unwrap());
+    let c = w.repo("c");
+    let status = c.as_("carol", &["status", "--json"]).ok().json();
+    let mut on_board: Vec<String> = status["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["scope"]["text"].as_str().unwrap().to_owned())
+        .filter(|s| s != "db:users:hot")
+        .collect();
+    on_board.sort();
+    let mut expected = kept.into_inner().unwrap();
+    expected.sort();
+    assert_eq!(on_board, expected);
+    let archives = w.git_in(
+        &w.remote(),
+        &["for-each-ref", "--format=%(refname)", "refs/coord-archive/"],
+    );
+    assert!(!archives.trim().is_empty(), "no compaction landed among the writes");
+}

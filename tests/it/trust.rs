@@ -405,7 +405,10 @@ fn claims_older_than_a_compaction_stay_verified_in_a_fresh_clone() {
     }
     let r = a.as_("alice/one", &["compact", "--after", "3", "--json"]).ok().json();
     assert_eq!(r["compacted"].as_array().unwrap().len(), 1, "{r}");
-    w.git_in(w.root(), &["clone", "-q", "--no-local", w.remote().to_str().unwrap(), "fresh"]);
+    w.git_in(
+        w.root(),
+        &["clone", "-q", "--no-local", w.remote().to_str().unwrap(), "fresh"],
+    );
     let fresh = w.repo("fresh");
     fresh.run(&["init", "--no-hooks"]).ok();
     assert_eq!(trust_of(&fresh, "carol", "db:users"), "verified");
