@@ -1,5 +1,5 @@
 //! kill -9 at random points of every kind of write — claim, release, renew, task add,
-//! claim-next, handoff, sync — a few hundred times over two clones: afterwards no lock
+//! claim-next, handoff, sync, compact — a few hundred times over two clones: afterwards no lock
 //! blocks the next command, no ref is corrupt, nothing exits outside the contract, and
 //! every operation a process reported as done is on the remote after a `sync`.
 
@@ -28,12 +28,13 @@ fn kill_9_at_random_points_of_every_write_loses_nothing_reported_done() {
         let repo = &clones[i % 2];
         let agent = format!("agent{}", next() % 4);
         let scope = SCOPES[(next() as usize) % SCOPES.len()];
-        let args: Vec<&str> = match next() % 7 {
+        let args: Vec<&str> = match next() % 8 {
             0 | 1 => vec!["claim", scope, "--json"],
             2 => vec!["release", "--all", "--json"],
             3 => vec!["renew", "--all", "--json"],
             4 => vec!["task", "claim-next", "--json"],
             5 => vec!["handoff", "write", "--summary", "killed mid-way", "--json"],
+            6 => vec!["compact", "--after", "3", "--json"],
             _ => vec!["sync", "--json"],
         };
         let mut child = spawn(repo, &agent, &args);
@@ -80,6 +81,12 @@ fn kill_9_at_random_points_of_every_write_loses_nothing_reported_done() {
             assert_eq!(s["status"], "ok", "{s}");
         }
     }
+    // Compactions landed among the kills (the audit below reads on through their archives).
+    let archives = w.git_in(
+        &w.remote(),
+        &["for-each-ref", "--format=%(refname)", "refs/coord-archive/"],
+    );
+    assert!(!archives.trim().is_empty(), "no compaction landed");
     let named = audit_remote(&w);
     for id in &claims {
         assert!(named.contains(id), "{id} was reported granted but is not on the remote");
@@ -101,9 +108,10 @@ fn kill_9_at_random_points_of_every_write_loses_nothing_reported_done() {
         );
     }
     eprintln!(
-        "{KILLS} kills: {} claims, {} task takes, {} handoffs reported done, all on the remote",
+        "{KILLS} kills: {} claims, {} task takes, {} handoffs reported done, all on the remote; {} compactions",
         claims.len(),
         tasks.len(),
-        handoffs.len()
+        handoffs.len(),
+        archives.lines().count()
     );
 }
