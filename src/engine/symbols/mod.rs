@@ -3,6 +3,7 @@
 //!
 //! Works on bytes it is handed; never opens a repository.
 
+mod chunks;
 pub mod lang;
 mod names;
 pub mod pattern;
@@ -44,6 +45,10 @@ pub struct Symbol {
     /// several (a claim covers these lines, not what lies between them).
     #[serde(rename = "parts", skip_serializing_if = "one_part")]
     pub lines: Vec<(usize, usize)>,
+    /// The type its receiver names (a Go method's `(r *Router)`), whose symbol is its parent
+    /// wherever that is declared before it.
+    #[serde(skip)]
+    pub receiver: Option<String>,
 }
 
 /// Paths longer than this are not repeated in JSON (see [`Symbol::path`]).
@@ -123,10 +128,18 @@ pub fn extract(path: &str, source: &[u8]) -> Result<SymbolTree, SymbolError> {
     extract_as(lang, &lang.matcher().map_err(SymbolError::Grammar)?, path, source)
 }
 
-/// [`extract`] in `lang`, matching its query with `matcher`.
+/// [`extract`] in `lang`, matching its query with `matcher` (a large file in pieces, see
+/// `chunks`).
 fn extract_as(lang: &lang::Lang, matcher: &Matcher<'_>, path: &str, source: &[u8]) -> Result<SymbolTree, SymbolError> {
     let (text, lossy) = source_text(source);
-    let text = text.as_ref();
+    let mut tree = chunks::extract_pieces(lang, matcher, text.as_ref(), chunks::CHUNKED_FROM, chunks::CHUNK_BYTES)?;
+    tree.warning = lossy
+        .then(|| format!("{path} is not valid UTF-8: read with each invalid byte as U+FFFD (lines are unchanged)"));
+    Ok(tree)
+}
+
+/// The symbols of `text` from one parse.
+fn extract_text(lang: &lang::Lang, matcher: &Matcher<'_>, text: &str) -> Result<SymbolTree, SymbolError> {
     let mut parser = Parser::new();
     parser
         .set_language(&lang.language())
@@ -147,8 +160,7 @@ fn extract_as(lang: &lang::Lang, matcher: &Matcher<'_>, path: &str, source: &[u8
         language: lang.name,
         symbols: nest(list, text, &up),
         error_line,
-        warning: lossy
-            .then(|| format!("{path} is not valid UTF-8: read with each invalid byte as U+FFFD (lines are unchanged)")),
+        warning: None,
     })
 }
 
@@ -358,6 +370,7 @@ fn nest<'t>(list: Vec<Decl<'t>>, text: &str, up: Up<'_, 't>) -> Vec<Symbol> {
                     end_line: lines.1,
                     ranges: vec![(e.start, e.end)],
                     lines: vec![lines],
+                    receiver: e.receiver.clone(),
                 })
             }
         }
