@@ -4,8 +4,9 @@
 //! <= 1 s, the judgement itself O(changed lines + symbols)).
 //!
 //! Whole process: `git coord symbols DIR` over a generated corpus of the four languages
-//! (MB/s, parsed in parallel; side by side with `ctags -R` when it is installed), and the
-//! per-call overhead of `git coord symbols` on a one-line file.
+//! (MB/s, parsed in parallel; side by side with `ctags -R` when it is installed), a 5 MB
+//! TypeScript file (time and peak memory), and the per-call overhead of `git coord symbols`
+//! on a one-line file.
 //!
 //! Run: `cargo bench --bench symbols` (add `-- --quick` for fewer repetitions).
 
@@ -178,6 +179,35 @@ fn whole_process(reps: usize) {
         "git coord symbols src --json, 40 files, {mb:.1} MB (4 languages): {:>8.1} ms  ({:.1} MB/s; target >= 20)",
         m.as_secs_f64() * 1e3,
         mb / m.as_secs_f64()
+    );
+    // One 5 MB TypeScript file: its time and the process's peak memory (target <= 100 MB).
+    std::fs::write(dir.join("big.ts"), grow(typescript, 5 << 20)).unwrap();
+    let big = median((0..reps).map(|_| run(&["symbols", "big.ts", "--json"])).collect());
+    let peak = std::process::Command::new("/usr/bin/time")
+        .current_dir(&dir)
+        .args(["-f", "%M"])
+        .arg(&exe)
+        .args(["symbols", "big.ts", "--json"])
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stderr)
+                .trim()
+                .lines()
+                .last()?
+                .trim()
+                .parse::<u64>()
+                .ok()
+        });
+    println!(
+        "git coord symbols big.ts --json (5.0 MB): {:>8.1} ms, peak memory {} (target <= 100 MB)",
+        big.as_secs_f64() * 1e3,
+        peak.map_or("unknown (no /usr/bin/time)".to_owned(), |k| format!(
+            "{:.0} MB",
+            k as f64 / 1024.0
+        ))
     );
     let tiny = median((0..reps.max(5)).map(|_| run(&["symbols", "tiny.ts"])).collect());
     let version = median((0..reps.max(5)).map(|_| run(&["--version"])).collect());

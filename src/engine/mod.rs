@@ -4,6 +4,7 @@
 //! Works on bytes and lists it is handed; never opens a repository.
 
 pub mod conflict;
+pub mod diff;
 pub mod glob;
 #[cfg(test)]
 mod overlap_props;

@@ -146,15 +146,7 @@ fn changed_files(ctx: &Context, base: gix::ObjectId, head: gix::ObjectId) -> Res
     let mut files = String::new();
     for c in ctx.store.diff_trees(Some(bt), Some(ht))?.iter().take(200) {
         let (old, new) = (text(c.old), text(c.new));
-        let diff = similar::TextDiff::from_lines(&old, &new);
-        let (mut add, mut del) = (0, 0);
-        for ch in diff.iter_all_changes() {
-            match ch.tag() {
-                similar::ChangeTag::Insert => add += 1,
-                similar::ChangeTag::Delete => del += 1,
-                similar::ChangeTag::Equal => {}
-            }
-        }
+        let (add, del) = crate::engine::diff::counts(&old, &new);
         files.push_str(&format!("- `{}` (+{add} -{del})\n", c.path));
     }
     Ok(files)

@@ -7,6 +7,7 @@ mod chunks;
 pub mod lang;
 mod names;
 pub mod pattern;
+mod text;
 pub mod touched;
 
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ use tree_sitter::{Parser, StreamingIterator};
 use lang::Matcher;
 use names::{assigned_name, clean_name, is_local, leading_start, top_level, value_counts};
 use pattern::Match;
+pub use text::{line_index, source_text};
 pub use touched::{touched, Touched};
 
 /// Files larger than this are not parsed for symbols (whole-file claims still work).
@@ -162,33 +164,6 @@ fn extract_text(lang: &lang::Lang, matcher: &Matcher<'_>, text: &str) -> Result<
         error_line,
         warning: None,
     })
-}
-
-/// A file's text as symbols read it: invalid UTF-8 decoded lossily (`true` when it was),
-/// and a carriage return that ends a line on its own (classic Mac) read as a newline, so
-/// line numbers are what editors show.
-pub fn source_text(source: &[u8]) -> (std::borrow::Cow<'_, str>, bool) {
-    let (text, lossy) = match std::str::from_utf8(source) {
-        Ok(t) => (std::borrow::Cow::Borrowed(t), false),
-        Err(_) => (String::from_utf8_lossy(source), true),
-    };
-    if !text.contains('\r') {
-        return (text, lossy);
-    }
-    let bytes = text.as_bytes();
-    let fixed: Vec<u8> = bytes
-        .iter()
-        .enumerate()
-        .map(|(i, &b)| match b == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
-            true => b'\n',
-            false => b,
-        })
-        .collect();
-    // Only an ASCII byte was replaced by another: still UTF-8.
-    (
-        std::borrow::Cow::Owned(String::from_utf8(fixed).unwrap_or_default()),
-        lossy,
-    )
 }
 
 /// One declaration node, as the query's captures describe it (several patterns may match
@@ -394,14 +369,6 @@ fn first_error_line(root: tree_sitter::Node) -> Option<usize> {
             None => return Some(node.start_position().row + 1),
         }
     }
-}
-
-/// Byte offset → 1-based line number.
-pub fn line_index(text: &str) -> impl Fn(usize) -> usize + '_ {
-    let starts: Vec<usize> = std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    move |byte| starts.partition_point(|&s| s <= byte)
 }
 
 use crate::model::text::edit_distance as distance;

@@ -64,7 +64,7 @@ pub fn touched(path: &str, old: Option<&[u8]>, new: Option<&[u8]>) -> Result<Tou
     let (old_tree, new_tree, (old_lines, new_lines)) = std::thread::scope(|s| {
         let o = s.spawn(|| parse(old));
         let n = s.spawn(|| parse(new));
-        let lines = changed_lines(&old_text, &new_text);
+        let lines = crate::engine::diff::changed_lines(&old_text, &new_text);
         let join = |h: std::thread::ScopedJoinHandle<'_, _>| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
         (join(o), join(n), lines)
     });
@@ -134,27 +134,4 @@ fn owners(tree: &SymbolTree, last: usize) -> Vec<Option<usize>> {
 /// `inner` is `outer` or nested in it, on `::` boundaries.
 pub fn within(inner: &str, outer: &str) -> bool {
     inner == outer || (inner.starts_with(outer) && inner[outer.len()..].starts_with("::"))
-}
-
-/// Changed lines (1-based) on each side; an insertion marks the old line it lands before and
-/// after, a deletion the new lines around it, so a change at a symbol's edge is seen from
-/// both sides.
-fn changed_lines(old_text: &str, new_text: &str) -> (Vec<usize>, Vec<usize>) {
-    // Patience diff (unique lines first) is exact on the regenerated files Myers crawls
-    // through; a deadline still bounds a pathological one: past it the diff is coarser (more
-    // lines count as changed), never finer, so the judgement only gets stricter.
-    let diff = similar::TextDiff::configure()
-        .algorithm(similar::Algorithm::Patience)
-        .timeout(std::time::Duration::from_secs(2))
-        .diff_lines(old_text, new_text);
-    let (mut old_lines, mut new_lines): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
-    for op in diff.ops() {
-        let (o, n) = (op.old_range(), op.new_range());
-        if matches!(op.tag(), similar::DiffTag::Equal) {
-            continue;
-        }
-        old_lines.extend(o.clone().map(|l| l + 1));
-        new_lines.extend(n.clone().map(|l| l + 1));
-    }
-    (old_lines, new_lines)
 }
