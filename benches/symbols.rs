@@ -12,6 +12,8 @@
 
 use std::time::{Duration, Instant};
 
+mod common;
+
 use git_coord::engine::symbols::{extract, touched};
 
 fn typescript(units: usize) -> String {
@@ -183,24 +185,15 @@ fn whole_process(reps: usize) {
     // One 5 MB TypeScript file: its time and the process's peak memory (target <= 100 MB).
     std::fs::write(dir.join("big.ts"), grow(typescript, 5 << 20)).unwrap();
     let big = median((0..reps).map(|_| run(&["symbols", "big.ts", "--json"])).collect());
-    let peak = std::process::Command::new("/usr/bin/time")
-        .current_dir(&dir)
-        .args(["-f", "%M"])
-        .arg(&exe)
-        .args(["symbols", "big.ts", "--json"])
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .ok()
-        .and_then(|o| {
-            String::from_utf8_lossy(&o.stderr)
-                .trim()
-                .lines()
-                .last()?
-                .trim()
-                .parse::<u64>()
-                .ok()
-        });
+    let home = dir.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let bench = common::Bench {
+        exe: exe.clone(),
+        home,
+        root: dir.clone(),
+        reps,
+    };
+    let peak = common::peak_kib(&bench, &dir, &["symbols", "big.ts", "--json"]);
     println!(
         "git coord symbols big.ts --json (5.0 MB): {:>8.1} ms, peak memory {} (target <= 100 MB)",
         big.as_secs_f64() * 1e3,
