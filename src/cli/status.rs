@@ -24,6 +24,8 @@ pub fn run(ctx: &Context, a: &Args, out: &mut Out) -> Result<Exit, Error> {
     }
     if out.json {
         out.json(&r);
+        // The process ends next: freeing 10,000 claims one by one would cost ~5 ms.
+        std::mem::forget(r);
         return Ok(Exit::Ok);
     }
     let now = ctx.now();

@@ -5,6 +5,7 @@ mod support;
 mod agents;
 mod board;
 mod board_page;
+mod cache;
 mod ci;
 mod claims;
 mod cli;

@@ -41,6 +41,19 @@ impl Loaded {
             ..Loaded::default()
         }
     }
+
+    /// A ref's state as the board cache kept it: for reading only (no bucket ids, so a
+    /// write cannot start from it).
+    pub(super) fn cached(tip: ObjectId, state: ClaimsState, kind: String, schema: u64, seq: u64) -> Loaded {
+        Loaded {
+            tip: Some(tip),
+            state,
+            kind,
+            schema,
+            seq,
+            ..Loaded::default()
+        }
+    }
 }
 
 impl Store {

@@ -4,6 +4,7 @@
 //! `quarantine` makes a push's quarantined objects readable in a pre-receive hook.
 
 mod board;
+mod cache;
 mod compaction;
 mod files;
 mod history;

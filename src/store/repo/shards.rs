@@ -127,21 +127,66 @@ impl Store {
 
     /// The board at the local tips, for reading only: each ref's state is moved into the
     /// merged one instead of copied (the per-ref states are left empty, so this board cannot
-    /// be written on; its tips and revision are whole).
+    /// be written on; its tips and revision are whole). Refs at a commit the board cache
+    /// holds are taken from it; see [`Store::keep_in_cache`] for when it is written anew.
     pub fn read_board(&self) -> Result<Board, StoreError> {
-        let mut root = self.load_claims(refs::CLAIMS, self.tip(refs::CLAIMS)?)?;
+        let mut cache = super::cache::BoardCache::open(self.common_dir(), self.is_bare());
+        let mut missed = Vec::new();
+        let mut load = |name: &str, tip: Option<ObjectId>| match tip.and_then(|t| Some((t, cache.take(name, t)?))) {
+            Some((t, (l, head))) => {
+                if let Some(h) = head {
+                    self.memo.borrow_mut().commits.insert(t, h);
+                }
+                Ok(l)
+            }
+            None => {
+                let l = self.load_claims(name, tip)?;
+                if tip.is_some() {
+                    missed.push(l.state.claims.len());
+                }
+                Ok(l)
+            }
+        };
+        let mut root = load(refs::CLAIMS, self.tip(refs::CLAIMS)?)?;
         let mut shards = BTreeMap::new();
-        let mut states = Vec::new();
         for (name, tip) in self.refs_with_prefix(refs::SHARDS)? {
-            let Some(key) = name.strip_prefix(refs::SHARDS) else {
-                continue;
-            };
-            let mut loaded = self.load_claims(&name, Some(tip))?;
-            states.push((key.to_owned(), std::mem::take(&mut loaded.state)));
-            shards.insert(key.to_owned(), loaded);
+            if let Some(key) = name.strip_prefix(refs::SHARDS) {
+                shards.insert(key.to_owned(), load(&name, Some(tip))?);
+            }
         }
+        self.keep_in_cache(&cache, &root, &shards, &missed);
+        let states: Vec<_> = shards
+            .iter_mut()
+            .map(|(k, l)| (k.clone(), std::mem::take(&mut l.state)))
+            .collect();
         let state = layout::merge(std::mem::take(&mut root.state), states);
         Ok(Board { root, shards, state })
+    }
+
+    /// Write the board cache anew when the refs read from their objects (`missed`: the
+    /// claims each held) are more than a sixteenth of the refs or of the claims. Fewer are
+    /// left to be read again (one moved shard costs well under a millisecond; rewriting the
+    /// cache of 10,000 claims costs several), so in a busy team the cache is rewritten once
+    /// per several moved refs, not on every read.
+    fn keep_in_cache(
+        &self,
+        cache: &super::cache::BoardCache,
+        root: &Loaded,
+        shards: &BTreeMap<String, Loaded>,
+        missed: &[usize],
+    ) {
+        let refs = 1 + shards.len();
+        let claims = root.state.claims.len() + shards.values().map(|l| l.state.claims.len()).sum::<usize>();
+        let missed_claims: usize = missed.iter().sum();
+        if missed.is_empty() || (missed.len() * 16 <= refs && missed_claims * 16 <= claims) {
+            return;
+        }
+        let names: Vec<String> = shards.keys().map(|k| refs::board_ref(Some(k))).collect();
+        let memo = self.memo.borrow();
+        let head = |l: &Loaded| l.tip.and_then(|t| memo.commits.get(&t).cloned());
+        let mut all = vec![(refs::CLAIMS, root, head(root))];
+        all.extend(names.iter().zip(shards.values()).map(|(n, l)| (n.as_str(), l, head(l))));
+        cache.save(&all);
     }
 
     /// The board at the local tips.
