@@ -21,7 +21,7 @@ use crate::model::{
 
 /// What the first line of the file must be.
 fn header() -> String {
-    format!("git-coord {} board cache 2\n", env!("CARGO_PKG_VERSION"))
+    format!("git-coord {} board cache 3\n", env!("CARGO_PKG_VERSION"))
 }
 
 /// A claim as the cache keeps it: its fields in a row, not named (a third less to parse than
@@ -118,6 +118,14 @@ fn claim(r: Row) -> Claim {
 #[derive(Serialize, Deserialize)]
 struct Entry<C> {
     name: String,
+    /// 0: the ref's whole state but claims past the first [`CHUNK`]; 1, 2, …: only more of
+    /// its claims (so a ref of many claims is decoded on both threads, not on one).
+    #[serde(default)]
+    part: u32,
+    /// In part 0: how many claims the ref holds in all its parts (a file cut at a line's end
+    /// must not read as a ref of fewer claims).
+    #[serde(default)]
+    count: usize,
     tip: String,
     seq: u64,
     kind: String,
@@ -131,6 +139,9 @@ struct Entry<C> {
     /// to see who wrote last), when its author is UTF-8.
     head: Option<(String, i64, Option<String>)>,
 }
+
+/// Claims per line of the file.
+const CHUNK: usize = 1_000;
 
 /// One ref as the cache holds it: its commit, its state as read for reading, and the
 /// commit's head.
@@ -174,30 +185,11 @@ impl BoardCache {
         };
         let mut out = header().into_bytes();
         for (name, l, head) in refs {
-            let Some(tip) = l.tip else {
-                continue;
-            };
-            let s = &l.state;
-            let e = Entry {
-                name: (*name).to_owned(),
-                tip: tip.to_string(),
-                seq: l.seq,
-                kind: l.kind.clone(),
-                schema: l.schema,
-                claims: s.claims.values().map(row).collect(),
-                queue: s.queue.clone(),
-                tasks: s.tasks.values().cloned().collect(),
-                handoffs: s.handoffs.values().cloned().collect(),
-                shards: s.shards.iter().cloned().collect(),
-                head: head.as_ref().and_then(|h| {
-                    let author = String::from_utf8(h.author.clone()).ok()?;
-                    Some((author, h.time, h.parent.map(|p| p.to_string())))
-                }),
-            };
-            if serde_json::to_writer(&mut out, &e).is_err() {
-                return;
+            if let Some(tip) = l.tip {
+                if write_ref(&mut out, name, tip, l, head.as_ref()).is_err() {
+                    return;
+                }
             }
-            out.push(b'\n');
         }
         let Some(dir) = path.parent() else {
             return;
@@ -210,13 +202,66 @@ impl BoardCache {
     }
 }
 
+/// One ref's lines: its state with the first [`CHUNK`] claims, then a line per further chunk.
+fn write_ref(
+    out: &mut Vec<u8>,
+    name: &str,
+    tip: ObjectId,
+    l: &Loaded,
+    head: Option<&CommitHead>,
+) -> serde_json::Result<()> {
+    let s = &l.state;
+    let rows: Vec<RowRef<'_>> = s.claims.values().map(row).collect();
+    let mut chunks = rows.chunks(CHUNK);
+    let first = Entry {
+        name: name.to_owned(),
+        part: 0,
+        count: rows.len(),
+        tip: tip.to_string(),
+        seq: l.seq,
+        kind: l.kind.clone(),
+        schema: l.schema,
+        claims: chunks.next().unwrap_or_default().to_vec(),
+        queue: s.queue.clone(),
+        tasks: s.tasks.values().cloned().collect(),
+        handoffs: s.handoffs.values().cloned().collect(),
+        shards: s.shards.iter().cloned().collect(),
+        head: head.and_then(|h| {
+            let author = String::from_utf8(h.author.clone()).ok()?;
+            Some((author, h.time, h.parent.map(|p| p.to_string())))
+        }),
+    };
+    serde_json::to_writer(&mut *out, &first)?;
+    out.push(b'\n');
+    for (i, chunk) in chunks.enumerate() {
+        let more = Entry {
+            name: name.to_owned(),
+            part: i as u32 + 1,
+            count: 0,
+            tip: first.tip.clone(),
+            seq: 0,
+            kind: String::new(),
+            schema: 0,
+            claims: chunk.to_vec(),
+            queue: Vec::new(),
+            tasks: Vec::new(),
+            handoffs: Vec::new(),
+            shards: Vec::new(),
+            head: None,
+        };
+        serde_json::to_writer(&mut *out, &more)?;
+        out.push(b'\n');
+    }
+    Ok(())
+}
+
 /// The entries of a cache file, or `None` when it is not one this version wrote whole.
-/// Lines are parsed on two threads when the file is large (one shard can hold half of it).
+/// Lines are decoded on two threads when the file is large (one shard can hold half of it).
 fn parse(bytes: &[u8]) -> Option<BTreeMap<String, Cached>> {
     let body = bytes.strip_prefix(header().as_bytes())?;
     let lines: Vec<&[u8]> = body.split(|b| *b == b'\n').filter(|l| !l.is_empty()).collect();
     let decode =
-        |chunk: &[&[u8]]| -> Option<Vec<Entry<Row>>> { chunk.iter().map(|l| serde_json::from_slice(l).ok()).collect() };
+        |chunk: &[&[u8]]| -> Option<Vec<(u32, usize, String, Cached)>> { chunk.iter().map(|l| entry(l)).collect() };
     let entries = if body.len() < 512 * 1024 || lines.len() < 2 {
         decode(&lines)?
     } else {
@@ -237,29 +282,113 @@ fn parse(bytes: &[u8]) -> Option<BTreeMap<String, Cached>> {
         a.as_mut()?.extend(b?);
         a?
     };
-    let mut out = BTreeMap::new();
-    for e in entries {
-        let tip = ObjectId::from_hex(e.tip.as_bytes()).ok()?;
-        let state = ClaimsState {
-            claims: e.claims.into_iter().map(|r| (r.0.clone(), claim(r))).collect(),
-            queue: e.queue,
-            tasks: e.tasks.into_iter().map(|t| (t.id.clone(), t)).collect(),
-            handoffs: e.handoffs.into_iter().map(|h| (h.id.clone(), h)).collect(),
-            shards: e.shards.into_iter().collect(),
-        };
-        let head = match e.head {
-            Some((author, time, parent)) => Some(CommitHead {
-                author: author.into_bytes(),
-                time,
-                parent: match parent {
-                    Some(p) => Some(ObjectId::from_hex(p.as_bytes()).ok()?),
-                    None => None,
-                },
-            }),
-            None => None,
-        };
-        let loaded = Loaded::cached(tip, state, e.kind, e.schema, e.seq);
-        out.insert(e.name, (tip, loaded, head));
+    // A part past the first joins the ref's entry written just before it, at the same commit;
+    // each ref must end up with the claims its first part counts.
+    let mut out: BTreeMap<String, Cached> = BTreeMap::new();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut last: Option<(String, u32)> = None;
+    for (part, count, name, (tip, mut loaded, head)) in entries {
+        if part == 0 {
+            last = Some((name.clone(), 0));
+            counts.insert(name.clone(), count);
+            out.insert(name, (tip, loaded, head));
+            continue;
+        }
+        let follows = last.as_ref().is_some_and(|(n, p)| *n == name && *p + 1 == part);
+        let whole = out.get_mut(&name).filter(|(t, ..)| follows && *t == tip)?;
+        whole.1.state.claims.append(&mut loaded.state.claims);
+        last = Some((name, part));
+    }
+    if out
+        .iter()
+        .any(|(name, (_, l, _))| counts.get(name) != Some(&l.state.claims.len()))
+    {
+        return None;
     }
     Some(out)
+}
+
+/// One line of the file: a ref's name and what the cache holds of it.
+fn entry(line: &[u8]) -> Option<(u32, usize, String, Cached)> {
+    let e: Entry<Row> = serde_json::from_slice(line).ok()?;
+    let tip = ObjectId::from_hex(e.tip.as_bytes()).ok()?;
+    let state = ClaimsState {
+        claims: e.claims.into_iter().map(|r| (r.0.clone(), claim(r))).collect(),
+        queue: e.queue,
+        tasks: e.tasks.into_iter().map(|t| (t.id.clone(), t)).collect(),
+        handoffs: e.handoffs.into_iter().map(|h| (h.id.clone(), h)).collect(),
+        shards: e.shards.into_iter().collect(),
+    };
+    let head = match e.head {
+        Some((author, time, parent)) => Some(CommitHead {
+            author: author.into_bytes(),
+            time,
+            parent: match parent {
+                Some(p) => Some(ObjectId::from_hex(p.as_bytes()).ok()?),
+                None => None,
+            },
+        }),
+        None => None,
+    };
+    let loaded = Loaded::cached(tip, state, e.kind, e.schema, e.seq);
+    Some((e.part, e.count, e.name, (tip, loaded, head)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Mode;
+
+    fn board(n: u32, tip: &[u8]) -> Loaded {
+        let mut state = ClaimsState::default();
+        for i in 0..n {
+            let c = Claim::example(i, "alice", &format!("src/f{i}.ts"), Mode::Exclusive);
+            state.claims.insert(c.id.clone(), c);
+        }
+        let tip = ObjectId::from_hex(tip).unwrap();
+        Loaded::cached(tip, state, "shard".into(), 2, 7)
+    }
+
+    fn write(dir: &Path, text: &str) {
+        std::fs::write(dir.join("coord").join("board-cache"), text).unwrap();
+    }
+
+    #[test]
+    fn a_ref_of_many_claims_is_kept_in_parts_and_read_back_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = board(2_500, b"1111111111111111111111111111111111111111");
+        let small = board(3, b"2222222222222222222222222222222222222222");
+        let (aa, bb) = ("refs/coord/shards/aa", "refs/coord/shards/bb");
+        BoardCache::open(dir.path(), false).save(&[(aa, &big, None), (bb, &small, None)]);
+        let text = std::fs::read_to_string(dir.path().join("coord").join("board-cache")).unwrap();
+        assert_eq!(text.lines().count(), 1 + 3 + 1, "a header, three parts, one line");
+        let mut back = BoardCache::open(dir.path(), false);
+        let (l, _) = back.take(aa, big.tip.unwrap()).unwrap();
+        assert_eq!(l.state, big.state);
+        assert_eq!((l.kind.as_str(), l.schema, l.seq), ("shard", 2, 7));
+        assert_eq!(back.take(bb, small.tip.unwrap()).unwrap().0.state, small.state);
+        // Parts out of order, a part missing (a file cut at a line's end), a part of another
+        // commit: not a cache this version wrote whole, so nothing is taken from it.
+        let lines: Vec<&str> = text.lines().collect();
+        let mut swapped = lines.clone();
+        swapped.swap(2, 3);
+        let other_tip = lines[2].replace("1111111111", "3333333333");
+        let damaged = [
+            swapped.join("\n"),
+            lines[..3].join("\n"),
+            [lines[0], lines[1], &other_tip, lines[3], lines[4]].join("\n"),
+        ];
+        for d in damaged {
+            write(dir.path(), &d);
+            let mut c = BoardCache::open(dir.path(), false);
+            assert!(
+                c.take(aa, big.tip.unwrap()).is_none() && c.take(bb, small.tip.unwrap()).is_none(),
+                "{d:.200}"
+            );
+        }
+        // Bare repositories keep none.
+        let bare = tempfile::tempdir().unwrap();
+        BoardCache::open(bare.path(), true).save(&[(aa, &big, None)]);
+        assert!(!bare.path().join("coord").exists());
+    }
 }
