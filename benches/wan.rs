@@ -16,6 +16,8 @@
 //! between agents and clones, instead of asking again after a refusal; `--suite` adds that run.)
 //! (defaults: 50 ms, 16 agents, 4 clones, disjoint, no think time, 200 ms hold, 20 s).
 //! `--suite` runs the issue's table (several minutes); `--quick` one short run.
+//! `--distinct-homes` names the areas so that no two share a shard (a diagnostic: the
+//! default `area<N>` names collide as any names do; the JSON says how many agents share one).
 
 mod common;
 
@@ -44,6 +46,10 @@ struct Run {
     wait_s: u64,
     /// `[network] push_budget` for every clone (`--budget "30/1m"`).
     budget: Option<String>,
+    /// Name the agents' areas so that no two share a shard (`--distinct-homes`): the ceiling
+    /// when claims never meet on one ref, against the default `area<N>`, whose homes collide
+    /// as any names do when many of them hash into 128 shards.
+    distinct_homes: bool,
 }
 
 fn arg(name: &str) -> Option<String> {
@@ -65,6 +71,7 @@ fn main() {
         secs: arg("--secs").map_or(if quick { 6 } else { 20 }, |v| v.parse().expect("--secs S")),
         wait_s: arg("--wait").map_or(0, |v| v.parse().expect("--wait S")),
         budget: arg("--budget"),
+        distinct_homes: std::env::args().any(|a| a == "--distinct-homes"),
     };
     let runs = if std::env::args().any(|a| a == "--suite") {
         vec![
@@ -165,7 +172,10 @@ fn run(r: &Run) -> serde_json::Value {
     let seed = root.path().join("seed");
     git(root.path(), &["init", "-q", "-b", "main", "seed"]);
     for a in 0..r.agents {
-        write(&seed.join(format!("area{a}/mod.ts")), "export const x = 1;\n");
+        write(
+            &seed.join(format!("{}/mod.ts", area(a, r.distinct_homes))),
+            "export const x = 1;\n",
+        );
     }
     write(&seed.join("hot/core.ts"), "export const y = 1;\n");
     if let Some(b) = &r.budget {
@@ -285,12 +295,15 @@ fn run(r: &Run) -> serde_json::Value {
         "pushes_per_write": round(pushes as f64 / writes.max(1) as f64),
         "double_grants_intervals": interval_doubles,
         "double_grants_history": audit(&served.join("remote.git")),
+        "distinct_homes": r.distinct_homes,
+        "agents_sharing_a_shard": sharing_a_shard(r),
     })
 }
 
 fn agent_loop(a: usize, dir: &Path, exe: &Path, home: &Path, r: &Run, deadline: Instant) -> Seen {
     let mut seen = Seen::default();
     let agent = format!("agent{a}");
+    let own = format!("{}/**", area(a, r.distinct_homes));
     let mut rounds_waiting = 0;
     let mut round = 0u64;
     while Instant::now() < deadline {
@@ -300,11 +313,7 @@ fn agent_loop(a: usize, dir: &Path, exe: &Path, home: &Path, r: &Run, deadline: 
             "mix" => (round + a as u64).is_multiple_of(4),
             _ => false,
         };
-        let scope = if hot {
-            "hot/**".to_owned()
-        } else {
-            format!("area{a}/**")
-        };
+        let scope = if hot { "hot/**".to_owned() } else { own.clone() };
         let t = Instant::now();
         let wait = format!("{}s", r.wait_s);
         let code = match hot && r.wait_s > 0 {
@@ -538,4 +547,42 @@ fn percentiles(v: &mut [f64]) -> serde_json::Value {
     v.sort_by(|a, b| a.total_cmp(b));
     let at = |p: f64| round(v[((v.len() as f64 - 1.0) * p).round() as usize]);
     serde_json::json!({"p50": at(0.5), "p90": at(0.9), "p99": at(0.99), "n": v.len()})
+}
+
+/// The area agent `a` works in: `area<a>`, or with `distinct` the `a`-th of the names
+/// `zone0`, `zone1`, … whose home shard no earlier one has.
+fn area(a: usize, distinct: bool) -> String {
+    if !distinct {
+        return format!("area{a}");
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut k = 0;
+    let mut found = 0;
+    loop {
+        let name = format!("zone{k}");
+        k += 1;
+        if seen.insert(home(&name)) {
+            if found == a {
+                return name;
+            }
+            found += 1;
+        }
+    }
+}
+
+fn home(area: &str) -> String {
+    git_coord::model::scope::Scope::parse(&format!("{area}/**"), &[])
+        .expect("an area scope")
+        .home()
+        .expect("an area has a home")
+}
+
+/// How many agents' areas share their home shard with another agent's area (in disjoint
+/// mode, those agents race for one ref although their claims never overlap).
+fn sharing_a_shard(r: &Run) -> usize {
+    let mut per_shard = std::collections::BTreeMap::<String, usize>::new();
+    for a in 0..r.agents {
+        *per_shard.entry(home(&area(a, r.distinct_homes))).or_default() += 1;
+    }
+    per_shard.values().filter(|n| **n > 1).sum()
 }

@@ -1,5 +1,5 @@
-//! How the board is laid out over several refs, so that claims that cannot overlap never
-//! race for the same compare-and-swap.
+//! How the board is laid out over several refs, so that claims that cannot overlap seldom
+//! race for the same compare-and-swap (only when their homes hash to one shard).
 //!
 //! Every scope has a *home*: a glob or a symbol whose path starts with a literal directory or
 //! file name is homed by that first name (`src/auth/**`, `src/a.ts::A::m` → `p:src`); a key
