@@ -23,7 +23,11 @@
 //! - one is wide: a wide write changes (or creates) every shard, the other's home included.
 //!
 //! Whichever push lands first moves the shared ref; the other's lease on it fails, it plans
-//! again on what the remote holds, and sees the first claim. Reading is the union of all
+//! again on what the remote holds, and sees the first claim. A clone's refs can be read torn
+//! (a fetch or an adoption killed half-way moves some refs and not others): a write that
+//! changes a wide item, or reads refs that disagree on them ([`torn`]), writes every ref
+//! leased on what it read, so a ref read behind fails its lease instead of its stale copy of
+//! a wide item being laid out again over the refs that had dropped it. Reading is the union of all
 //! refs (a wide claim is listed once). A shard's creation never touches the root, so teams
 //! starting work in new areas do not contend.
 
@@ -66,6 +70,59 @@ impl Scope {
             }
         }
     }
+}
+
+impl Scope {
+    /// Whether this scope has no home ([`Scope::home_name`] is `None`), without building it.
+    pub fn is_wide(&self) -> bool {
+        let path_wide = |path: &str| {
+            let first = path.split('/').next().unwrap_or(path);
+            first.is_empty() || has_glob_meta(first)
+        };
+        match self {
+            Scope::Glob(g) => path_wide(g),
+            Scope::Symbol(s) => path_wide(&s.file),
+            Scope::Key(k) => !k.contains(':'),
+        }
+    }
+}
+
+/// Whether the wide items (claims and waiters stored on every ref) differ between two
+/// states. A write that adds, drops or changes one writes every ref, each leased on the
+/// commit it read: a view in which some refs are behind others (a fetch or an adoption cut
+/// short by a kill) then fails a lease and is read again, instead of leaving a released wide
+/// claim behind on the refs it saw without it.
+pub fn wide_differ(a: &ClaimsState, b: &ClaimsState) -> bool {
+    wide_items(a) != wide_items(b)
+}
+
+/// The wide claims and waiters `s` holds.
+fn wide_items(s: &ClaimsState) -> (Vec<&Claim>, Vec<&Waiter>) {
+    let claims = s.claims.values().filter(|c| c.scope.is_wide()).collect();
+    let waiters = s
+        .queue
+        .iter()
+        .filter(|w| w.claims.iter().any(|c| c.scope.is_wide()))
+        .collect();
+    (claims, waiters)
+}
+
+/// Whether refs read as one board disagree on the wide items (each must hold all of them,
+/// and every shard must exist while there is one): some ref was read behind the others.
+pub fn torn(root: &ClaimsState, shards: &[&ClaimsState]) -> bool {
+    let on_root = wide_items(root);
+    let any = !on_root.0.is_empty() || !on_root.1.is_empty();
+    if any && shards.len() < SHARDS as usize {
+        return true;
+    }
+    shards.iter().any(|s| wide_items(s) != on_root)
+}
+
+/// The root and every shard of `split`.
+pub fn every_ref(split: &Split) -> BTreeSet<Option<ShardKey>> {
+    std::iter::once(None)
+        .chain(split.shards.keys().cloned().map(Some))
+        .collect()
 }
 
 /// Where one item is stored: its home shards, or everywhere (`None`, wide).
@@ -189,6 +246,7 @@ mod tests {
     fn home(text: &str) -> Option<String> {
         let s = Scope::parse(text, &["db".into()]).unwrap();
         assert_eq!(s.home().is_some(), s.home_name().is_some());
+        assert_eq!(s.is_wide(), s.home_name().is_none(), "{text}");
         s.home_name()
     }
 

@@ -208,11 +208,27 @@ pub(super) type Committed = (Vec<RefWrite>, Vec<ClaimId>);
 pub(super) fn commit_op(ctx: &Context, board: &Board, op: &Op, author: &str) -> Result<Option<Committed>, Error> {
     let mut next = board.state.clone();
     next.apply(op);
+    // A write that changes a wide item, or that reads refs torn on them (some read behind
+    // the others), writes every ref there can be (see `layout::wide_differ`), creating those
+    // this clone has not seen: a ref read behind fails its lease and the board is read again.
+    let shard_states: Vec<&crate::model::ClaimsState> = board.shards.values().map(|l| &l.state).collect();
+    let torn = layout::torn(&board.root.state, &shard_states);
+    let wide = |next: &mut crate::model::ClaimsState| {
+        let differ = torn || layout::wide_differ(&board.state, next);
+        if differ {
+            next.shards = layout::all_shards();
+        }
+        differ
+    };
+    let wide_first = wide(&mut next);
     let first = layout::split(&next);
     let queued = next.queue.len();
     let mut touched = board.changed(&first);
     if board.needs_root() {
         touched.insert(None);
+    }
+    if wide_first {
+        touched.extend(layout::every_ref(&first));
     }
     let index: std::collections::BTreeSet<_> = first.shards.keys().cloned().collect();
     let everywhere = matches!(op, Op::Tidy { .. });
@@ -224,10 +240,14 @@ pub(super) fn commit_op(ctx: &Context, board: &Board, op: &Op, author: &str) -> 
     let (after, changed) = if expired.is_empty() && granted.is_empty() && next.queue.len() == queued {
         (first, touched)
     } else {
+        let wide_after = wide(&mut next);
         let after = layout::split(&next);
         let mut changed = board.changed(&after);
         if board.needs_root() {
             changed.insert(None);
+        }
+        if wide_after {
+            changed.extend(layout::every_ref(&after));
         }
         (after, changed)
     };

@@ -104,6 +104,42 @@ fn a_compacted_board_keeps_its_claims_and_a_fresh_clone_fetches_only_what_came_a
     assert_eq!(again["compacted"].as_array().unwrap().len(), 0, "{again}");
 }
 
+/// Compacted twice while a clone was away: the newer compaction names only the older one's
+/// archive, which names the line this clone knows; the clone fetches both archives, takes the
+/// compacted ref and sees every claim (it was reported as a diverged board, exit 3, when only
+/// the newest archive was fetched — found by the kill -9 test).
+#[test]
+fn a_clone_away_for_two_compactions_follows_both_archives() {
+    let (w, a, b, _) = compacted_world();
+    let shard = shard_of("src/auth/**");
+    churn(&a, "alice", "src/auth/login.ts", 3);
+    let second = a.as_("alice", &["compact", "--after", "5", "--json"]).ok().json();
+    assert!(
+        second["compacted"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["ref"] == shard.as_str()),
+        "{second}"
+    );
+    let server = w.repo("remote.git");
+    assert_eq!(
+        count(&server, &shard),
+        1,
+        "the shard starts again at the second compaction"
+    );
+    let s = b.as_("bob", &["status", "--json"]).ok().json();
+    assert!(
+        s["claims"].as_array().unwrap().iter().any(|c| c["agent"] == "alice"),
+        "{s}"
+    );
+    let r = b.as_("bob", &["claim", "src/auth/router.ts"]);
+    r.code(1);
+    assert!(r.stdout.contains("alice"), "{}", r.stdout);
+    b.as_("bob", &["claim", "src/auth/login.ts"]).ok();
+    b.as_("bob", &["sync"]).ok();
+}
+
 /// A hand-made commit on the shard, from `b`: `tree`, no parent, `message`.
 fn root_commit(b: &Repo, tree: &str, message: &str) -> String {
     b.git(&["commit-tree", tree, "-m", message]).trim().to_owned()

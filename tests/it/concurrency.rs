@@ -505,6 +505,96 @@ fn a_busy_clone_yields_to_one_that_keeps_losing() {
     audit_remote(&w);
 }
 
+/// A clone's push that loses the lease of one shard: bob (another clone) wrote shard `db:x`
+/// after this clone last looked, while three writers of this clone staged behind a held turn
+/// (alice on bob's key, dave on another key of that shard, carol on shard `db:y`). Each keeps
+/// its own outcome once the turn is free: alice is refused (bob holds it), dave and carol are
+/// granted, nothing is granted twice, and the remote holds exactly bob's, dave's and carol's.
+#[test]
+fn a_lease_lost_on_one_shard_of_a_shared_push_leaves_each_writer_its_own_outcome() {
+    let w = World::with_files(FILES);
+    let a = w.clone("a");
+    let b = w.clone("b");
+    a.as_("alice", &["claim", "db:x:warm", "--json"]).ok();
+    a.as_("alice", &["release", "--all"]).ok();
+    b.as_("bob", &["claim", "db:x:a", "--json"]).ok();
+    let turn = git_coord::store::Stage::new(&a.dir.join(".git")).push_turn().unwrap();
+    let kids: Vec<(&str, Child)> = [("alice", "db:x:a"), ("dave", "db:x:b"), ("carol", "db:y:c")]
+        .into_iter()
+        .map(|(who, key)| (who, spawn(&a, who, &["claim", key, "--json"])))
+        .collect();
+    // Each writer stages before it waits for the turn: wait until both shards are staged.
+    let stage = a.dir.join(".git/coord/stage");
+    let started = Instant::now();
+    while std::fs::read_to_string(&stage).unwrap_or_default().lines().count() < 2
+        && started.elapsed() < Duration::from_secs(20)
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    drop(turn);
+    let mut codes = BTreeMap::new();
+    for (who, kid) in kids {
+        let out = kid.wait_with_output().unwrap();
+        codes.insert(who, out.status.code().unwrap_or(-1));
+        if who == "alice" {
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(text.contains("bob"), "alice is told who holds it: {text}");
+        }
+    }
+    assert_eq!(
+        codes,
+        BTreeMap::from([("alice", 1), ("carol", 0), ("dave", 0)]),
+        "each writer keeps its own outcome"
+    );
+    let c = w.clone("c");
+    let s = c.as_("observer", &["status", "--json"]).json();
+    let mut held: Vec<String> = s["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["agent"].as_str().unwrap(),
+                c["scope"]["text"].as_str().unwrap()
+            )
+        })
+        .collect();
+    held.sort();
+    assert_eq!(held, ["bob db:x:a", "carol db:y:c", "dave db:x:b"]);
+}
+
+/// A clone whose refs were read torn (one shard left behind, as a fetch or an adoption killed
+/// half-way leaves them): alice's wide claim was released everywhere, but this clone's copy
+/// of one shard still holds it. bob's write must not lay that stale copy out again over the
+/// refs that had dropped it: it writes every ref, the stale one fails its lease, the board is
+/// read again, and alice's released claim stays released (found by the kill -9 test).
+#[test]
+fn a_torn_view_never_brings_back_a_released_wide_claim() {
+    let w = World::with_files(FILES);
+    let (a, b) = (w.clone("a"), w.clone("b"));
+    a.as_("alice", &["claim", "**/*.ts", "--json"]).ok();
+    b.as_("bob", &["status"]).ok();
+    let stale_ref = "refs/coord/shards/00";
+    let stale = b.git(&["rev-parse", stale_ref]).trim().to_owned();
+    a.as_("alice", &["release", "--all"]).ok();
+    b.as_("bob", &["status"]).ok();
+    assert_ne!(b.git(&["rev-parse", stale_ref]).trim(), stale, "b saw the release");
+    b.git(&["update-ref", stale_ref, &stale]);
+    b.as_("bob", &["claim", "db:orders", "--json"]).ok();
+    b.as_("bob", &["claim", "src/main.ts", "--json"]).ok();
+    let c = w.clone("c");
+    let s = c.as_("observer", &["status", "--json"]).json();
+    let holders: Vec<&str> = s["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["agent"].as_str().unwrap())
+        .collect();
+    assert_eq!(holders, ["bob", "bob"], "{s}");
+}
+
 /// `[network] timeout` bounds a write that waits in line behind another writer of its clone
 /// (here the turn is held by this test through the same lock): it ends pending (exit 3, reason
 /// `timeout`), nothing is lost, and `sync` confirms it once the line moves.

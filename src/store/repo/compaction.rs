@@ -155,12 +155,55 @@ impl Store {
         }
         for (board, ours, theirs) in moved {
             if !self.reaches(theirs, Some(ours), usize::MAX)? {
-                return Ok(Fetch::Diverged(refused));
+                // Compacted more than once since this clone looked: each older archive is
+                // named only by the compaction after it, so fetch them one level at a time.
+                if let Err(e) = self.fetch_older_archives(remote, &board, theirs, ours)? {
+                    return Ok(Fetch::Unreachable(e));
+                }
+                if !self.reaches(theirs, Some(ours), usize::MAX)? {
+                    return Ok(Fetch::Diverged(refused));
+                }
             }
             // Another process of this clone may have taken it first: that is the same move.
             let _ = self.cas(&board, Some(ours), theirs, "git-coord", Timestamp(0))?;
         }
         Ok(Fetch::Fetched)
+    }
+
+    /// Walk `theirs` back through each compaction to the archive it names, fetching every
+    /// archive this clone lacks, until the walk reaches `ours` or a line with no archive.
+    fn fetch_older_archives(
+        &self,
+        remote: &Remote,
+        board: &str,
+        theirs: ObjectId,
+        ours: ObjectId,
+    ) -> Result<Result<(), String>, StoreError> {
+        let mut at = theirs;
+        // Bounded: each level is one compaction of this ref.
+        for _ in 0..1024 {
+            let mut root = at;
+            while let Some(p) = self.commit_head(root)?.parent {
+                if root == ours {
+                    return Ok(Ok(()));
+                }
+                root = p;
+            }
+            let Some(archived) = self.archived_at(root)? else {
+                return Ok(Ok(()));
+            };
+            if root == ours {
+                return Ok(Ok(()));
+            }
+            if !self.repo.has_object(archived) {
+                let archive = refs::archive_ref(board, &archived);
+                if let Err(e) = remote.fetch_specs(&[&format!("{archive}:{archive}")])? {
+                    return Ok(Err(e));
+                }
+            }
+            at = archived;
+        }
+        Ok(Ok(()))
     }
 
     /// Delete local refs (whatever they point at).
