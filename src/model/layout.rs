@@ -57,34 +57,30 @@ impl Scope {
     /// What the home is derived from: `p:<first path segment>`, `k:<namespace>:<first name
     /// segment>`; `None` when the scope is wide.
     pub fn home_name(&self) -> Option<String> {
-        let path_home = |path: &str| {
-            let first = path.split('/').next().unwrap_or(path);
-            (!first.is_empty() && !has_glob_meta(first)).then(|| format!("p:{first}"))
-        };
         match self {
-            Scope::Glob(g) => path_home(g),
-            Scope::Symbol(s) => path_home(&s.file),
+            Scope::Glob(g) => literal_first(g).map(|f| format!("p:{f}")),
+            Scope::Symbol(s) => literal_first(&s.file).map(|f| format!("p:{f}")),
             Scope::Key(k) => {
                 let (ns, name) = k.split_once(':')?;
                 Some(format!("k:{ns}:{}", name.split(':').next().unwrap_or(name)))
             }
         }
     }
-}
 
-impl Scope {
     /// Whether this scope has no home ([`Scope::home_name`] is `None`), without building it.
     pub fn is_wide(&self) -> bool {
-        let path_wide = |path: &str| {
-            let first = path.split('/').next().unwrap_or(path);
-            first.is_empty() || has_glob_meta(first)
-        };
         match self {
-            Scope::Glob(g) => path_wide(g),
-            Scope::Symbol(s) => path_wide(&s.file),
+            Scope::Glob(g) => literal_first(g).is_none(),
+            Scope::Symbol(s) => literal_first(&s.file).is_none(),
             Scope::Key(k) => !k.contains(':'),
         }
     }
+}
+
+/// A path's first segment when it is literal (a path scope's home); `None` for a pattern.
+fn literal_first(path: &str) -> Option<&str> {
+    let first = path.split('/').next().unwrap_or(path);
+    (!first.is_empty() && !has_glob_meta(first)).then_some(first)
 }
 
 /// Whether the wide items (claims and waiters stored on every ref) differ between two

@@ -213,23 +213,23 @@ pub(super) fn commit_op(ctx: &Context, board: &Board, op: &Op, author: &str) -> 
     // this clone has not seen: a ref read behind fails its lease and the board is read again.
     let shard_states: Vec<&crate::model::ClaimsState> = board.shards.values().map(|l| &l.state).collect();
     let torn = layout::torn(&board.root.state, &shard_states);
-    let wide = |next: &mut crate::model::ClaimsState| {
-        let differ = torn || layout::wide_differ(&board.state, next);
-        if differ {
+    // `next` laid out over the refs, and the refs to write.
+    let lay_out = |next: &mut crate::model::ClaimsState| {
+        if torn || layout::wide_differ(&board.state, next) {
             next.shards = layout::all_shards();
+            let split = layout::split(next);
+            let every = layout::every_ref(&split);
+            return (split, every);
         }
-        differ
+        let split = layout::split(next);
+        let mut changed = board.changed(&split);
+        if board.needs_root() {
+            changed.insert(None);
+        }
+        (split, changed)
     };
-    let wide_first = wide(&mut next);
-    let first = layout::split(&next);
+    let (first, touched) = lay_out(&mut next);
     let queued = next.queue.len();
-    let mut touched = board.changed(&first);
-    if board.needs_root() {
-        touched.insert(None);
-    }
-    if wide_first {
-        touched.extend(layout::every_ref(&first));
-    }
     let index: std::collections::BTreeSet<_> = first.shards.keys().cloned().collect();
     let everywhere = matches!(op, Op::Tidy { .. });
     let expired = next.drop_expired_where(ctx.expiry_now(), ctx.skew(), |claims| {
@@ -240,16 +240,7 @@ pub(super) fn commit_op(ctx: &Context, board: &Board, op: &Op, author: &str) -> 
     let (after, changed) = if expired.is_empty() && granted.is_empty() && next.queue.len() == queued {
         (first, touched)
     } else {
-        let wide_after = wide(&mut next);
-        let after = layout::split(&next);
-        let mut changed = board.changed(&after);
-        if board.needs_root() {
-            changed.insert(None);
-        }
-        if wide_after {
-            changed.extend(layout::every_ref(&after));
-        }
-        (after, changed)
+        lay_out(&mut next)
     };
     if changed.is_empty() {
         return Ok(None);

@@ -8,30 +8,6 @@ fn cache_path(r: &Repo) -> std::path::PathBuf {
     r.dir.join(".git").join("coord").join("board-cache")
 }
 
-/// The holders `status` shows, sorted.
-fn holders(r: &Repo, fetch: bool) -> Vec<String> {
-    let mut args = vec!["status", "--json"];
-    if !fetch {
-        args.push("--no-fetch");
-    }
-    let s = r.as_("observer", &args);
-    s.ok();
-    let mut out: Vec<String> = s.json()["claims"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            format!(
-                "{} {}",
-                c["agent"].as_str().unwrap(),
-                c["scope"]["text"].as_str().unwrap()
-            )
-        })
-        .collect();
-    out.sort();
-    out
-}
-
 /// The cache with every `alice` turned into `mallo` (same length, still valid data): what
 /// a read shows if it wrongly believes the cache.
 fn tamper(r: &Repo) -> String {
@@ -46,13 +22,13 @@ fn a_cached_ref_is_used_only_at_the_commit_it_was_read_at() {
     let a = w.clone("a");
     let b = w.clone("b");
     a.as_("alice", &["claim", "src/a.ts"]).ok();
-    assert_eq!(holders(&a, false), ["alice src/a.ts"]);
+    assert_eq!(a.holders(false), ["alice src/a.ts"]);
     // The ref alice's claim lives in moves on the remote (bob claims next to it)...
     b.as_("bob", &["claim", "src/b.ts"]).ok();
     // ...and a's cache, still keyed by the old commit, now says someone else held src/a.ts.
     std::fs::write(cache_path(&a), tamper(&a)).unwrap();
     assert_eq!(
-        holders(&a, true),
+        a.holders(true),
         ["alice src/a.ts", "bob src/b.ts"],
         "a ref that moved is read from its commit, not from the cache"
     );
@@ -69,7 +45,7 @@ fn a_damaged_or_foreign_cache_is_ignored_and_replaced() {
     let a = w.clone("a");
     a.as_("alice", &["claim", "src/a.ts"]).ok();
     a.as_("alice", &["claim", "db:schema:users"]).ok();
-    let want = holders(&a, false);
+    let want = a.holders(false);
     assert_eq!(want, ["alice db:schema:users", "alice src/a.ts"]);
     let good = std::fs::read_to_string(cache_path(&a)).unwrap();
     let (header, _) = good.split_once('\n').unwrap();
@@ -88,7 +64,7 @@ fn a_damaged_or_foreign_cache_is_ignored_and_replaced() {
     ];
     for (what, text) in damaged {
         std::fs::write(cache_path(&a), &text).unwrap();
-        assert_eq!(holders(&a, false), want, "{what}: the board as its commits hold it");
+        assert_eq!(a.holders(false), want, "{what}: the board as its commits hold it");
         let now = std::fs::read_to_string(cache_path(&a)).unwrap();
         assert!(
             now.starts_with(header) && now != text && !now.contains("mallo"),
@@ -97,7 +73,7 @@ fn a_damaged_or_foreign_cache_is_ignored_and_replaced() {
     }
     // The cache is not needed at all: removed, the board reads the same.
     std::fs::remove_file(cache_path(&a)).unwrap();
-    assert_eq!(holders(&a, false), want);
+    assert_eq!(a.holders(false), want);
     assert!(cache_path(&a).exists());
 }
 
@@ -106,13 +82,13 @@ fn the_cache_is_believed_at_its_commit_so_a_second_read_loads_no_board_objects()
     let w = World::with_files(&["src/a.ts", "src/b.ts", "src/c.ts"]);
     let a = w.clone("a");
     a.as_("alice", &["claim", "src/a.ts"]).ok();
-    assert_eq!(holders(&a, false), ["alice src/a.ts"]);
+    assert_eq!(a.holders(false), ["alice src/a.ts"]);
     // With the cache at the current commits, the state comes from it: the tampered copy
     // shows (this is what makes the cache worth having; a cache written by anything but
     // git-coord is outside what it defends against, like any file under .git).
     std::fs::write(cache_path(&a), tamper(&a)).unwrap();
-    assert_eq!(holders(&a, false), ["mallo src/a.ts"]);
+    assert_eq!(a.holders(false), ["mallo src/a.ts"]);
     // Any write moves the ref, and the truth is back.
     a.as_("alice", &["claim", "src/c.ts"]).ok();
-    assert_eq!(holders(&a, false), ["alice src/a.ts", "alice src/c.ts"]);
+    assert_eq!(a.holders(false), ["alice src/a.ts", "alice src/c.ts"]);
 }

@@ -547,21 +547,7 @@ fn a_lease_lost_on_one_shard_of_a_shared_push_leaves_each_writer_its_own_outcome
         BTreeMap::from([("alice", 1), ("carol", 0), ("dave", 0)]),
         "each writer keeps its own outcome"
     );
-    let c = w.clone("c");
-    let s = c.as_("observer", &["status", "--json"]).json();
-    let mut held: Vec<String> = s["claims"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            format!(
-                "{} {}",
-                c["agent"].as_str().unwrap(),
-                c["scope"]["text"].as_str().unwrap()
-            )
-        })
-        .collect();
-    held.sort();
+    let held = w.clone("c").holders(true);
     assert_eq!(held, ["bob db:x:a", "carol db:y:c", "dave db:x:b"]);
 }
 

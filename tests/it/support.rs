@@ -335,6 +335,30 @@ impl Repo {
     }
 
     /// The ids of the active claims, as `status --json` reports them.
+    /// The holders `status --json` shows, as `agent scope`, sorted (`fetch`: fetch first).
+    pub fn holders(&self, fetch: bool) -> Vec<String> {
+        let mut args = vec!["status", "--json"];
+        if !fetch {
+            args.push("--no-fetch");
+        }
+        let s = self.as_("observer", &args);
+        s.ok();
+        let mut out: Vec<String> = s.json()["claims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {}",
+                    c["agent"].as_str().unwrap(),
+                    c["scope"]["text"].as_str().unwrap()
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
     pub fn claim_ids(&self) -> Vec<String> {
         let s = self.as_("observer", &["status", "--json", "--no-fetch"]).json();
         s["claims"]

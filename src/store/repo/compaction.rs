@@ -183,18 +183,18 @@ impl Store {
         // Bounded: each level is one compaction of this ref.
         for _ in 0..1024 {
             let mut root = at;
-            while let Some(p) = self.commit_head(root)?.parent {
+            loop {
                 if root == ours {
                     return Ok(Ok(()));
                 }
-                root = p;
+                match self.commit_head(root)?.parent {
+                    Some(p) => root = p,
+                    None => break,
+                }
             }
             let Some(archived) = self.archived_at(root)? else {
                 return Ok(Ok(()));
             };
-            if root == ours {
-                return Ok(Ok(()));
-            }
             if !self.repo.has_object(archived) {
                 let archive = refs::archive_ref(board, &archived);
                 if let Err(e) = remote.fetch_specs(&[&format!("{archive}:{archive}")])? {
