@@ -34,7 +34,7 @@ fn main() {
     // `-- --trust`: only what trust costs (section 5).
     if std::env::args().any(|a| a == "--trust") {
         signing(&b);
-        let _ = std::fs::remove_dir_all(&tmp);
+        keep_or_remove(&tmp);
         return;
     }
     println!(
@@ -121,10 +121,15 @@ fn main() {
         ms(median(status))
     );
     signing(&b);
+    keep_or_remove(&tmp);
+}
+
+/// Remove the bench's directory, or keep it (and say where) with `GIT_COORD_BENCH_KEEP`.
+fn keep_or_remove(tmp: &std::path::Path) {
     if std::env::var_os("GIT_COORD_BENCH_KEEP").is_some() {
         println!("kept {}", tmp.display());
     } else {
-        let _ = std::fs::remove_dir_all(&tmp);
+        let _ = std::fs::remove_dir_all(tmp);
     }
 }
 

@@ -207,21 +207,39 @@ pub fn split(state: &ClaimsState) -> Split {
     out
 }
 
-/// The board as one state: the root and every shard, each claim and waiter once.
+/// The board as one state: the root and every shard, each claim and waiter once (where
+/// copies differ, in a view read torn, the root's wins, then the first shard's).
+///
+/// The claims of the ref that holds most are kept in place and the others added to them: in
+/// a team working under one directory one shard holds most of the board, and inserting its
+/// claims one by one into another map would cost more than all the rest of the merge.
 pub fn merge(root: ClaimsState, shards: impl IntoIterator<Item = (ShardKey, ClaimsState)>) -> ClaimsState {
     let mut state = root;
     let mut seen: BTreeSet<_> = state.queue.iter().map(|w| w.id().clone()).collect();
+    let mut maps = vec![std::mem::take(&mut state.claims)];
     for (key, s) in shards {
         state.shards.insert(key);
-        for (id, c) in s.claims {
-            state.claims.entry(id).or_insert(c);
-        }
+        maps.push(s.claims);
         for w in s.queue {
             if seen.insert(w.id().clone()) {
                 state.queue.push(w);
             }
         }
     }
+    let base = (0..maps.len())
+        .max_by_key(|&i| (maps[i].len(), usize::MAX - i))
+        .unwrap_or(0);
+    let mut claims = std::mem::take(&mut maps[base]);
+    // Refs before the base take precedence over it: added last to first, each overwriting.
+    for m in maps[..base].iter_mut().rev() {
+        claims.extend(std::mem::take(m));
+    }
+    for m in maps.into_iter().skip(base + 1) {
+        for (id, c) in m {
+            claims.entry(id).or_insert(c);
+        }
+    }
+    state.claims = claims;
     state.queue.sort_by_key(Waiter::rank_key);
     state
 }
@@ -290,5 +308,49 @@ mod tests {
         let mut want = s.clone();
         want.shards = back.shards.clone();
         assert_eq!(back, want);
+    }
+
+    #[test]
+    fn merged_copies_that_differ_keep_the_roots_then_the_first_shards_whichever_ref_is_biggest() {
+        let wide = |note: &str| {
+            let mut c = Claim::example(1, "a", "**/*.ts", Mode::Exclusive);
+            c.note = Some(note.into());
+            c
+        };
+        let state = |note: &str, homed: std::ops::Range<u32>| {
+            let mut s = ClaimsState::default();
+            s.claims.insert(ClaimId::from_bits(1), wide(note));
+            for i in homed {
+                let c = Claim::example(i, "b", &format!("src/f{i}.ts"), Mode::Exclusive);
+                s.claims.insert(c.id.clone(), c);
+            }
+            s
+        };
+        // The biggest ref first among the shards, last, or in the middle.
+        for big in 0..3usize {
+            let shards: Vec<(ShardKey, ClaimsState)> = (0..3usize)
+                .map(|k| {
+                    let homed = if k == big {
+                        10..60
+                    } else {
+                        100 + k as u32..101 + k as u32
+                    };
+                    (format!("{k:02x}"), state(&format!("shard {k}"), homed))
+                })
+                .collect();
+            let merged = merge(state("root", 0..0), shards.clone());
+            assert_eq!(
+                merged.claims[&ClaimId::from_bits(1)].note.as_deref(),
+                Some("root"),
+                "big {big}"
+            );
+            assert_eq!(merged.claims.len(), 1 + 50 + 2);
+            let merged = merge(ClaimsState::default(), shards);
+            assert_eq!(
+                merged.claims[&ClaimId::from_bits(1)].note.as_deref(),
+                Some("shard 0"),
+                "big {big}"
+            );
+        }
     }
 }

@@ -197,8 +197,10 @@ fn fingerprint(c: &Claim, buf: &mut String) -> gix::ObjectId {
         }
     }
     let _ = write!(buf, " {:?} {}", c.mode, c.created_at.0);
-    gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Blob, buf.as_bytes())
-        .unwrap_or_else(|_| gix::ObjectId::null(gix::hash::Kind::Sha1))
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(buf.as_bytes());
+    let mut key = [0u8; 20];
+    key.copy_from_slice(&digest[..20]);
+    gix::ObjectId::from(key)
 }
 
 /// Walk `name`'s history until every claim of `wanted` is attributed (those found move

@@ -325,7 +325,7 @@ fn read_cache(path: &Path, signers_id: &str) -> (Verdicts, bool) {
     (cache, true)
 }
 
-/// Verdicts by key (keys are SHA-1s already, so their first bytes are their hash).
+/// Verdicts by key (keys are digests already, so their first bytes are their hash).
 type Verdicts = HashMap<ObjectId, Trust, gix::hashtable::hash::Builder>;
 
 /// The key of the verdict on commit `id` for `agent`.

@@ -21,18 +21,18 @@ use crate::model::{
 
 /// What the first line of the file must be.
 fn header() -> String {
-    format!("git-coord {} board cache 3\n", env!("CARGO_PKG_VERSION"))
+    format!("git-coord {} board cache 4\n", env!("CARGO_PKG_VERSION"))
 }
 
-/// A claim as the cache keeps it: its fields in a row, not named (a third less to parse than
-/// the board's own form).
+/// A claim as the cache keeps it: its fields in a row, not named, its times in seconds (a
+/// third less to parse than the board's own form, and no dates to read).
 type Row = (
     ClaimId,
     AgentId,
     Scope,
     Mode,
-    Timestamp,
-    Timestamp,
+    i64,
+    i64,
     Option<String>,
     Option<String>,
     Option<String>,
@@ -48,8 +48,8 @@ type RowRef<'a> = (
     &'a AgentId,
     &'a Scope,
     Mode,
-    Timestamp,
-    Timestamp,
+    i64,
+    i64,
     &'a Option<String>,
     &'a Option<String>,
     &'a Option<String>,
@@ -82,8 +82,8 @@ fn row(c: &Claim) -> RowRef<'_> {
         agent,
         scope,
         *mode,
-        *created_at,
-        *expires_at,
+        created_at.0,
+        expires_at.0,
         note,
         task,
         branch,
@@ -101,8 +101,8 @@ fn claim(r: Row) -> Claim {
         agent,
         scope,
         mode,
-        created_at,
-        expires_at,
+        created_at: Timestamp(created_at),
+        expires_at: Timestamp(expires_at),
         note,
         task,
         branch,
