@@ -296,7 +296,9 @@ fn parse(bytes: &[u8]) -> Option<BTreeMap<String, Cached>> {
         }
         let follows = last.as_ref().is_some_and(|(n, p)| *n == name && *p + 1 == part);
         let whole = out.get_mut(&name).filter(|(t, ..)| follows && *t == tip)?;
-        whole.1.state.claims.append(&mut loaded.state.claims);
+        // Keys of a later part all sort after the ones read: extending inserts at the right
+        // edge (append would rebuild the whole map for every part).
+        whole.1.state.claims.extend(std::mem::take(&mut loaded.state.claims));
         last = Some((name, part));
     }
     if out
