@@ -226,9 +226,7 @@ pub fn merge(root: ClaimsState, shards: impl IntoIterator<Item = (ShardKey, Clai
             }
         }
     }
-    let base = (0..maps.len())
-        .max_by_key(|&i| (maps[i].len(), usize::MAX - i))
-        .unwrap_or(0);
+    let base = (0..maps.len()).max_by_key(|&i| maps[i].len()).unwrap_or(0);
     let mut claims = std::mem::take(&mut maps[base]);
     // Refs before the base take precedence over it: added last to first, each overwriting.
     for m in maps[..base].iter_mut().rev() {

@@ -227,8 +227,7 @@ pub fn status(ctx: &Context, fetch: bool) -> Result<StatusReport, Error> {
     let all = std::mem::take(&mut v.state.claims);
     let mut claims: Vec<Claim> = Vec::with_capacity(all.len());
     claims.extend(all.into_values().filter(|c| c.is_active(expiry_now, skew)));
-    let claims = sorted_by_agent(claims);
-    let mut claims = claims;
+    let mut claims = sorted_by_agent(claims);
     super::trust::annotate(ctx, claims.iter_mut())?;
     Ok(StatusReport {
         agent: ctx.agent.to_string(),

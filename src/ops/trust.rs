@@ -201,10 +201,9 @@ fn fingerprint(c: &Claim, buf: &mut String) -> gix::ObjectId {
         }
     }
     let _ = write!(buf, " {:?} {}", c.mode, c.created_at.0);
+    // The verdict file keys by object id: the digest's first 20 bytes.
     let digest = <sha2::Sha256 as sha2::Digest>::digest(buf.as_bytes());
-    let mut key = [0u8; 20];
-    key.copy_from_slice(&digest[..20]);
-    gix::ObjectId::from(key)
+    gix::ObjectId::from_bytes_or_panic(&digest[..20])
 }
 
 /// Walk `name`'s history until every claim of `wanted` is attributed (those found move
