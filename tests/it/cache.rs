@@ -8,12 +8,24 @@ fn cache_path(r: &Repo) -> std::path::PathBuf {
     r.dir.join(".git").join("coord").join("board-cache")
 }
 
+/// The cache file (binary: a text header line, then length-prefixed blocks).
+fn cache(r: &Repo) -> Vec<u8> {
+    std::fs::read(cache_path(r)).expect("a read wrote the cache")
+}
+
+fn has(bytes: &[u8], what: &str) -> bool {
+    bytes.windows(what.len()).any(|w| w == what.as_bytes())
+}
+
 /// The cache with every `alice` turned into `mallo` (same length, still valid data): what
 /// a read shows if it wrongly believes the cache.
-fn tamper(r: &Repo) -> String {
-    let text = std::fs::read_to_string(cache_path(r)).expect("a read wrote the cache");
-    assert!(text.contains("alice"), "{text}");
-    text.replace("alice", "mallo")
+fn tamper(r: &Repo) -> Vec<u8> {
+    let mut bytes = cache(r);
+    assert!(has(&bytes, "alice"), "{}", String::from_utf8_lossy(&bytes));
+    while let Some(at) = bytes.windows(5).position(|w| w == b"alice") {
+        bytes[at..at + 5].copy_from_slice(b"mallo");
+    }
+    bytes
 }
 
 #[test]
@@ -32,10 +44,11 @@ fn a_cached_ref_is_used_only_at_the_commit_it_was_read_at() {
         ["alice src/a.ts", "bob src/b.ts"],
         "a ref that moved is read from its commit, not from the cache"
     );
-    let text = std::fs::read_to_string(cache_path(&a)).unwrap();
+    let now = cache(&a);
     assert!(
-        text.contains("bob") && !text.contains("mallo"),
-        "the cache is written anew at the new commit:\n{text}"
+        has(&now, "bob") && !has(&now, "mallo"),
+        "the cache is written anew at the new commit:\n{}",
+        String::from_utf8_lossy(&now)
     );
 }
 
@@ -47,28 +60,33 @@ fn a_damaged_or_foreign_cache_is_ignored_and_replaced() {
     a.as_("alice", &["claim", "db:schema:users"]).ok();
     let want = a.holders(false);
     assert_eq!(want, ["alice db:schema:users", "alice src/a.ts"]);
-    let good = std::fs::read_to_string(cache_path(&a)).unwrap();
-    let (header, _) = good.split_once('\n').unwrap();
+    let good = cache(&a);
+    let header_len = good.iter().position(|b| *b == b'\n').unwrap() + 1;
+    let header = good[..header_len].to_vec();
     let tampered = tamper(&a);
-    let damaged: Vec<(&str, String)> = vec![
-        ("garbage", "\u{0}\u{1}not a cache at all\n".repeat(50)),
-        ("empty", String::new()),
+    let mut other_version = b"git-coord 0.0.1 board cache 2\n".to_vec();
+    other_version.extend_from_slice(&tampered[header_len..]);
+    let mut not_a_block = header.clone();
+    // A well-formed block (its length, its head's length, the head, no rows) whose head is
+    // not an entry.
+    not_a_block.extend_from_slice(b"\x12\0\0\0\x0a\0\0\0{\"name\":1}\0\0\0\0");
+    let damaged: Vec<(&str, Vec<u8>)> = vec![
+        ("garbage", b"\0\x01not a cache at all\n".repeat(50)),
+        ("empty", Vec::new()),
         // What an interrupted write would leave if the file were written in place.
-        ("half", good[..good.len() / 2].to_owned()),
+        ("half", good[..good.len() / 2].to_vec()),
         // Same commits, another version's file: not read, however plausible.
-        (
-            "another version",
-            tampered.replacen(header, "git-coord 0.0.1 board cache 2", 1),
-        ),
-        ("a line that is not an entry", format!("{header}\n{{\"name\":1}}\n")),
+        ("another version", other_version),
+        ("a block that is not an entry", not_a_block),
     ];
-    for (what, text) in damaged {
-        std::fs::write(cache_path(&a), &text).unwrap();
+    for (what, bytes) in damaged {
+        std::fs::write(cache_path(&a), &bytes).unwrap();
         assert_eq!(a.holders(false), want, "{what}: the board as its commits hold it");
-        let now = std::fs::read_to_string(cache_path(&a)).unwrap();
+        let now = cache(&a);
         assert!(
-            now.starts_with(header) && now != text && !now.contains("mallo"),
-            "{what}: the cache is replaced by a whole one:\n{now}"
+            now.starts_with(&header) && now != bytes && !has(&now, "mallo"),
+            "{what}: the cache is replaced by a whole one:\n{}",
+            String::from_utf8_lossy(&now)
         );
     }
     // The cache is not needed at all: removed, the board reads the same.

@@ -13,116 +13,26 @@ use std::path::{Path, PathBuf};
 use gix::ObjectId;
 use serde::{Deserialize, Serialize};
 
+use super::cache_rows::{self, Rows};
 use super::objects::CommitHead;
 use super::Loaded;
-use crate::model::{
-    AgentId, Claim, ClaimId, ClaimsState, Handoff, Mode, Narrowing, Scope, Task, Timestamp, Urgency, Waiter,
-};
+use crate::model::{Claim, ClaimsState, Handoff, Task, Waiter};
 
 /// What the first line of the file must be.
 fn header() -> String {
-    format!("git-coord {} board cache 4\n", env!("CARGO_PKG_VERSION"))
+    format!("git-coord {} board cache 5\n", env!("CARGO_PKG_VERSION"))
 }
 
-/// A claim as the cache keeps it: its fields in a row, not named, its times in seconds (a
-/// third less to parse than the board's own form, and no dates to read).
-type Row = (
-    ClaimId,
-    AgentId,
-    Scope,
-    Mode,
-    i64,
-    i64,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Urgency,
-    Option<String>,
-    bool,
-    Vec<Narrowing>,
-);
-
-/// A claim's row, borrowed for writing.
-type RowRef<'a> = (
-    &'a ClaimId,
-    &'a AgentId,
-    &'a Scope,
-    Mode,
-    i64,
-    i64,
-    &'a Option<String>,
-    &'a Option<String>,
-    &'a Option<String>,
-    Urgency,
-    &'a Option<String>,
-    bool,
-    &'a [Narrowing],
-);
-
-fn row(c: &Claim) -> RowRef<'_> {
-    // Every field named: a field added to claims fails to compile here until it is kept.
-    let Claim {
-        id,
-        agent,
-        scope,
-        mode,
-        created_at,
-        expires_at,
-        note,
-        task,
-        branch,
-        urgency,
-        host,
-        narrowable,
-        narrowed,
-        trust: _,
-    } = c;
-    (
-        id,
-        agent,
-        scope,
-        *mode,
-        created_at.0,
-        expires_at.0,
-        note,
-        task,
-        branch,
-        *urgency,
-        host,
-        *narrowable,
-        narrowed,
-    )
-}
-
-fn claim(r: Row) -> Claim {
-    let (id, agent, scope, mode, created_at, expires_at, note, task, branch, urgency, host, narrowable, narrowed) = r;
-    Claim {
-        id,
-        agent,
-        scope,
-        mode,
-        created_at: Timestamp(created_at),
-        expires_at: Timestamp(expires_at),
-        note,
-        task,
-        branch,
-        urgency,
-        host,
-        narrowable,
-        narrowed,
-        trust: None,
-    }
-}
-
-/// One ref's state at one commit (`C`: how a claim is written).
+/// One ref's state at one commit but its claims: a block's head, as JSON. The block's
+/// claims follow it as rows ([`cache_rows`]).
 #[derive(Serialize, Deserialize)]
-struct Entry<C> {
+struct Entry {
     name: String,
     /// 0: the ref's whole state but claims past the first [`CHUNK`]; 1, 2, …: only more of
     /// its claims (so a ref of many claims is decoded on both threads, not on one).
     #[serde(default)]
     part: u32,
-    /// In part 0: how many claims the ref holds in all its parts (a file cut at a line's end
+    /// In part 0: how many claims the ref holds in all its parts (a file cut at a block's end
     /// must not read as a ref of fewer claims).
     #[serde(default)]
     count: usize,
@@ -130,7 +40,6 @@ struct Entry<C> {
     seq: u64,
     kind: String,
     schema: u64,
-    claims: Vec<C>,
     queue: Vec<Waiter>,
     tasks: Vec<Task>,
     handoffs: Vec<Handoff>,
@@ -140,7 +49,7 @@ struct Entry<C> {
     head: Option<(String, i64, Option<String>)>,
 }
 
-/// Claims per line of the file.
+/// Claims per block of the file.
 const CHUNK: usize = 1_000;
 
 /// One ref as the cache holds it: its commit, its state as read for reading, and the
@@ -202,7 +111,9 @@ impl BoardCache {
     }
 }
 
-/// One ref's lines: its state with the first [`CHUNK`] claims, then a line per further chunk.
+/// One ref's blocks: its state with the first [`CHUNK`] claims, then a block per further
+/// chunk. A block is its length, its head's length and head, the count of rows and the rows
+/// (lengths as little-endian `u32`).
 fn write_ref(
     out: &mut Vec<u8>,
     name: &str,
@@ -211,17 +122,16 @@ fn write_ref(
     head: Option<&CommitHead>,
 ) -> serde_json::Result<()> {
     let s = &l.state;
-    let rows: Vec<RowRef<'_>> = s.claims.values().map(row).collect();
-    let mut chunks = rows.chunks(CHUNK);
-    let first = Entry {
+    let claims: Vec<&Claim> = s.claims.values().collect();
+    let mut chunks = claims.chunks(CHUNK);
+    let mut entry = Entry {
         name: name.to_owned(),
         part: 0,
-        count: rows.len(),
+        count: claims.len(),
         tip: tip.to_string(),
         seq: l.seq,
         kind: l.kind.clone(),
         schema: l.schema,
-        claims: chunks.next().unwrap_or_default().to_vec(),
         queue: s.queue.clone(),
         tasks: s.tasks.values().cloned().collect(),
         handoffs: s.handoffs.values().cloned().collect(),
@@ -231,50 +141,65 @@ fn write_ref(
             Some((author, h.time, h.parent.map(|p| p.to_string())))
         }),
     };
-    serde_json::to_writer(&mut *out, &first)?;
-    out.push(b'\n');
+    block(out, &entry, chunks.next().unwrap_or_default())?;
     for (i, chunk) in chunks.enumerate() {
-        let more = Entry {
+        entry = Entry {
             name: name.to_owned(),
             part: i as u32 + 1,
             count: 0,
-            tip: first.tip.clone(),
+            tip: entry.tip,
             seq: 0,
             kind: String::new(),
             schema: 0,
-            claims: chunk.to_vec(),
             queue: Vec::new(),
             tasks: Vec::new(),
             handoffs: Vec::new(),
             shards: Vec::new(),
             head: None,
         };
-        serde_json::to_writer(&mut *out, &more)?;
-        out.push(b'\n');
+        block(out, &entry, chunk)?;
     }
     Ok(())
 }
 
+fn block(out: &mut Vec<u8>, entry: &Entry, claims: &[&Claim]) -> serde_json::Result<()> {
+    let at = out.len();
+    out.extend_from_slice(&[0; 8]);
+    serde_json::to_writer(&mut *out, entry)?;
+    let head_len = out.len() - at - 8;
+    out.extend_from_slice(&(claims.len() as u32).to_le_bytes());
+    claims.iter().for_each(|c| cache_rows::put(out, c));
+    let len = out.len() - at - 4;
+    out[at..at + 4].copy_from_slice(&(len as u32).to_le_bytes());
+    out[at + 4..at + 8].copy_from_slice(&(head_len as u32).to_le_bytes());
+    Ok(())
+}
+
 /// The entries of a cache file, or `None` when it is not one this version wrote whole.
-/// Lines are decoded on two threads when the file is large (one shard can hold half of it).
+/// Blocks are decoded on two threads when the file is large (one shard can hold half of it).
 fn parse(bytes: &[u8]) -> Option<BTreeMap<String, Cached>> {
     let body = bytes.strip_prefix(header().as_bytes())?;
-    let lines: Vec<&[u8]> = body.split(|b| *b == b'\n').filter(|l| !l.is_empty()).collect();
+    let mut r = Rows::new(body);
+    let mut blocks: Vec<&[u8]> = Vec::new();
+    while !r.done() {
+        let n = r.u32()?;
+        blocks.push(r.take(n)?);
+    }
     let decode =
-        |chunk: &[&[u8]]| -> Option<Vec<(u32, usize, String, Cached)>> { chunk.iter().map(|l| entry(l)).collect() };
-    let entries = if body.len() < 512 * 1024 || lines.len() < 2 {
-        decode(&lines)?
+        |chunk: &[&[u8]]| -> Option<Vec<(u32, usize, String, Cached)>> { chunk.iter().map(|b| entry(b)).collect() };
+    let entries = if body.len() < 512 * 1024 || blocks.len() < 2 {
+        decode(&blocks)?
     } else {
         // Split where half of the bytes are on each side.
         let mut seen = 0;
-        let cut = lines
+        let cut = blocks
             .iter()
-            .position(|l| {
-                seen += l.len();
+            .position(|b| {
+                seen += b.len();
                 seen * 2 >= body.len()
             })
-            .map_or(lines.len() / 2, |i| (i + 1).min(lines.len() - 1));
-        let (left, right) = lines.split_at(cut);
+            .map_or(blocks.len() / 2, |i| (i + 1).min(blocks.len() - 1));
+        let (left, right) = blocks.split_at(cut);
         let (mut a, b) = std::thread::scope(|s| {
             let other = s.spawn(|| decode(right));
             (decode(left), other.join().ok().flatten())
@@ -310,12 +235,24 @@ fn parse(bytes: &[u8]) -> Option<BTreeMap<String, Cached>> {
     Some(out)
 }
 
-/// One line of the file: a ref's name and what the cache holds of it.
-fn entry(line: &[u8]) -> Option<(u32, usize, String, Cached)> {
-    let e: Entry<Row> = serde_json::from_slice(line).ok()?;
+/// One block of the file: a ref's name and what the cache holds of it.
+fn entry(block: &[u8]) -> Option<(u32, usize, String, Cached)> {
+    let mut r = Rows::new(block);
+    let head_len = r.u32()?;
+    let e: Entry = serde_json::from_slice(r.take(head_len)?).ok()?;
+    let n = r.u32()?;
+    let mut claims = Vec::with_capacity(n.min(CHUNK));
+    for _ in 0..n {
+        let c = r.claim()?;
+        claims.push((c.id.clone(), c));
+    }
+    if !r.done() {
+        return None;
+    }
     let tip = ObjectId::from_hex(e.tip.as_bytes()).ok()?;
     let state = ClaimsState {
-        claims: e.claims.into_iter().map(|r| (r.0.clone(), claim(r))).collect(),
+        // Rows were written in id order: collecting sorted keys builds the map in one pass.
+        claims: claims.into_iter().collect(),
         queue: e.queue,
         tasks: e.tasks.into_iter().map(|t| (t.id.clone(), t)).collect(),
         handoffs: e.handoffs.into_iter().map(|h| (h.id.clone(), h)).collect(),
@@ -351,8 +288,21 @@ mod tests {
         Loaded::cached(tip, state, "shard".into(), 2, 7)
     }
 
-    fn write(dir: &Path, text: &str) {
-        std::fs::write(dir.join("coord").join("board-cache"), text).unwrap();
+    fn write(dir: &Path, bytes: &[u8]) {
+        std::fs::write(dir.join("coord").join("board-cache"), bytes).unwrap();
+    }
+
+    /// The file's header and its blocks, each with its length.
+    fn blocks(file: &[u8]) -> (Vec<u8>, Vec<Vec<u8>>) {
+        let head = header().into_bytes();
+        let mut rest = &file[head.len()..];
+        let mut out = Vec::new();
+        while !rest.is_empty() {
+            let n = 4 + u32::from_le_bytes(rest[..4].try_into().unwrap()) as usize;
+            out.push(rest[..n].to_vec());
+            rest = &rest[n..];
+        }
+        (head, out)
     }
 
     #[test]
@@ -362,30 +312,39 @@ mod tests {
         let small = board(3, b"2222222222222222222222222222222222222222");
         let (aa, bb) = ("refs/coord/shards/aa", "refs/coord/shards/bb");
         BoardCache::open(dir.path(), false).save(&[(aa, &big, None), (bb, &small, None)]);
-        let text = std::fs::read_to_string(dir.path().join("coord").join("board-cache")).unwrap();
-        assert_eq!(text.lines().count(), 1 + 3 + 1, "a header, three parts, one line");
+        let file = std::fs::read(dir.path().join("coord").join("board-cache")).unwrap();
+        let (head, b) = blocks(&file);
+        assert_eq!(b.len(), 3 + 1, "three parts, one block");
         let mut back = BoardCache::open(dir.path(), false);
         let (l, _) = back.take(aa, big.tip.unwrap()).unwrap();
         assert_eq!(l.state, big.state);
         assert_eq!((l.kind.as_str(), l.schema, l.seq), ("shard", 2, 7));
         assert_eq!(back.take(bb, small.tip.unwrap()).unwrap().0.state, small.state);
-        // Parts out of order, a part missing (a file cut at a line's end), a part of another
-        // commit: not a cache this version wrote whole, so nothing is taken from it.
-        let lines: Vec<&str> = text.lines().collect();
-        let mut swapped = lines.clone();
-        swapped.swap(2, 3);
-        let other_tip = lines[2].replace("1111111111", "3333333333");
-        let damaged = [
-            swapped.join("\n"),
-            lines[..3].join("\n"),
-            [lines[0], lines[1], &other_tip, lines[3], lines[4]].join("\n"),
+        // Parts out of order, a part missing (a file cut at a block's end), a part of another
+        // commit, a file cut inside a block, a block one byte longer than its rows: not a
+        // cache this version wrote whole, so nothing is taken from it.
+        let mut other_tip = b[1].clone();
+        let at = other_tip.windows(10).position(|w| w == b"1111111111").unwrap();
+        other_tip[at..at + 10].copy_from_slice(b"3333333333");
+        let mut longer = b[3].clone();
+        longer.push(0);
+        let len = (longer.len() as u32 - 4).to_le_bytes();
+        longer[..4].copy_from_slice(&len);
+        let cut = &b[3][..b[3].len() - 1];
+        let damaged: [Vec<u8>; 5] = [
+            [&b[1], &b[0], &b[2], &b[3]].map(Vec::as_slice).concat(),
+            [&b[0], &b[1]].map(Vec::as_slice).concat(),
+            [&b[0], &other_tip, &b[2], &b[3]].map(Vec::as_slice).concat(),
+            [b[0].as_slice(), &b[1], &b[2], cut].concat(),
+            [&b[0], &b[1], &b[2], &longer].map(Vec::as_slice).concat(),
         ];
         for d in damaged {
-            write(dir.path(), &d);
+            write(dir.path(), &[head.as_slice(), &d].concat());
             let mut c = BoardCache::open(dir.path(), false);
             assert!(
                 c.take(aa, big.tip.unwrap()).is_none() && c.take(bb, small.tip.unwrap()).is_none(),
-                "{d:.200}"
+                "{:.200}",
+                String::from_utf8_lossy(&d)
             );
         }
         // Bare repositories keep none.

@@ -5,6 +5,7 @@
 
 mod board;
 mod cache;
+mod cache_rows;
 mod compaction;
 mod files;
 mod history;
