@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::context::Context;
 use super::error::Error;
-use super::swap::{swap, Swap};
+use super::swap::{swap, Lease, Swap};
 use super::txn::{backoff, MAX_ATTEMPTS};
 use crate::store::{refs, Fetch, RefWrite};
 
@@ -84,7 +84,14 @@ fn compact_refs(ctx: &Context, after: usize, only: Option<&BTreeSet<String>>) ->
         if report.compacted.is_empty() {
             return Ok(report);
         }
-        match swap(ctx, &writes, &BTreeSet::new(), 0, &|| backoff(ctx, attempt), false)? {
+        match swap(
+            ctx,
+            &writes,
+            &BTreeSet::new(),
+            0,
+            &|| backoff(ctx, attempt),
+            Lease::Atomic,
+        )? {
             Swap::Won => {
                 // The push moved the board refs here; the archive refs are kept here too.
                 for w in writes.iter().filter(|w| w.name.starts_with(refs::ARCHIVE)) {

@@ -28,11 +28,22 @@ pub enum Swap {
     Unreachable(String),
 }
 
-/// Move each ref of `writes` from its `old` to its `new`, all or none: locally one ref
-/// transaction; with a remote one atomic push, each ref leased on its `old` (on "must not
-/// exist" for the refs in `lacking`), and, when `guarded`, on the contention markers of
-/// those refs too ([`refs::turn_ref`]), so a writer that keeps losing there can make this
-/// one yield.
+/// How a push to the remote leases the refs it moves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Lease {
+    /// All refs or none, each leased on its `old`.
+    Atomic,
+    /// All or none, and the contention markers of those refs leased too
+    /// ([`refs::turn_ref`]), so a writer that keeps losing there can make this one yield.
+    Guarded,
+    /// Each ref on its own: for refs whose commits belong to operations that each move one
+    /// ref only (a lost lease on one drops only the operations staged on it).
+    EachRef,
+}
+
+/// Move each ref of `writes` from its `old` to its `new`: locally one ref transaction, all
+/// or none; with a remote one push, each ref leased on its `old` (on "must not exist" for the
+/// refs in `lacking`), all or none unless `lease` is [`Lease::EachRef`].
 /// `pending` is how many operations stay pending if the remote refuses; `pause` runs after a
 /// lost race, before the board is refreshed.
 pub fn swap(
@@ -41,24 +52,11 @@ pub fn swap(
     lacking: &BTreeSet<String>,
     pending: usize,
     pause: &dyn Fn(),
-    guarded: bool,
+    lease: Lease,
 ) -> Result<Swap, Error> {
     let cas_local = || ctx.store.cas_many(writes, ctx.agent.as_str(), ctx.now());
     let Some(remote) = ctx.remote.as_ref() else {
-        let lost = ctx.inject_lost_race() || matches!(cas_local()?, Cas::Lost { .. });
-        if lost {
-            pause();
-        }
-        if !lost {
-            super::compact::after_write(ctx, writes);
-        }
-        return Ok(if lost {
-            Swap::Lost {
-                lacking: BTreeSet::new(),
-            }
-        } else {
-            Swap::Won
-        });
+        return swap_local(ctx, writes, pause);
     };
     let started = std::time::Instant::now();
     let leased: Vec<RefWrite> = writes
@@ -68,13 +66,18 @@ pub fn swap(
             ..w.clone()
         })
         .collect();
-    let pushed = if ctx.inject_lost_race() {
-        Push::Stale
-    } else if guarded {
-        remote.push_refs(&leased, &turns(ctx, writes)?)?
+    let (pushed, landed) = if ctx.inject_lost_race() {
+        (Push::Stale, Vec::new())
     } else {
-        remote.push_refs(&leased, &[])?
+        match lease {
+            Lease::EachRef => remote.push_each(&leased)?,
+            Lease::Guarded => (remote.push_refs(&leased, &turns(ctx, writes)?)?, Vec::new()),
+            Lease::Atomic => (remote.push_refs(&leased, &[])?, Vec::new()),
+        }
     };
+    if !landed.is_empty() && !matches!(pushed, Push::Pushed) {
+        return landed_in_part(ctx, remote, writes, &landed, pending, pause);
+    }
     match pushed {
         Push::Pushed => {
             ctx.crash_point("after-push");
@@ -113,6 +116,43 @@ pub fn swap(
         }),
         Push::Unreachable(e) => Ok(Swap::Unreachable(e)),
     }
+}
+
+/// With no remote, the local refs are the arbiter: one ref transaction.
+fn swap_local(ctx: &Context, writes: &[RefWrite], pause: &dyn Fn()) -> Result<Swap, Error> {
+    let lost = ctx.inject_lost_race()
+        || matches!(
+            ctx.store.cas_many(writes, ctx.agent.as_str(), ctx.now())?,
+            Cas::Lost { .. }
+        );
+    if lost {
+        pause();
+        return Ok(Swap::Lost {
+            lacking: BTreeSet::new(),
+        });
+    }
+    super::compact::after_write(ctx, writes);
+    Ok(Swap::Won)
+}
+
+/// Some refs of a [`Lease::EachRef`] push landed and others did not: the local refs of those
+/// that landed follow, and the board is refreshed for the others (whose operations are then
+/// planned again). The caller sees a lost race.
+fn landed_in_part(
+    ctx: &Context,
+    remote: &crate::store::Remote,
+    writes: &[RefWrite],
+    landed: &[String],
+    pending: usize,
+    pause: &dyn Fn(),
+) -> Result<Swap, Error> {
+    let (done, lost): (Vec<RefWrite>, Vec<RefWrite>) = writes.iter().cloned().partition(|w| landed.contains(&w.name));
+    // git's push moved the local refs that landed where the fetch refspec maps them; the
+    // fetch below brings any other.
+    let _ = ctx.store.cas_many(&done, ctx.agent.as_str(), ctx.now())?;
+    super::compact::after_write(ctx, &done);
+    pause();
+    refresh(ctx, remote, &lost, pending)
 }
 
 /// The contention markers of the refs `writes` move, each to be pushed its current value

@@ -8,7 +8,7 @@ use super::context::Context;
 use super::error::Error;
 use super::query::PendingView;
 use super::report::ConflictReport;
-use super::swap::{swap, Swap};
+use super::swap::{swap, Lease, Swap};
 use super::txn::{commit_op, gave_up};
 use crate::engine::conflict::Judge;
 use crate::model::{ClaimsState, Op};
@@ -162,7 +162,14 @@ pub fn sync(ctx: &Context) -> Result<SyncReport, Error> {
             return done(report);
         }
         let none = Default::default();
-        match swap(ctx, &writes, &none, count, &|| super::txn::backoff(ctx, attempt), false)? {
+        match swap(
+            ctx,
+            &writes,
+            &none,
+            count,
+            &|| super::txn::backoff(ctx, attempt),
+            Lease::Atomic,
+        )? {
             Swap::Won => {
                 let revision = ctx.store.load_board_at_tips()?.revision();
                 report.revision = revision.map(|t| t.to_string());

@@ -14,7 +14,7 @@ use gix::ObjectId;
 
 use super::context::Context;
 use super::error::Error;
-use super::swap::{swap, Swap};
+use super::swap::{swap, Lease, Swap};
 use crate::engine::conflict::Judge;
 use crate::model::layout;
 use crate::model::{ClaimId, ClaimsState, Op, Scope, Waiter};
@@ -182,7 +182,7 @@ pub fn transact_at<R>(
         };
         ctx.crash_point("after-commit");
         let none = Default::default();
-        match swap(ctx, &writes, &none, 1, &|| backoff(ctx, attempt), false)? {
+        match swap(ctx, &writes, &none, 1, &|| backoff(ctx, attempt), Lease::Atomic)? {
             Swap::Won => {
                 let mut o = Outcome::new(result, attempt);
                 let commit = Some(writes[0].new);

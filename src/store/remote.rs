@@ -236,19 +236,42 @@ impl Remote {
         self.push_raw(&[&lease, &spec])
     }
 
+    /// Move each ref of `writes` to its `new`, each leased on its `old` (a non-forced
+    /// refspec), in one push that is not atomic: each ref lands or not on its own. Also
+    /// returns the refs that landed (all of them when `Push::Pushed`; some, or none, else).
+    pub fn push_each(&self, writes: &[RefWrite]) -> Result<(Push, Vec<String>), StoreError> {
+        let mut args: Vec<String> = Vec::new();
+        for w in writes {
+            args.push(format!(
+                "--force-with-lease={}:{}",
+                w.name,
+                w.old.map(|e| e.to_string()).unwrap_or_default()
+            ));
+        }
+        args.extend(writes.iter().map(|w| format!("{}:{}", w.new, w.name)));
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.push_detailed(&argv)
+    }
+
     fn push_raw(&self, extra: &[&str]) -> Result<Push, StoreError> {
+        Ok(self.push_detailed(extra)?.0)
+    }
+
+    /// Push, and say how it ended and which refs landed.
+    fn push_detailed(&self, extra: &[&str]) -> Result<(Push, Vec<String>), StoreError> {
         let mut args = vec!["push", "--porcelain", "--no-verify", "--quiet", self.name.as_str()];
         args.extend_from_slice(extra);
         let Some(out) = self.git(&args)? else {
-            return Ok(Push::Unreachable(format!(
+            let e = format!(
                 "push to {} timed out ([network] timeout is {}s)",
                 self.name,
                 self.timeout.as_secs()
-            )));
+            );
+            return Ok((Push::Unreachable(e), Vec::new()));
         };
         // Every ref of the push must have landed; with --atomic the refs that failed only
         // because another one did say "atomic push failed", the real reason is elsewhere.
-        let mut landed = false;
+        let mut landed: Vec<String> = Vec::new();
         let mut refusals: Vec<&str> = Vec::new();
         let mut guard_refused = 0;
         let mut other_refused = 0;
@@ -268,7 +291,7 @@ impl Remote {
                 }
                 refusals.push(summary);
             } else if matches!(flag, " " | "*" | "=" | "-" | "+") {
-                landed = true;
+                landed.push(spec.rsplit(':').next().unwrap_or(spec).to_owned());
             }
         }
         let reason = refusals
@@ -292,22 +315,23 @@ impl Remote {
             ];
             if stale.iter().any(|s| summary.contains(s)) {
                 let guard_only = guard_refused > 0 && other_refused == 0;
-                return Ok(if guard_only { Push::Yield } else { Push::Stale });
+                return Ok((if guard_only { Push::Yield } else { Push::Stale }, landed));
             }
             let detail = remote_says(&out.stderr).unwrap_or_else(|| first_error_line(&out.stderr));
-            return Ok(Push::Rejected(format!(
+            let why = format!(
                 "{summary}{}",
                 if detail == "no output" {
                     String::new()
                 } else {
                     format!(": {detail}")
                 }
-            )));
+            );
+            return Ok((Push::Rejected(why), landed));
         }
-        if landed || out.code == Some(0) {
-            return Ok(Push::Pushed);
+        if !landed.is_empty() || out.code == Some(0) {
+            return Ok((Push::Pushed, landed));
         }
-        Ok(Push::Unreachable(first_error_line(&out.stderr)))
+        Ok((Push::Unreachable(first_error_line(&out.stderr)), landed))
     }
 
     /// Is the remote reachable at all (`git ls-remote` of our namespace)?

@@ -551,6 +551,109 @@ fn a_lease_lost_on_one_shard_of_a_shared_push_leaves_each_writer_its_own_outcome
     assert_eq!(held, ["bob db:x:a", "carol db:y:c", "dave db:x:b"]);
 }
 
+/// A shared push whose chains share no operation lands ref by ref: bob (another clone) wrote
+/// shard `db:x` after this clone last looked, while dave (shard `db:x`) and carol (shard
+/// `db:y`) staged behind a held turn. carol's commit reaches the remote in the first push,
+/// alone (the lease lost on `db:x` does not take it down too); dave plans again on bob's
+/// board and lands in the next: two pushes for two writes (an all-or-nothing push would have
+/// landed neither, and taken a third).
+#[test]
+fn a_lease_lost_on_one_shard_does_not_hold_back_the_other_shards_of_the_push() {
+    let (x, y) = (shard("db:x:b"), shard("db:y:c"));
+    assert_ne!(x, y, "the two keys live in two shards");
+    let (received, started) = staged_behind_bobs_write(&[("dave", "db:x:b"), ("carol", "db:y:c")]);
+    assert_eq!(received, [y.clone(), x], "carol's shard first, alone; then dave's");
+    assert_eq!(started, 2, "two pushes for two writes");
+}
+
+/// The same race with carol's claim wide (`**/*.md` lives on every ref, `db:x`'s shard among
+/// them): an operation that moves several refs lands whole or not at all, so no push the
+/// remote receives moves a shard without moving the others.
+#[test]
+fn an_operation_on_several_refs_still_lands_whole_in_a_shared_push() {
+    let (x, y) = (shard("db:x:b"), shard("db:y:c"));
+    let (received, _) = staged_behind_bobs_write(&[("dave", "db:x:b"), ("carol", "**/*.md")]);
+    let wide = received
+        .iter()
+        .find(|r| r.contains(&y))
+        .expect("carol's claim reached the remote");
+    assert!(wide.contains(&x) && wide.contains("refs/coord/claims"), "{received:?}");
+}
+
+/// The ref of the shard `key` lives in.
+fn shard(key: &str) -> String {
+    let scope = git_coord::model::Scope::parse(key, &["db".into()]).unwrap();
+    format!("refs/coord/shards/{}", scope.home().unwrap())
+}
+
+/// bob (clone b) claims `db:x:a` after clone a last looked; then `writers` (agent, scope)
+/// of clone a stage behind a held turn and push once it is free. Each must be granted, and
+/// the board must then hold them and bob's. Returns the refs of each push the remote
+/// received (sorted, space-separated, by a pre-receive hook) and how many pushes the
+/// writers started (git's own trace).
+fn staged_behind_bobs_write(writers: &[(&str, &str)]) -> (Vec<String>, usize) {
+    let w = World::with_files(FILES);
+    let a = w.clone("a");
+    let b = w.clone("b");
+    a.as_("alice", &["claim", "db:x:warm", "db:y:warm", "--json"]).ok();
+    a.as_("alice", &["release", "--all"]).ok();
+    b.as_("bob", &["claim", "db:x:a", "--json"]).ok();
+    let log = w.root().join("pushes.log");
+    let hook = w.remote().join("hooks").join("pre-receive");
+    let script = format!(
+        "#!/bin/sh\nrefs=$(awk '{{print $3}}' | sort | tr '\\n' ' ')\necho \"$refs\" >> '{}'\n",
+        log.display()
+    );
+    std::fs::write(&hook, script).unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let turn = git_coord::store::Stage::new(&a.dir.join(".git")).push_turn().unwrap();
+    let trace = w.root().join("git-trace.log");
+    let kids: Vec<(&str, Child)> = writers
+        .iter()
+        .map(|&(who, scope)| {
+            let kid = a
+                .command(Some(who), NOW, &["claim", scope, "--json"])
+                .env("GIT_TRACE", &trace)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawns");
+            (who, kid)
+        })
+        .collect();
+    // Each writer stages before it waits for the turn: wait until every one is staged.
+    let stage = a.dir.join(".git/coord/stage");
+    let started = Instant::now();
+    while std::fs::read_to_string(&stage).unwrap_or_default().lines().count() < writers.len()
+        && started.elapsed() < Duration::from_secs(20)
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    drop(turn);
+    for (who, kid) in kids {
+        let out = kid.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{who}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let received: Vec<String> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| l.trim().to_owned())
+        .collect();
+    let mut want: Vec<String> = writers.iter().map(|(who, scope)| format!("{who} {scope}")).collect();
+    want.push("bob db:x:a".into());
+    want.sort();
+    assert_eq!(w.clone("c").holders(true), want);
+    let trace = std::fs::read_to_string(&trace).unwrap();
+    let pushes = trace.lines().filter(|l| l.contains("built-in: git push")).count();
+    (received, pushes)
+}
+
 /// A clone whose refs were read torn (one shard left behind, as a fetch or an adoption killed
 /// half-way leaves them): alice's wide claim was released everywhere, but this clone's copy
 /// of one shard still holds it. bob's write must not lay that stale copy out again over the

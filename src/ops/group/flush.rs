@@ -1,12 +1,12 @@
 //! Pushing the stage, and reading it: which staged heads still build on the confirmed board.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use gix::ObjectId;
 
 use super::super::context::Context;
 use super::super::error::Error;
-use super::super::swap::{ask_for_a_turn, swap, Swap};
+use super::super::swap::{ask_for_a_turn, swap, Lease, Swap};
 use super::super::txn::backoff;
 use super::{Flushed, Round, LANDED_WITHIN};
 use crate::store::{RefWrite, Stage};
@@ -62,6 +62,16 @@ pub(super) fn flush<R>(ctx: &Context, stage: &Stage, round: &mut Round<R>, attem
         return Ok(Flushed::Unreachable(e));
     }
     let pending = usize::from(round.saved.is_some());
+    // Chains that share no operation land ref by ref: a lost lease on one ref then drops only
+    // the operations staged there, not every writer's on the other refs. A chain of one ref
+    // keeps its turn marker (the fairness between clones that want the same ref).
+    let lease = if independent(ctx, &staged)? {
+        Lease::EachRef
+    } else if attempt == 1 {
+        Lease::Guarded
+    } else {
+        Lease::Atomic
+    };
     // From the second loss of one write on, ask the clone that keeps winning to yield, and
     // then fetch at once: the clone that yields leaves us a window.
     // Asking for a turn is a push too: only when the push budget allows one now.
@@ -72,33 +82,66 @@ pub(super) fn flush<R>(ctx: &Context, stage: &Stage, round: &mut Round<R>, attem
             backoff(ctx, attempt);
         }
     };
-    Ok(
-        match swap(ctx, &writes, &round.lacking, pending, &pause, attempt == 1)? {
-            Swap::Won => {
-                round.lacking.clear();
-                Flushed::Done
+    Ok(match swap(ctx, &writes, &round.lacking, pending, &pause, lease)? {
+        Swap::Won => {
+            round.lacking.clear();
+            Flushed::Done
+        }
+        Swap::Lost { lacking } => {
+            round.fetched = true;
+            round.lacking = lacking;
+            Flushed::Lost
+        }
+        Swap::Unreachable(e) => {
+            // The staged operations stay pending, as offline writes do (`sync` confirms
+            // them); later writers plan on the confirmed board, as before.
+            let _held = stage.lock()?;
+            let now = stage.heads();
+            let ours = staged.iter().all(|(name, head)| {
+                now.get(name)
+                    .is_some_and(|h| ctx.store.reaches(*h, Some(*head), LANDED_WITHIN).unwrap_or(false))
+            });
+            if ours {
+                stage.set(&BTreeMap::new())?;
             }
-            Swap::Lost { lacking } => {
-                round.fetched = true;
-                round.lacking = lacking;
-                Flushed::Lost
+            Flushed::Unreachable(e)
+        }
+    })
+}
+
+/// Whether the staged chains (more than one ref) may land ref by ref: no operation has a
+/// commit on two of them. An operation that moves several refs (a wide claim, a write on a
+/// board read torn, a task with its claim) writes the same `Coord-Op-Id` on each, and must
+/// land whole; any doubt (a chain that does not reach its confirmed tip, a commit without
+/// an id) answers no.
+fn independent(ctx: &Context, staged: &BTreeMap<String, ObjectId>) -> Result<bool, Error> {
+    if staged.len() < 2 {
+        return Ok(false);
+    }
+    let mut ops = BTreeSet::new();
+    for (name, head) in staged {
+        let confirmed = ctx.store.tip(name)?;
+        let mut next = Some(*head);
+        for _ in 0..LANDED_WITHIN {
+            if next == confirmed {
+                break;
             }
-            Swap::Unreachable(e) => {
-                // The staged operations stay pending, as offline writes do (`sync` confirms
-                // them); later writers plan on the confirmed board, as before.
-                let _held = stage.lock()?;
-                let now = stage.heads();
-                let ours = staged.iter().all(|(name, head)| {
-                    now.get(name)
-                        .is_some_and(|h| ctx.store.reaches(*h, Some(*head), LANDED_WITHIN).unwrap_or(false))
-                });
-                if ours {
-                    stage.set(&BTreeMap::new())?;
-                }
-                Flushed::Unreachable(e)
+            let Some(id) = next else { return Ok(false) };
+            let (message, parent, _) = ctx.store.commit_step(id)?;
+            let op = crate::store::message::trailers(&message)
+                .into_iter()
+                .find(|(k, _)| *k == "Coord-Op-Id")
+                .map(|(_, v)| v.trim().to_owned());
+            if !op.is_some_and(|op| ops.insert(op)) {
+                return Ok(false);
             }
-        },
-    )
+            next = parent;
+        }
+        if next != confirmed {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// `[network] push_budget`: with the push turn held, wait until this clone may push again

@@ -12,7 +12,10 @@
 //! Why nothing is granted twice: every commit of a chain was planned on the state made by
 //! all the commits below it, and the chain lands only as a fast-forward of the board the
 //! remote holds; when the lease is lost the whole chain is dropped and each writer plans
-//! again on the remote's new board. A refusal seen on a staged (unconfirmed) state is never
+//! again on the remote's new board. Chains of several refs that share no operation (each
+//! operation on them moves one ref) are pushed ref by ref in that one push: a lease lost on
+//! one ref drops only the chain staged there. An operation that moves several refs makes the
+//! push all or nothing, so it always lands whole. A refusal seen on a staged (unconfirmed) state is never
 //! final: the writer first pushes what is staged, then plans again on what the remote holds.
 //! Each operation is saved as pending before it is staged, so a writer killed at any point
 //! loses nothing `sync` cannot finish, and a chain whose writers died is pushed by the next.
