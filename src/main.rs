@@ -2,6 +2,9 @@
 
 use git_coord::front::Launch;
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let code = match git_coord::cli::main() {
         Launch::Exit(code) => code,
