@@ -196,22 +196,10 @@ impl Remote {
     /// rests on the writes' own leases). A server without atomic pushes takes a single ref
     /// plainly; several are refused there.
     pub fn push_refs(&self, writes: &[RefWrite], guards: &[RefWrite]) -> Result<Push, StoreError> {
-        let lease = |r: &str, e: Option<ObjectId>| {
-            format!(
-                "--force-with-lease={r}:{}",
-                e.map(|e| e.to_string()).unwrap_or_default()
-            )
-        };
-        let mut args: Vec<String> = Vec::new();
-        let mut specs: Vec<String> = Vec::new();
-        for w in writes {
-            args.push(lease(&w.name, w.old));
-            specs.push(format!("{}:{}", w.new, w.name));
-        }
-        for g in guards {
-            args.push(lease(&g.name, g.old));
-            specs.push(format!("{}:{}", g.new, g.name));
-        }
+        let (mut args, mut specs) = leased(writes);
+        let (guard_leases, guard_specs) = leased(guards);
+        args.extend(guard_leases);
+        specs.extend(guard_specs);
         if specs.len() > 1 {
             args.insert(0, "--atomic".into());
         }
@@ -240,15 +228,8 @@ impl Remote {
     /// refspec), in one push that is not atomic: each ref lands or not on its own. Also
     /// returns the refs that landed (all of them when `Push::Pushed`; some, or none, else).
     pub fn push_each(&self, writes: &[RefWrite]) -> Result<(Push, Vec<String>), StoreError> {
-        let mut args: Vec<String> = Vec::new();
-        for w in writes {
-            args.push(format!(
-                "--force-with-lease={}:{}",
-                w.name,
-                w.old.map(|e| e.to_string()).unwrap_or_default()
-            ));
-        }
-        args.extend(writes.iter().map(|w| format!("{}:{}", w.new, w.name)));
+        let (mut args, specs) = leased(writes);
+        args.extend(specs);
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
         self.push_detailed(&argv)
     }
@@ -348,4 +329,21 @@ impl Remote {
             .filter_map(|l| l.split_once('\t').map(|(a, b)| (b.to_owned(), a.to_owned())))
             .collect()))
     }
+}
+
+/// Each write's lease (`--force-with-lease=<ref>:<old>`, empty for "must not exist") and its
+/// non-forced refspec (`<new>:<ref>`; never `+`, which would ignore the lease).
+fn leased(writes: &[RefWrite]) -> (Vec<String>, Vec<String>) {
+    let leases = writes
+        .iter()
+        .map(|w| {
+            format!(
+                "--force-with-lease={}:{}",
+                w.name,
+                w.old.map(|e| e.to_string()).unwrap_or_default()
+            )
+        })
+        .collect();
+    let specs = writes.iter().map(|w| format!("{}:{}", w.new, w.name)).collect();
+    (leases, specs)
 }
