@@ -18,6 +18,7 @@ use tree_sitter::{Parser, StreamingIterator};
 use lang::Matcher;
 use names::{assigned_name, clean_name, is_local, leading_start, top_level, value_counts};
 use pattern::Match;
+pub use chunks::{on_large_files, LargeFileHooks};
 pub use text::{line_index, source_text};
 pub use touched::{touched, Touched};
 

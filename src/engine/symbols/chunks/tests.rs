@@ -59,3 +59,24 @@ fn a_cut_inside_a_string_is_healed_by_parsing_the_pieces_together() {
     assert!(pieces.symbols.iter().all(|s| s.name != "notReal"));
     assert_eq!(pieces.symbols.len(), 40);
 }
+
+#[test]
+fn the_first_large_file_read_calls_enter_and_the_last_one_done_calls_leave() {
+    static CALLS: std::sync::Mutex<Vec<&str>> = std::sync::Mutex::new(Vec::new());
+    let hooks = LargeFileHooks {
+        enter: || CALLS.lock().unwrap().push("enter"),
+        leave: || CALLS.lock().unwrap().push("leave"),
+    };
+    let count = AtomicUsize::new(0);
+    let calls = || CALLS.lock().unwrap().clone();
+    let a = Reading::start(&count, Some(&hooks));
+    assert_eq!(calls(), ["enter"]);
+    let b = Reading::start(&count, Some(&hooks));
+    drop(a);
+    assert_eq!(calls(), ["enter"], "one file is still being read");
+    drop(b);
+    assert_eq!(calls(), ["enter", "leave"]);
+    drop(Reading::start(&count, Some(&hooks)));
+    assert_eq!(calls(), ["enter", "leave", "enter", "leave"]);
+    assert_eq!(count.load(Ordering::SeqCst), 0);
+}
