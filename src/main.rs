@@ -1,7 +1,7 @@
 //! The `git-coord` binary: hands the process to the front end the command line asks for.
 
 use std::ffi::{c_int, c_long};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicIsize, Ordering};
 
 use git_coord::engine::symbols::{on_large_files, LargeFileHooks};
 use git_coord::front::Launch;
@@ -21,7 +21,7 @@ extern "C" {
 const PURGE_DELAY: c_int = 15;
 
 /// The purge delay to go back to after large files.
-static USUAL_DELAY: AtomicI64 = AtomicI64::new(1000);
+static USUAL_DELAY: AtomicIsize = AtomicIsize::new(1000);
 
 /// While a large source file is read in pieces, freed memory goes back to the system
 /// after 1 ms (see `engine::symbols::LargeFileHooks`).
@@ -29,7 +29,7 @@ fn purge_soon() {
     // SAFETY: mimalloc reads the option when it next schedules a purge; setting it from
     // any thread is a plain store.
     unsafe {
-        USUAL_DELAY.store(i64::from(mi_option_get(PURGE_DELAY)), Ordering::Relaxed);
+        USUAL_DELAY.store(mi_option_get(PURGE_DELAY) as isize, Ordering::Relaxed);
         mi_option_set(PURGE_DELAY, 1);
         // A purge already scheduled under the old delay would hold every later one back
         // until it is due: purge now, which also lets the next ones come after 1 ms.

@@ -151,6 +151,52 @@ fn typescript_factories_objects_default_exports_and_merged_declarations() {
 }
 
 #[test]
+fn variance_annotations_parse_without_a_syntax_error_and_keep_every_range() {
+    // `in` / `out` on type parameters (TypeScript 4.7) are not in the grammar: they are read
+    // as spaces, so nothing moves; a parameter named `out` keeps its name.
+    assert_tree(
+        "variance.ts",
+        &[
+            ("Schema", "interface", 3, 8),
+            ("Schema::parse", "method", 6, 6),
+            ("Schema::check", "method", 7, 7),
+            ("Transform", "interface", 10, 12),
+            ("Transform::apply", "method", 11, 11),
+            ("Parser", "type", 14, 14),
+            ("Pipeline", "class", 16, 32),
+            ("Pipeline::kind", "field", 17, 17),
+            ("Pipeline::constructor", "method", 19, 19),
+            ("Pipeline::parse", "method", 21, 27),
+            ("Pipeline::check", "method", 29, 31),
+            ("first", "function", 34, 37),
+            ("report", "function", 39, 41),
+        ],
+    );
+    let text = fixture("symbols/variance.ts");
+    let t = extract("variance.ts", text.as_bytes()).unwrap();
+    assert_eq!(t.error_line, None, "{t:?}");
+    // The same declarations with the modifiers left out parse to the same bytes.
+    let plain = text
+        .replace("<out O = unknown, in I = unknown>", "<O = unknown, I = unknown>")
+        .replace("<in out T, const out R", "<T, const R")
+        .replace("Parser<out T>", "Parser<T>")
+        .replace("Pipeline<in I, out O>", "Pipeline<I, O>");
+    let p = extract("variance.ts", plain.as_bytes()).unwrap();
+    assert_eq!(p.error_line, None);
+    let names = |t: &git_coord::engine::symbols::SymbolTree| -> Vec<String> {
+        t.symbols.iter().map(|s| s.path.clone()).collect()
+    };
+    assert_eq!(names(&t), names(&p));
+    // Byte ranges are in the file as written.
+    let (a, b) = t.get("Pipeline::parse").unwrap().ranges[0];
+    assert!(
+        text[a..b].starts_with("parse(input: I): O {") && text[a..b].ends_with('}'),
+        "{}",
+        &text[a..b]
+    );
+}
+
+#[test]
 fn react_factories_and_commonjs_assignments() {
     assert_tree(
         "panel.tsx",

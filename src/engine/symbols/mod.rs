@@ -9,16 +9,17 @@ mod names;
 pub mod pattern;
 mod text;
 pub mod touched;
+mod variance;
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 use tree_sitter::{Parser, StreamingIterator};
 
+pub use chunks::{on_large_files, LargeFileHooks};
 use lang::Matcher;
 use names::{assigned_name, clean_name, is_local, leading_start, top_level, value_counts};
 use pattern::Match;
-pub use chunks::{on_large_files, LargeFileHooks};
 pub use text::{line_index, source_text};
 pub use touched::{touched, Touched};
 
@@ -135,7 +136,12 @@ pub fn extract(path: &str, source: &[u8]) -> Result<SymbolTree, SymbolError> {
 /// `chunks`).
 fn extract_as(lang: &lang::Lang, matcher: &Matcher<'_>, path: &str, source: &[u8]) -> Result<SymbolTree, SymbolError> {
     let (text, lossy) = source_text(source);
-    let mut tree = chunks::extract_pieces(lang, matcher, text.as_ref(), chunks::CHUNKED_FROM, chunks::CHUNK_BYTES)?;
+    // Variance annotations the grammar lacks, blanked in place (see `variance`).
+    let unvaried = matches!(lang.name, "typescript" | "tsx")
+        .then(|| variance::blank_variance(&text))
+        .flatten();
+    let text = unvaried.as_deref().unwrap_or(&text);
+    let mut tree = chunks::extract_pieces(lang, matcher, text, chunks::CHUNKED_FROM, chunks::CHUNK_BYTES)?;
     tree.warning = lossy
         .then(|| format!("{path} is not valid UTF-8: read with each invalid byte as U+FFFD (lines are unchanged)"));
     Ok(tree)
