@@ -61,6 +61,33 @@ fn skip_space(bytes: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// Past a comment starting at `i` (`//` to the line's end, `/* … */`), else `i`.
+fn skip_comment(bytes: &[u8], i: usize) -> usize {
+    let rest = &bytes[i.min(bytes.len())..];
+    if rest.starts_with(b"//") {
+        return rest.iter().position(|&b| b == b'\n').map_or(bytes.len(), |p| i + p);
+    }
+    if rest.starts_with(b"/*") {
+        return rest
+            .windows(2)
+            .skip(2)
+            .position(|w| w == b"*/")
+            .map_or(bytes.len(), |p| i + p + 4);
+    }
+    i
+}
+
+/// Past whitespace and comments.
+fn skip_trivia(bytes: &[u8], mut i: usize) -> usize {
+    loop {
+        let next = skip_comment(bytes, skip_space(bytes, i));
+        if next == i {
+            return i;
+        }
+        i = next;
+    }
+}
+
 /// The word starting at `i` (identifier bytes), as a range.
 fn word(bytes: &[u8], i: usize) -> (usize, usize) {
     let mut end = i;
@@ -88,6 +115,11 @@ fn modifiers_in_list(bytes: &[u8], open: usize, blanks: &mut Vec<(usize, usize)>
     let mut i = open;
     let limit = (open + 4096).min(bytes.len());
     while i < limit {
+        let past = skip_comment(bytes, i);
+        if past != i {
+            i = past;
+            continue;
+        }
         match bytes[i] {
             b'<' | b'(' | b'[' | b'{' => {
                 depth += 1;
@@ -112,10 +144,10 @@ fn modifiers_in_list(bytes: &[u8], open: usize, blanks: &mut Vec<(usize, usize)>
 
 /// At the start of one parameter: `[const] in|out|in out Name` blanks the modifiers.
 fn parameter_start(bytes: &[u8], from: usize, blanks: &mut Vec<(usize, usize)>) {
-    let mut i = skip_space(bytes, from);
+    let mut i = skip_trivia(bytes, from);
     let (a, b) = word(bytes, i);
     if &bytes[a..b] == b"const" {
-        i = skip_space(bytes, b);
+        i = skip_trivia(bytes, b);
     }
     let mut found = Vec::new();
     for kw in [&b"in"[..], b"out"] {
@@ -123,7 +155,7 @@ fn parameter_start(bytes: &[u8], from: usize, blanks: &mut Vec<(usize, usize)>) 
         if &bytes[a..b] != kw {
             continue;
         }
-        let next = skip_space(bytes, b);
+        let next = skip_trivia(bytes, b);
         if next == b {
             return;
         }
@@ -152,6 +184,10 @@ mod tests {
             ),
             ("class C<const in T> {}", "class C<const    T> {}"),
             ("type F<out T> = () => T;", "type F<    T> = () => T;"),
+            (
+                "interface O<\n  /** @ts-ignore Cast variance */\n  out S extends Shape = Loose, // <x>\n  out C = Strip,\n> {}",
+                "interface O<\n  /** @ts-ignore Cast variance */\n      S extends Shape = Loose, // <x>\n      C = Strip,\n> {}",
+            ),
             (
                 "interface Z<out O = unknown, in I = (x: O) => void, out X extends Y<in> = Y> {}",
                 "interface Z<    O = unknown,    I = (x: O) => void,     X extends Y<in> = Y> {}",
