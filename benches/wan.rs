@@ -10,7 +10,7 @@
 //! remote board's history). Loopback only; every run is bounded in time and stops what it
 //! started.
 //!
-//! Run: `cargo bench --bench wan -- [--rtt MS] [--agents N] [--clones M]
+//! Run: `cargo bench --bench wan -- [--rtt MS] [--agents N] [--clones M] [--max-connections N]
 //!       [--mode disjoint|hot|mix] [--think MS] [--hold MS] [--secs S] [--wait S] [--budget N/W]`
 //! (`--budget "N/1m"`: every clone's `[network] push_budget`; `--wait S`: claims of the hot scope queue with `claim --wait S`, the product's fair order
 //! between agents and clones, instead of asking again after a refusal; `--suite` adds that run.)
@@ -50,6 +50,10 @@ struct Run {
     /// when claims never meet on one ref, against the default `area<N>`, whose homes collide
     /// as any names do when many of them hash into 128 shards.
     distinct_homes: bool,
+    /// `git daemon --max-connections` (`--max-connections N`; git's default is 32, and past
+    /// it the daemon kills a connection from the same address and stops accepting for a
+    /// second: every client here is 127.0.0.1).
+    max_connections: Option<u32>,
 }
 
 fn arg(name: &str) -> Option<String> {
@@ -72,6 +76,7 @@ fn main() {
         wait_s: arg("--wait").map_or(0, |v| v.parse().expect("--wait S")),
         budget: arg("--budget"),
         distinct_homes: std::env::args().any(|a| a == "--distinct-homes"),
+        max_connections: arg("--max-connections").map(|v| v.parse().expect("--max-connections N")),
     };
     let runs = if std::env::args().any(|a| a == "--suite") {
         vec![
@@ -203,9 +208,10 @@ fn run(r: &Run) -> serde_json::Value {
         ])
         .arg(format!("--port={daemon_port}"))
         .arg(format!("--base-path={}", served.display()))
+        .args(r.max_connections.map(|n| format!("--max-connections={n}")))
         .arg(served.display().to_string())
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stderr(std::fs::File::create(root.path().join("daemon.log")).expect("daemon log"));
     isolated(&mut daemon, &home);
     std::os::unix::process::CommandExt::process_group(&mut daemon, 0);
     let daemon = Guard(daemon.spawn().expect("git daemon starts"));
@@ -252,7 +258,13 @@ fn run(r: &Run) -> serde_json::Value {
         counts.pushes.load(Ordering::SeqCst),
         counts.fetches.load(Ordering::SeqCst),
     );
+    let peak_open = counts.peak_open.load(Ordering::SeqCst);
     drop(daemon);
+    // What the daemon logged: connections it dropped past --max-connections.
+    let daemon_dropped = std::fs::read_to_string(root.path().join("daemon.log"))
+        .unwrap_or_default()
+        .matches("Too many children")
+        .count();
 
     let mut claim: Vec<f64> = seen.iter().flat_map(|s| s.claim_ms.clone()).collect();
     let mut release: Vec<f64> = seen.iter().flat_map(|s| s.release_ms.clone()).collect();
@@ -297,6 +309,9 @@ fn run(r: &Run) -> serde_json::Value {
         "double_grants_history": audit(&served.join("remote.git")),
         "distinct_homes": r.distinct_homes,
         "agents_sharing_a_shard": sharing_a_shard(r),
+        "max_connections": r.max_connections,
+        "peak_connections": peak_open,
+        "daemon_dropped": daemon_dropped,
     })
 }
 
@@ -425,12 +440,16 @@ fn audit(remote: &Path) -> usize {
 struct Counts {
     pushes: AtomicU64,
     fetches: AtomicU64,
+    /// Connections open through the proxy now, and the most at once.
+    open: AtomicU64,
+    peak_open: AtomicU64,
 }
 
 impl Counts {
     fn reset(&self) {
         self.pushes.store(0, Ordering::SeqCst);
         self.fetches.store(0, Ordering::SeqCst);
+        self.peak_open.store(0, Ordering::SeqCst);
     }
 }
 
@@ -447,10 +466,11 @@ fn start_proxy(upstream: u16, delay: Duration, counts: Arc<Counts>) -> u16 {
             let _ = client.set_nodelay(true);
             let _ = server.set_nodelay(true);
             let service = Arc::new(Mutex::new(false));
-            let counts = counts.clone();
+            let open = counts.open.fetch_add(1, Ordering::SeqCst) + 1;
+            counts.peak_open.fetch_max(open, Ordering::SeqCst);
             let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-            pump(client, server, delay, Some((counts, service)));
-            pump(s2, c2, delay, None);
+            pump(client, server, delay, Some((counts.clone(), service)), None);
+            pump(s2, c2, delay, None, Some(counts.clone()));
         }
     });
     port
@@ -459,7 +479,14 @@ fn start_proxy(upstream: u16, delay: Duration, counts: Arc<Counts>) -> u16 {
 type Classify = (Arc<Counts>, Arc<Mutex<bool>>);
 
 /// Copy `from` → `to`, each chunk released `delay` after it was read.
-fn pump(mut from: TcpStream, mut to: TcpStream, delay: Duration, classify: Option<Classify>) {
+/// `closes`: counts this connection closed when the copy ends (the server's side).
+fn pump(
+    mut from: TcpStream,
+    mut to: TcpStream,
+    delay: Duration,
+    classify: Option<Classify>,
+    closes: Option<Arc<Counts>>,
+) {
     let (tx, rx) = mpsc::channel::<(Instant, Vec<u8>)>();
     std::thread::spawn(move || {
         let mut buf = vec![0u8; 64 * 1024];
@@ -497,6 +524,9 @@ fn pump(mut from: TcpStream, mut to: TcpStream, delay: Duration, classify: Optio
             }
         }
         let _ = to.shutdown(std::net::Shutdown::Write);
+        if let Some(c) = closes {
+            c.open.fetch_sub(1, Ordering::SeqCst);
+        }
     });
 }
 
