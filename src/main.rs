@@ -16,20 +16,21 @@ extern "C" {
 }
 
 /// `mi_option_purge_delay` of the mimalloc v3 that libmimalloc-sys 0.1.49 builds: how many
-/// milliseconds freed memory stays committed for reuse (1,000 by default in this build). Its Rust side names
-/// no constant for it; a test below checks the index by its default.
+/// milliseconds freed memory stays committed for reuse (1,000 by default in this build).
+/// Its Rust side names no constant for it; a test below checks the index by its default.
 const PURGE_DELAY: c_int = 15;
 
-/// The purge delay to go back to after large files.
+/// The purge delay to go back to after large files: read once, before any large file, so
+/// a file that starts while another's `leave` is still on its way cannot make 1 ms the
+/// usual.
 static USUAL_DELAY: AtomicIsize = AtomicIsize::new(1000);
 
 /// While a large source file is read in pieces, freed memory goes back to the system
 /// after 1 ms (see `engine::symbols::LargeFileHooks`).
 fn purge_soon() {
-    // SAFETY: mimalloc reads the option when it next schedules a purge; setting it from
-    // any thread is a plain store.
+    // SAFETY: an option is a plain word in mimalloc's table, read when a purge is
+    // scheduled: a thread racing this sees the old or the new delay, both valid.
     unsafe {
-        USUAL_DELAY.store(mi_option_get(PURGE_DELAY) as isize, Ordering::Relaxed);
         mi_option_set(PURGE_DELAY, 1);
         // A purge already scheduled under the old delay would hold every later one back
         // until it is due: purge now, which also lets the next ones come after 1 ms.
@@ -43,7 +44,14 @@ fn purge_as_usual() {
     unsafe { mi_option_set(PURGE_DELAY, usual) };
 }
 
+/// Note the purge delay the process starts with (mimalloc's default or its environment's).
+fn remember_usual_delay() {
+    // SAFETY: a read of an option.
+    USUAL_DELAY.store(unsafe { mi_option_get(PURGE_DELAY) } as isize, Ordering::Relaxed);
+}
+
 fn main() {
+    remember_usual_delay();
     on_large_files(LargeFileHooks {
         enter: purge_soon,
         leave: purge_as_usual,
@@ -80,6 +88,7 @@ mod tests {
             .unwrap_or(1000);
         assert_eq!(at, expected);
         assert_eq!((before, after), (1, 0));
+        remember_usual_delay();
         purge_soon();
         assert_eq!(unsafe { mi_option_get(PURGE_DELAY) }, 1);
         purge_as_usual();

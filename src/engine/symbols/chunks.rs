@@ -33,8 +33,10 @@ const MAX_GROWTH: usize = 8;
 /// What the process does while large files are read (set once, by the binary): its
 /// allocator then hands freed memory back at once. A large file's pieces are parsed and
 /// dropped one after another, and memory the allocator kept for reuse would otherwise pile
-/// up (the default keeps it a second: a 5 MB file peaked at 115-150 MB resident). Only large files: for many
-/// small files handing memory back costs 10-30 % of the parse time.
+/// up (the default keeps it a second: a 5 MB file peaked at 115-150 MB resident). Only
+/// large files: for many small files handing memory back costs 10-30 % of the parse time.
+/// A file that starts while another's `leave` is on its way may be read with the usual
+/// setting: memory, never correctness.
 #[derive(Clone, Copy)]
 pub struct LargeFileHooks {
     /// Called when the first large file starts being read.
