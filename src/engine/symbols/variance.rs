@@ -108,8 +108,9 @@ fn list_after_name(bytes: &[u8], at: usize) -> Option<usize> {
 }
 
 /// Walk the type parameter list opening at `open` and note the modifiers that start its
-/// parameters. Brackets nest; `=>` is not a closing `>`. Gives up at a `;` or `{` outside
-/// nesting, or past 4 KB (not a parameter list after all).
+/// parameters. Brackets of every kind nest (a `{` opens an object type); `=>` is not a
+/// closing `>`. Gives up at a `;` at the list's own level, or past 4 KB (not a parameter
+/// list after all).
 fn modifiers_in_list(bytes: &[u8], open: usize, blanks: &mut Vec<(usize, usize)>) {
     let mut depth = 0usize;
     let mut i = open;
