@@ -259,6 +259,8 @@ fn run(r: &Run) -> serde_json::Value {
         counts.fetches.load(Ordering::SeqCst),
     );
     let peak_open = counts.peak_open.load(Ordering::SeqCst);
+    let syn_retries = counts.syn_retries.load(Ordering::SeqCst);
+    let slowest_connect_ms = counts.slowest_connect_ms.load(Ordering::SeqCst);
     drop(daemon);
     // What the daemon logged: connections it dropped past --max-connections.
     let daemon_dropped = std::fs::read_to_string(root.path().join("daemon.log"))
@@ -312,6 +314,8 @@ fn run(r: &Run) -> serde_json::Value {
         "max_connections": r.max_connections,
         "peak_connections": peak_open,
         "daemon_dropped": daemon_dropped,
+        "daemon_syn_retries": syn_retries,
+        "slowest_daemon_connect_ms": slowest_connect_ms,
     })
 }
 
@@ -379,11 +383,12 @@ fn agent_loop(a: usize, dir: &Path, exe: &Path, home: &Path, r: &Run, deadline: 
 static REAL_CLOCK: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 fn coord(exe: &Path, dir: &Path, home: &Path, agent: &str, args: &[&str]) -> i32 {
+    let dump = std::env::args().any(|a| a == "--dump");
     let mut c = Command::new(exe);
     c.current_dir(dir)
         .args(args)
         .arg("--json")
-        .stdout(Stdio::null())
+        .stdout(if dump { Stdio::piped() } else { Stdio::null() })
         .stderr(Stdio::piped());
     isolated(&mut c, home);
     c.env("GIT_COORD_AGENT", agent).env("GIT_COORD_NOW", NOW);
@@ -394,9 +399,11 @@ fn coord(exe: &Path, dir: &Path, home: &Path, agent: &str, args: &[&str]) -> i32
     }
     let out = c.output().expect("git-coord runs");
     let code = out.status.code().unwrap_or(-1);
-    if code > 1 && std::env::args().any(|a| a == "--dump") {
+    if code > 1 && dump {
+        // With --json the error is the JSON on stdout.
         eprintln!(
-            "{agent} {args:?} exit {code}: {}",
+            "{agent} {args:?} exit {code}: {} {}",
+            String::from_utf8_lossy(&out.stdout).trim(),
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }
@@ -443,6 +450,10 @@ struct Counts {
     /// Connections open through the proxy now, and the most at once.
     open: AtomicU64,
     peak_open: AtomicU64,
+    /// Connects to the daemon not answered within 50 ms (its accept queue was full), and the
+    /// longest any connect took.
+    syn_retries: AtomicU64,
+    slowest_connect_ms: AtomicU64,
 }
 
 impl Counts {
@@ -450,30 +461,63 @@ impl Counts {
         self.pushes.store(0, Ordering::SeqCst);
         self.fetches.store(0, Ordering::SeqCst);
         self.peak_open.store(0, Ordering::SeqCst);
+        self.syn_retries.store(0, Ordering::SeqCst);
+        self.slowest_connect_ms.store(0, Ordering::SeqCst);
     }
 }
 
 /// A proxy in front of `upstream` that delays every chunk by `delay` in each direction
 /// (so a round trip costs 2 × delay), and counts connections by git service.
+///
+/// Each connection reaches the daemon from a thread of its own, never from the accept loop:
+/// `git daemon` listens with a backlog of 5, so a burst of connections overflows its queue and
+/// the kernel drops their SYNs, which a plain connect would retry only after 1 s, then 3 s, then
+/// 7 s. Made from the accept loop, one such connect stalled every connection behind it (the
+/// runs that "collapsed" to ~8 writes/s with the machine idle). A hosted remote listens with a
+/// deep queue, so the proxy retries a connect the daemon has not answered within 50 ms at once
+/// (counted as `daemon_syn_retries`, reported with the slowest connect).
 fn start_proxy(upstream: u16, delay: Duration, counts: Arc<Counts>) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("proxy binds");
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
         for client in listener.incoming().flatten() {
-            let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
-                continue;
-            };
-            let _ = client.set_nodelay(true);
-            let _ = server.set_nodelay(true);
-            let service = Arc::new(Mutex::new(false));
-            let open = counts.open.fetch_add(1, Ordering::SeqCst) + 1;
-            counts.peak_open.fetch_max(open, Ordering::SeqCst);
-            let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-            pump(client, server, delay, Some((counts.clone(), service)), None);
-            pump(s2, c2, delay, None, Some(counts.clone()));
+            let counts = counts.clone();
+            std::thread::spawn(move || {
+                let Some(server) = connect_upstream(upstream, &counts) else {
+                    return;
+                };
+                let _ = client.set_nodelay(true);
+                let _ = server.set_nodelay(true);
+                let service = Arc::new(Mutex::new(false));
+                let open = counts.open.fetch_add(1, Ordering::SeqCst) + 1;
+                counts.peak_open.fetch_max(open, Ordering::SeqCst);
+                let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                pump(client, server, delay, Some((counts.clone(), service)), None);
+                pump(s2, c2, delay, None, Some(counts));
+            });
         }
     });
     port
+}
+
+/// Connect to the daemon, retrying every 50 ms while its accept queue is full (for 10 s).
+fn connect_upstream(upstream: u16, counts: &Counts) -> Option<TcpStream> {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], upstream));
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(10) {
+        match TcpStream::connect_timeout(&addr, Duration::from_millis(50)) {
+            Ok(s) => {
+                let ms = started.elapsed().as_millis() as u64;
+                counts.slowest_connect_ms.fetch_max(ms, Ordering::SeqCst);
+                return Some(s);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                counts.syn_retries.fetch_add(1, Ordering::SeqCst);
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+    None
 }
 
 type Classify = (Arc<Counts>, Arc<Mutex<bool>>);
