@@ -50,7 +50,39 @@ fn remember_usual_delay() {
     USUAL_DELAY.store(unsafe { mi_option_get(PURGE_DELAY) } as isize, Ordering::Relaxed);
 }
 
+/// Whether this process may back its heap with transparent huge pages: it starts without
+/// them (see `store::heap`) unless whoever started it had already turned them off.
+static MAY_USE_HUGE_PAGES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Start on small pages. mimalloc asks for huge pages on its arenas (`madvise`); a short
+/// command then has the kernel zero a whole 2 MB page for each region it begins to use (in a
+/// 64-agent WAN run, a quarter to a third of all CPU time went to that). The flag is this
+/// process's (and, as Linux does, the git commands it starts inherit it).
+fn small_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_GET/PR_SET_THP_DISABLE read and set one flag of this process.
+    unsafe {
+        if libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) == 0
+            && libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) == 0
+        {
+            MAY_USE_HUGE_PAGES.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A big board is ahead (`store::heap`): from now on, memory first touched in mimalloc's
+/// arenas comes in huge pages.
+fn huge_pages() {
+    #[cfg(target_os = "linux")]
+    if MAY_USE_HUGE_PAGES.load(Ordering::Relaxed) {
+        // SAFETY: as in `small_pages`.
+        unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 0, 0, 0, 0) };
+    }
+}
+
 fn main() {
+    small_pages();
+    git_coord::store::heap::on_big_board(huge_pages);
     remember_usual_delay();
     on_large_files(LargeFileHooks {
         enter: purge_soon,
@@ -93,5 +125,28 @@ mod tests {
         assert_eq!(unsafe { mi_option_get(PURGE_DELAY) }, 1);
         purge_as_usual();
         assert_eq!(unsafe { mi_option_get(PURGE_DELAY) }, expected);
+    }
+
+    /// One test (the flag is process-wide): the process starts on small pages and a big
+    /// board turns huge pages on, unless they were off from the start.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn huge_pages_are_off_until_a_big_board_unless_they_were_off_already() {
+        // SAFETY: reads and sets of this process's flag.
+        let get = || unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) };
+        let at_start = get();
+        small_pages();
+        assert_eq!(get(), 1);
+        huge_pages();
+        assert_eq!(get(), at_start, "given back only when it was on at the start");
+        // Turned off by whoever started the process: it stays off.
+        MAY_USE_HUGE_PAGES.store(false, Ordering::Relaxed);
+        // SAFETY: as above.
+        unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
+        small_pages();
+        huge_pages();
+        assert_eq!(get(), 1, "off from the start: stays off");
+        // SAFETY: as above.
+        unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, at_start as libc::c_ulong, 0, 0, 0) };
     }
 }

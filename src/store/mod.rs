@@ -9,6 +9,7 @@ pub mod codec;
 pub mod error;
 pub mod freshness;
 pub mod git_cmd;
+pub mod heap;
 pub mod hooks;
 pub mod locks;
 pub mod message;
