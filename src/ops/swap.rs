@@ -192,11 +192,26 @@ pub fn ask_for_a_turn(ctx: &Context, writes: &[RefWrite]) -> Result<(), Error> {
     Ok(())
 }
 
-/// After a lost race: fetch the remote's board. `leased`: the writes whose push was lost;
+/// A lost write that leased more refs than this (a wide claim) fetches the whole board.
+const FETCH_BY_NAME: usize = 8;
+
+/// After a lost race: fetch the remote's board (the refs of `leased` only, when there are
+/// any). `leased`: the writes whose push was lost;
 /// when the fetch moves none of their refs, the remote may lack some of them (asked with
 /// one `ls-remote`, a rare path).
 fn refresh(ctx: &Context, remote: &crate::store::Remote, leased: &[RefWrite], pending: usize) -> Result<Swap, Error> {
-    match remote.fetch()? {
+    // The refs leased (and their turn markers) are what the next plan needs fresh; the rest
+    // of the board is read as the clone has it (a ref read behind only fails its lease).
+    let fetched = if leased.is_empty() || leased.len() > FETCH_BY_NAME {
+        remote.fetch()?
+    } else {
+        let names: Vec<String> = leased
+            .iter()
+            .flat_map(|w| [w.name.clone(), refs::turn_ref(&w.name)])
+            .collect();
+        remote.fetch_refs(&names)?
+    };
+    match fetched {
         Fetch::Fetched => {
             let mut lacking = BTreeSet::new();
             let mut moved = false;

@@ -111,7 +111,22 @@ impl Remote {
     /// Another process of this clone moving a ref during the fetch is a lost race, not an
     /// unreachable remote: the fetch is tried again.
     pub fn fetch(&self) -> Result<Fetch, StoreError> {
-        let args = [
+        self.fetch_board(&[FETCH_REFSPEC])
+    }
+
+    /// [`Remote::fetch`] of these board refs only (full names under `refs/coord/`), each
+    /// one that the remote lacks left alone: after a lost race, what the next plan needs
+    /// fresh is the refs it leased; the remote tells fewer refs and sends less.
+    pub fn fetch_refs(&self, names: &[String]) -> Result<Fetch, StoreError> {
+        // A pattern that matches the one name (board ref names are fixed-length within their
+        // directory) fetches nothing, instead of failing, when the remote lacks it.
+        let specs: Vec<String> = names.iter().map(|n| format!("{n}*:{n}*")).collect();
+        let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
+        self.fetch_board(&specs)
+    }
+
+    fn fetch_board(&self, specs: &[&str]) -> Result<Fetch, StoreError> {
+        let mut args = vec![
             "-c",
             "fetch.writeCommitGraph=false",
             "fetch",
@@ -120,8 +135,8 @@ impl Remote {
             "--no-auto-maintenance",
             "--no-recurse-submodules",
             &self.name,
-            FETCH_REFSPEC,
         ];
+        args.extend_from_slice(specs);
         let mut last = String::new();
         for attempt in 0..6u32 {
             let Some(out) = self.git(&args)? else {

@@ -348,3 +348,34 @@ fn a_lease_lost_on_one_shard_fails_the_whole_push() {
     b.as_("bob", &["claim", "docs/x.md"]).code(1);
     crate::concurrency::audit_remote(&w);
 }
+
+#[test]
+fn a_lost_race_on_a_shard_the_remote_lacks_fetches_nothing_for_it_and_creates_it_again() {
+    let w = World::new();
+    let a = w.clone("a");
+    a.as_("alice", &["claim", "src/x/**"]).ok();
+    let listed = |w: &World| {
+        w.git_in(
+            &w.remote(),
+            &["for-each-ref", "--format=%(refname)", "refs/coord/shards/"],
+        )
+    };
+    let shard = listed(&w).trim().to_owned();
+    assert!(shard.starts_with("refs/coord/shards/"), "{shard}");
+    // The remote loses that shard (restored from an older backup); alice's clone still has it.
+    w.git_in(&w.remote(), &["update-ref", "-d", &shard]);
+    // Her next write there is leased on a commit the remote lacks: the push loses, the fetch
+    // of the refs it leased finds nothing for that one (not an error: nothing is pending),
+    // and the write creates the shard again.
+    let r = a.as_("alice", &["claim", "src/y/**", "--json"]);
+    r.ok();
+    let j = r.json();
+    assert_eq!(
+        (j["decision"].as_str(), j["pending"].as_bool()),
+        (Some("granted"), Some(false)),
+        "{j}"
+    );
+    assert_eq!(listed(&w).trim(), shard);
+    let board = w.board_claims_text();
+    assert!(board.contains("src/x/**") && board.contains("src/y/**"), "{board}");
+}
