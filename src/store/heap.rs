@@ -7,14 +7,36 @@
 //! The store only says when; what it means for memory is the binary's business.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
-/// A board cache at least this big (about 2,500 claims) means a big board.
+/// A board cache at least this big (about 2,500 claims) means a big board; so do claim
+/// blobs of this many bytes read from objects by one process (a read with no cache, or a
+/// write, which never trusts the cache).
 pub const BIG_CACHE_BYTES: u64 = 256 * 1024;
 
 static HOOK: OnceLock<fn()> = OnceLock::new();
+static CALLED: AtomicBool = AtomicBool::new(false);
+static BLOB_BYTES: AtomicUsize = AtomicUsize::new(0);
 
-/// Call `hook` when a repository with a big board is opened (the first call wins).
+fn big_board() {
+    if let Some(hook) = HOOK.get() {
+        if !CALLED.swap(true, Ordering::Relaxed) {
+            hook();
+        }
+    }
+}
+
+/// Claim blobs of `bytes` were read from objects, about to be decoded.
+pub(crate) fn claim_blobs(bytes: usize) {
+    let before = BLOB_BYTES.fetch_add(bytes, Ordering::Relaxed);
+    if before + bytes >= BIG_CACHE_BYTES as usize {
+        big_board();
+    }
+}
+
+/// Call `hook` (once) when a repository with a big board is opened, or a process has read
+/// that many claim bytes from objects (the first `on_big_board` wins).
 pub fn on_big_board(hook: fn()) {
     let _ = HOOK.set(hook);
 }
@@ -23,11 +45,11 @@ pub fn on_big_board(hook: fn()) {
 /// board is big, call the hook (one `stat`; a board never read here has no cache and reads as
 /// small).
 pub(crate) fn opening(common: &Path) {
-    let Some(hook) = HOOK.get() else {
+    if HOOK.get().is_none() || CALLED.load(Ordering::Relaxed) {
         return;
-    };
+    }
     let big = std::fs::metadata(common.join("coord").join("board-cache")).is_ok_and(|m| m.len() >= BIG_CACHE_BYTES);
     if big {
-        hook();
+        big_board();
     }
 }

@@ -150,6 +150,7 @@ impl Store {
             loaded.buckets.insert(bucket.to_owned(), b.oid);
             blobs.push((bucket.to_owned(), self.blob(name, b.oid)?));
         }
+        crate::store::heap::claim_blobs(blobs.iter().map(|(_, b)| b.len()).sum());
         let mut all = Vec::new();
         for (bucket, parsed) in codec::decode_buckets(&blobs) {
             let path = format!("{CLAIMS_DIR}/{bucket}.json");
