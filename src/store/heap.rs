@@ -42,8 +42,8 @@ pub fn on_big_board(hook: fn()) {
 }
 
 /// Opening the repository whose common directory is `common`: when its board cache says the
-/// board is big, call the hook (one `stat`; a board never read here has no cache and reads as
-/// small).
+/// board is big, call the hook (one `stat`; a board never read here has no cache, and counts as
+/// small until its claim blobs are read, `claim_blobs`).
 pub(crate) fn opening(common: &Path) {
     if HOOK.get().is_none() || CALLED.load(Ordering::Relaxed) {
         return;
