@@ -1,7 +1,7 @@
 //! The `git-coord` binary: hands the process to the front end the command line asks for.
 
 use std::ffi::{c_int, c_long};
-use std::sync::atomic::{AtomicIsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 
 use git_coord::engine::symbols::{on_large_files, LargeFileHooks};
 use git_coord::front::Launch;
@@ -52,7 +52,7 @@ fn remember_usual_delay() {
 
 /// Whether this process may back its heap with transparent huge pages: it starts without
 /// them (see `store::heap`) unless whoever started it had already turned them off.
-static MAY_USE_HUGE_PAGES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static MAY_USE_HUGE_PAGES: AtomicBool = AtomicBool::new(false);
 
 /// Start on small pages. mimalloc asks for huge pages on its arenas (`madvise`); a short
 /// command then has the kernel zero a whole 2 MB page for each region it begins to use (in a

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 /// A board cache at least this big (about 2,500 claims) means a big board; so do claim
 /// blobs of this many bytes read from objects by one process (a read with no cache, or a
 /// write, which never trusts the cache).
-pub const BIG_CACHE_BYTES: u64 = 256 * 1024;
+pub const BIG_BOARD_BYTES: u64 = 256 * 1024;
 
 static HOOK: OnceLock<fn()> = OnceLock::new();
 static CALLED: AtomicBool = AtomicBool::new(false);
@@ -30,7 +30,7 @@ fn big_board() {
 /// Claim blobs of `bytes` were read from objects, about to be decoded.
 pub(crate) fn claim_blobs(bytes: usize) {
     let before = BLOB_BYTES.fetch_add(bytes, Ordering::Relaxed);
-    if before + bytes >= BIG_CACHE_BYTES as usize {
+    if before + bytes >= BIG_BOARD_BYTES as usize {
         big_board();
     }
 }
@@ -41,14 +41,14 @@ pub fn on_big_board(hook: fn()) {
     let _ = HOOK.set(hook);
 }
 
-/// Opening the repository whose common directory is `common`: when its board cache says the
-/// board is big, call the hook (one `stat`; a board never read here has no cache, and counts as
+/// Opening a repository whose board cache is the file `cache`: when the cache says the board
+/// is big, call the hook (one `stat`; a board never read here has no cache, and counts as
 /// small until its claim blobs are read, `claim_blobs`).
-pub(crate) fn opening(common: &Path) {
+pub(crate) fn opening(cache: &Path) {
     if HOOK.get().is_none() || CALLED.load(Ordering::Relaxed) {
         return;
     }
-    let big = std::fs::metadata(common.join("coord").join("board-cache")).is_ok_and(|m| m.len() >= BIG_CACHE_BYTES);
+    let big = std::fs::metadata(cache).is_ok_and(|m| m.len() >= BIG_BOARD_BYTES);
     if big {
         big_board();
     }

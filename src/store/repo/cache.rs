@@ -63,13 +63,18 @@ pub(super) struct BoardCache {
     entries: BTreeMap<String, Cached>,
 }
 
+/// Where the cache of the repository whose common dir is `common` is kept.
+pub(super) fn file(common: &Path) -> PathBuf {
+    common.join("coord").join("board-cache")
+}
+
 impl BoardCache {
     /// The cache of the repository whose common dir is `common` (none in a bare one).
     pub(super) fn open(common: &Path, bare: bool) -> BoardCache {
         if bare {
             return BoardCache::default();
         }
-        let path = common.join("coord").join("board-cache");
+        let path = file(common);
         let entries = std::fs::read(&path).ok().and_then(|b| parse(&b)).unwrap_or_default();
         BoardCache {
             path: Some(path),

@@ -62,7 +62,7 @@ impl Store {
             Some(q) => Some(quarantine::view(&mut repo, q)?),
             None => None,
         };
-        crate::store::heap::opening(repo.common_dir());
+        crate::store::heap::opening(&cache::file(repo.common_dir()));
         Ok(Store {
             repo,
             signer: None,
