@@ -870,3 +870,34 @@ fn deep_nesting_answers_in_size_linear_in_the_symbols() {
     // Shallow paths are still given whole.
     assert_eq!(syms[2]["path"], "f0::f1::f2");
 }
+
+#[test]
+fn generic_call_signatures_on_their_own_lines_parse_without_a_syntax_error() {
+    // `(v: string): boolean` then `<T>(v: T): T` with no `;`: TypeScript ends the member at
+    // the line break, the grammar reads one comparison and lost everything after it (the
+    // class below and the function, `add`/`get` listed at top level). A `;` is read in the
+    // blank before `<`, so nothing moves.
+    assert_tree(
+        "signatures.ts",
+        &[
+            ("Checker", "interface", 1, 8),
+            ("Checker::describe", "method", 7, 7),
+            ("Pick2", "type", 10, 13),
+            ("CheckerOptions", "interface", 15, 18),
+            ("Registry", "class", 20, 30),
+            ("Registry::items", "field", 21, 21),
+            ("Registry::add", "method", 23, 25),
+            ("Registry::get", "method", 27, 29),
+            ("lookup", "function", 32, 34),
+        ],
+    );
+    let text = fixture("symbols/signatures.ts");
+    let t = extract("signatures.ts", text.as_bytes()).unwrap();
+    assert_eq!(t.error_line, None, "{t:?}");
+    let (a, b) = t.get("Registry::add").unwrap().ranges[0];
+    assert!(
+        text[a..b].starts_with("add(name: string") && text[a..b].ends_with('}'),
+        "{}",
+        &text[a..b]
+    );
+}

@@ -7,6 +7,7 @@ mod chunks;
 pub mod lang;
 mod names;
 pub mod pattern;
+mod signatures;
 mod text;
 pub mod touched;
 mod variance;
@@ -136,11 +137,13 @@ pub fn extract(path: &str, source: &[u8]) -> Result<SymbolTree, SymbolError> {
 /// `chunks`).
 fn extract_as(lang: &lang::Lang, matcher: &Matcher<'_>, path: &str, source: &[u8]) -> Result<SymbolTree, SymbolError> {
     let (text, lossy) = source_text(source);
-    // Variance annotations the grammar lacks, blanked in place (see `variance`).
-    let unvaried = matches!(lang.name, "typescript" | "tsx")
-        .then(|| variance::blank_variance(&text))
-        .flatten();
+    // Variance annotations and line-ended generic call signatures the grammar lacks, mended
+    // in place (see `variance`, `signatures`).
+    let ts = matches!(lang.name, "typescript" | "tsx");
+    let unvaried = ts.then(|| variance::blank_variance(&text)).flatten();
     let text = unvaried.as_deref().unwrap_or(&text);
+    let separated = ts.then(|| signatures::separate_signatures(text)).flatten();
+    let text = separated.as_deref().unwrap_or(text);
     let mut tree = chunks::extract_pieces(lang, matcher, text, chunks::CHUNKED_FROM, chunks::CHUNK_BYTES)?;
     tree.warning = lossy
         .then(|| format!("{path} is not valid UTF-8: read with each invalid byte as U+FFFD (lines are unchanged)"));
