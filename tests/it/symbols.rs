@@ -873,10 +873,10 @@ fn deep_nesting_answers_in_size_linear_in_the_symbols() {
 
 #[test]
 fn generic_call_signatures_on_their_own_lines_parse_without_a_syntax_error() {
-    // `(v: string): boolean` then `<T>(v: T): T` with no `;`: TypeScript ends the member at
-    // the line break, the grammar reads one comparison and lost everything after it (the
-    // class below and the function, `add`/`get` listed at top level). A `;` is read in the
-    // blank before `<`, so nothing moves.
+    // `(value: string): boolean` then `<T …>(value: T…): T` with no `;`: TypeScript ends the
+    // member at the line break; the grammar read one comparison, a syntax error that cut
+    // `Checker` and `CheckerOptions` short and lost `Checker::describe` and `Pick2`. A `;`
+    // is read in the blank before `<`, so nothing moves.
     assert_tree(
         "signatures.ts",
         &[
