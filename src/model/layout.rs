@@ -4,15 +4,14 @@
 //! Every scope has a *home*: a glob or a symbol whose path starts with a literal directory or
 //! file name is homed by that first name (`src/auth/**`, `src/a.ts::A::m` → `p:src`); a key
 //! by its namespace and first name segment (`db:schema:users`, `db:schema` → `k:db:schema`).
-//! The home name is hashed (FNV-1a, 32 bits) into one of [`SHARDS`] shards, so a team never
-//! has more than that many refs to read or a wide claim to write. A scope whose first path
-//! segment is a pattern (`**/*.ts`, `*.md`, `{a,b}/**`) has no home: it is *wide*.
+//! The home name is hashed (FNV-1a, 32 bits) into one of [`SHARDS`] shards, named with three
+//! hex digits (`000` to `3ff`). A scope whose first path segment is a pattern (`**/*.ts`,
+//! `*.md`, `{a,b}/**`) has no home: it is *wide*.
 //!
-//! The root ref holds the tasks, the handoffs and the wide claims and waiters; each shard
-//! ref holds the claims and waiters whose home it is **plus a copy of every wide claim and
-//! waiter**. While any wide item is on the board, every one of the [`SHARDS`] shards exists
-//! (a wide write creates the missing ones); otherwise a shard exists once a claim was homed
-//! there. No index is kept: the shards are the refs under `refs/coord/shards/`.
+//! The root ref holds the tasks, the handoffs, the wide claims and waiters, and **the list
+//! of the shards that exist**; each shard ref holds the claims and waiters whose home it is
+//! **plus a copy of every wide claim and waiter**. A shard is created by the first write
+//! homed there, and that write also adds it to the root's list.
 //!
 //! Why two overlapping claims can never both win: every write is one atomic push that moves
 //! each ref it changes, leased on the value it planned on ("must not exist" for a ref it
@@ -20,27 +19,55 @@
 //! - both have a home: overlapping paths start with the same first segment (a literal segment
 //!   matches only itself), overlapping keys share namespace and first name segment, and a
 //!   symbol overlaps only scopes covering its file: so both homes are the same shard;
-//! - one is wide: a wide write changes (or creates) every shard, the other's home included.
+//! - one is wide: its write changes the root, leased on the root `r` it read, and every
+//!   shard listed at `r`. If the other's home `s` is listed at `r`, both change `s`. If the
+//!   other write creates `s`, it changes the root too (the list grows): both change the
+//!   root. If `s` was created after `r`, that creation moved the root, so the wide write's
+//!   lease on the root fails.
 //!
 //! Whichever push lands first moves the shared ref; the other's lease on it fails, it plans
 //! again on what the remote holds, and sees the first claim. A clone's refs can be read torn
 //! (a fetch or an adoption killed half-way moves some refs and not others): a write that
-//! changes a wide item, or reads refs that disagree on them ([`torn`]), writes every ref
-//! leased on what it read, so a ref read behind fails its lease instead of its stale copy of
-//! a wide item being laid out again over the refs that had dropped it. Reading is the union of all
-//! refs (a wide claim is listed once). A shard's creation never touches the root, so teams
-//! starting work in new areas do not contend.
+//! changes a wide item, or reads refs that disagree on them or lack a listed shard
+//! ([`torn`]), writes every ref leased on what it read, so a ref read behind fails its lease
+//! instead of its stale copy of a wide item being laid out again over the refs that had
+//! dropped it. Reading is the union of all refs (a wide claim is listed once).
+//!
+//! Schema 2 had 128 shards named with two hex digits and no list. The first write of a
+//! newer client on such a board moves every claim to its new home, and writes each of the
+//! 128 old names (creating the missing ones) as an empty *retired* shard in the same atomic
+//! push: a client of the old layout that planned before it then fails its lease (or its
+//! "must not exist"), and reads the new schema and is told to upgrade. Retired refs are
+//! kept (their history is the board's older history) but never read as shards.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::claim::{Claim, ClaimsState, Waiter};
 use super::scope::{has_glob_meta, Scope};
 
-/// A shard: two hex digits, `00` to `7f`.
+/// A shard: three hex digits, `000` to `3ff`.
 pub type ShardKey = String;
 
 /// How many shards there can be (each one ref, created when first used).
-pub const SHARDS: u32 = 128;
+pub const SHARDS: u32 = 1024;
+
+/// How many shards the schema 2 layout had (`00` to `7f`): retired by the first newer write.
+pub const RETIRED: u32 = 128;
+
+/// Whether a name under `refs/coord/shards/` is a shard of this layout (three hex digits).
+pub fn is_current(key: &str) -> bool {
+    key.len() == 3 && key.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Whether a name under `refs/coord/shards/` is a shard of the schema 2 layout.
+pub fn is_retired(key: &str) -> bool {
+    key.len() == 2 && key.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The names of the schema 2 layout's shards, `00` to `7f`.
+pub fn retired() -> impl Iterator<Item = ShardKey> {
+    (0..RETIRED).map(|i| format!("{i:02x}"))
+}
 
 /// FNV-1a, 32 bits: fixed forever, since every client must agree on it.
 fn fnv1a(text: &str) -> u32 {
@@ -51,7 +78,7 @@ fn fnv1a(text: &str) -> u32 {
 impl Scope {
     /// The shard this scope lives in; `None` when it is wide (see the module comment).
     pub fn home(&self) -> Option<ShardKey> {
-        self.home_name().map(|n| format!("{:02x}", fnv1a(&n) % SHARDS))
+        self.home_name().map(|n| format!("{:03x}", fnv1a(&n) % SHARDS))
     }
 
     /// What the home is derived from: `p:<first path segment>`, `k:<namespace>:<first name
@@ -104,14 +131,15 @@ fn wide_items(s: &ClaimsState) -> (Vec<&Claim>, Vec<&Waiter>) {
 }
 
 /// Whether refs read as one board disagree on the wide items (each must hold all of them,
-/// and every shard must exist while there is one): some ref was read behind the others.
-pub fn torn(root: &ClaimsState, shards: &[&ClaimsState]) -> bool {
+/// and every shard the root lists must have been read while there is one): some ref was
+/// read behind the others.
+pub fn torn(root: &ClaimsState, shards: &BTreeMap<ShardKey, &ClaimsState>) -> bool {
     let on_root = wide_items(root);
     let any = !on_root.0.is_empty() || !on_root.1.is_empty();
-    if any && shards.len() < SHARDS as usize {
+    if any && root.shards.iter().any(|k| !shards.contains_key(k)) {
         return true;
     }
-    shards.iter().any(|s| wide_items(s) != on_root)
+    shards.values().any(|s| wide_items(s) != on_root)
 }
 
 /// The root and every shard of `split`.
@@ -133,37 +161,21 @@ pub struct Split {
     pub shards: BTreeMap<ShardKey, ClaimsState>,
 }
 
-/// Every shard there can be.
-pub fn all_shards() -> BTreeSet<ShardKey> {
-    (0..SHARDS).map(|i| format!("{i:02x}")).collect()
-}
-
-/// Lay `state` out over the root and its shards: those that exist (`state.shards`), every
-/// home used, and all of them while a wide item is on the board.
+/// Lay `state` out over the root and its shards: those that exist (`state.shards`, shards
+/// of an older layout left out) and every home used. The root lists them all.
 pub fn split(state: &ClaimsState) -> Split {
-    let mut index = state.shards.clone();
-    let mut wide = false;
+    let mut index: BTreeSet<ShardKey> = state.shards.iter().filter(|k| is_current(k)).cloned().collect();
     for c in state.claims.values() {
-        match c.scope.home() {
-            Some(h) => {
-                index.insert(h);
-            }
-            None => wide = true,
-        }
+        index.extend(c.scope.home());
     }
     for w in &state.queue {
-        match homes(&w.claims) {
-            Some(hs) => index.extend(hs),
-            None => wide = true,
-        }
-    }
-    if wide {
-        index = all_shards();
+        index.extend(homes(&w.claims).into_iter().flatten());
     }
     let mut out = Split {
         root: ClaimsState {
             tasks: state.tasks.clone(),
             handoffs: state.handoffs.clone(),
+            shards: index.clone(),
             ..ClaimsState::default()
         },
         shards: index.iter().map(|k| (k.clone(), ClaimsState::default())).collect(),
@@ -294,18 +306,47 @@ mod tests {
             let c = Claim::example(i as u32 + 1, "a", scope, Mode::Exclusive);
             s.claims.insert(c.id.clone(), c);
         }
+        s.shards.insert("3ff".into());
+        s.shards.insert("7f".into());
         let sp = split(&s);
-        assert_eq!(sp.shards.len(), SHARDS as usize, "a wide claim is in every shard");
+        assert_eq!(sp.shards.len(), 4, "the three homes and the shard that existed");
+        assert!(!sp.shards.contains_key("7f"), "an older layout's shard is not laid out");
+        let listed: BTreeSet<ShardKey> = sp.shards.keys().cloned().collect();
+        assert_eq!(sp.root.shards, listed, "the root lists every shard");
         assert_eq!(sp.root.claims.len(), 1);
+        assert!(sp.shards.keys().all(|k| is_current(k) && u32::from_str_radix(k, 16).unwrap() < SHARDS));
         let homed: usize = sp.shards.values().map(|sh| sh.claims.len() - 1).sum();
         assert_eq!(homed, 3, "each homed claim in its one shard");
         for shard in sp.shards.values() {
             assert!(shard.claims.contains_key(&ClaimId::from_bits(3)));
         }
+        let shard_states: BTreeMap<ShardKey, &ClaimsState> = sp.shards.iter().map(|(k, v)| (k.clone(), v)).collect();
+        assert!(!torn(&sp.root, &shard_states));
+        let mut missing = shard_states.clone();
+        missing.remove("3ff");
+        assert!(torn(&sp.root, &missing), "a listed shard not read, while a wide claim is on");
         let back = merge(sp.root, sp.shards);
         let mut want = s.clone();
         want.shards = back.shards.clone();
         assert_eq!(back, want);
+    }
+
+    #[test]
+    fn a_new_home_grows_the_roots_list_and_takes_the_wide_claims() {
+        let mut s = ClaimsState::default();
+        for (i, scope) in ["**/*.md", "src/a.ts"].iter().enumerate() {
+            let c = Claim::example(i as u32 + 1, "a", scope, Mode::Exclusive);
+            s.claims.insert(c.id.clone(), c);
+        }
+        let before = split(&s);
+        let c = Claim::example(9, "b", "lib/b.ts", Mode::Exclusive);
+        s.claims.insert(c.id.clone(), c);
+        s.shards = before.root.shards.clone();
+        let after = split(&s);
+        let new = Scope::parse("lib/b.ts", &[]).unwrap().home().unwrap();
+        assert!(!before.root.shards.contains(&new) && after.root.shards.contains(&new));
+        assert_ne!(before.root, after.root, "creating a shard changes the root");
+        assert!(after.shards[&new].claims.contains_key(&ClaimId::from_bits(1)));
     }
 
     #[test]

@@ -290,7 +290,7 @@ fn probe(ctx: &Context, remote: &crate::store::Remote) -> Result<Step, Error> {
     })
 }
 
-/// Neither this clone nor the remote has a board: start an empty root (schema 2) on the
+/// Neither this clone nor the remote has a board: start an empty root (this schema) on the
 /// remote now, so that the first claims of a team do not all race to create it.
 fn start_board(ctx: &Context, remote: &crate::store::Remote) -> Result<Step, Error> {
     let message = format!(

@@ -208,27 +208,33 @@ pub(super) type Committed = (Vec<RefWrite>, Vec<ClaimId>);
 pub(super) fn commit_op(ctx: &Context, board: &Board, op: &Op, author: &str) -> Result<Option<Committed>, Error> {
     let mut next = board.state.clone();
     next.apply(op);
-    // A write that changes a wide item, or that reads refs torn on them (some read behind
-    // the others), writes every ref there can be (see `layout::wide_differ`), creating those
-    // this clone has not seen: a ref read behind fails its lease and the board is read again.
-    let shard_states: Vec<&crate::model::ClaimsState> = board.shards.values().map(|l| &l.state).collect();
-    let torn = layout::torn(&board.root.state, &shard_states);
+    // A board of an older layout is moved to this one (every ref written, the old shards
+    // retired). A write that changes a wide item, or that reads refs torn on them (some read
+    // behind the others), writes the root and every shard (see `layout::wide_differ`): a ref
+    // read behind fails its lease and the board is read again.
+    let migrate = board.migrating();
+    let shard_states = board.shards.iter().map(|(k, l)| (k.clone(), &l.state)).collect();
+    let torn = !migrate && layout::torn(&board.root.state, &shard_states);
     // `next` laid out over the refs, and the refs to write.
-    let lay_out = |next: &mut crate::model::ClaimsState| {
-        if torn || layout::wide_differ(&board.state, next) {
-            next.shards = layout::all_shards();
-            let split = layout::split(next);
-            let every = layout::every_ref(&split);
+    let lay_out = |next: &crate::model::ClaimsState| {
+        let mut split = layout::split(next);
+        if migrate || torn || layout::wide_differ(&board.state, next) {
+            let mut every = layout::every_ref(&split);
+            if migrate {
+                for k in layout::retired() {
+                    split.shards.insert(k.clone(), Default::default());
+                    every.insert(Some(k));
+                }
+            }
             return (split, every);
         }
-        let split = layout::split(next);
         let mut changed = board.changed(&split);
         if board.needs_root() {
             changed.insert(None);
         }
         (split, changed)
     };
-    let (first, touched) = lay_out(&mut next);
+    let (first, touched) = lay_out(&next);
     let queued = next.queue.len();
     let index: std::collections::BTreeSet<_> = first.shards.keys().cloned().collect();
     let everywhere = matches!(op, Op::Tidy { .. });
@@ -240,7 +246,7 @@ pub(super) fn commit_op(ctx: &Context, board: &Board, op: &Op, author: &str) -> 
     let (after, changed) = if expired.is_empty() && granted.is_empty() && next.queue.len() == queued {
         (first, touched)
     } else {
-        lay_out(&mut next)
+        lay_out(&next)
     };
     if changed.is_empty() {
         return Ok(None);

@@ -6,6 +6,7 @@
 //! claims/<bb>.json     the claims whose id starts with c-<bb>, as a JSON array sorted by id
 //!                      (`<b>.json` or `all.json` on a board of at most 1,024 or 64 claims)
 //! queue.json           waiters, in serving order (absent when empty)
+//! shards.json          the root only: the shards that exist, `["01a","3f0"]` (absent: none)
 //! ```
 //! Claims are bucketed by the first two hex digits of their id so that reading 10,000
 //! claims costs at most 256 blob reads, and one write rewrites one small bucket.
@@ -16,9 +17,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Claim, ClaimsState, Waiter};
 
-/// Schema 2 spreads claims over shard refs (`model::layout`); a schema 1 board (everything
-/// on the root) is still read, and the next write moves its claims to their shards.
-pub const SCHEMA: u64 = 2;
+/// Schema 3 spreads claims over 1,024 shard refs listed on the root (`model::layout`);
+/// schema 2 (128 unlisted shards) and schema 1 (everything on the root) boards are still
+/// read, and the next write moves their claims to their shards.
+pub const SCHEMA: u64 = 3;
 /// The oldest schema this version still reads.
 pub const OLDEST_SCHEMA: u64 = 1;
 
@@ -26,6 +28,7 @@ pub const README: &str = "README.md";
 pub const META: &str = "meta.json";
 pub const CLAIMS_DIR: &str = "claims";
 pub const QUEUE: &str = "queue.json";
+pub const SHARDS_LIST: &str = "shards.json";
 pub const TASKS_DIR: &str = "tasks";
 pub const HANDOFFS_DIR: &str = "handoffs";
 pub const DOCS_DIR: &str = "handoff-docs";
@@ -92,6 +95,22 @@ pub fn decode_queue(bytes: &[u8]) -> Result<Vec<Waiter>, serde_json::Error> {
     serde_json::from_slice(bytes)
 }
 
+/// The root's list of shards: one line, sorted.
+pub fn encode_shards(shards: &std::collections::BTreeSet<String>) -> Vec<u8> {
+    let mut out = serde_json::to_vec(shards).expect("because names serialise");
+    out.push(b'\n');
+    out
+}
+
+/// The root's list of shards, each a name of this layout.
+pub fn decode_shards(bytes: &[u8]) -> Result<std::collections::BTreeSet<String>, crate::store::error::BoxError> {
+    let list: std::collections::BTreeSet<String> = serde_json::from_slice(bytes)?;
+    match list.iter().find(|k| !crate::model::layout::is_current(k)) {
+        Some(bad) => Err(format!("{bad:?} is not a shard name (three hex digits)").into()),
+        None => Ok(list),
+    }
+}
+
 pub fn encode_meta(kind: &str) -> Vec<u8> {
     let mut out = serde_json::to_vec(&Meta {
         schema: SCHEMA,
@@ -125,4 +144,23 @@ pub const ALL_BUCKET: &str = "all";
 /// Whether a claim with this id may be in the bucket of that name.
 pub fn in_bucket(id: &crate::model::ClaimId, bucket: &str) -> bool {
     bucket == ALL_BUCKET || (matches!(bucket.len(), 1 | 2) && id.bucket().starts_with(bucket))
+}
+
+/// Group items by their id's bucket.
+fn group<'a, T: 'a>(items: impl Iterator<Item = &'a T>, bucket: impl Fn(&T) -> &str) -> BTreeMap<String, Vec<&'a T>> {
+    let mut m: BTreeMap<String, Vec<&T>> = BTreeMap::new();
+    for t in items {
+        m.entry(bucket(t).to_owned()).or_default().push(t);
+    }
+    m
+}
+
+/// A state's tasks by bucket.
+pub fn task_buckets(st: &ClaimsState) -> BTreeMap<String, Vec<&crate::model::Task>> {
+    group(st.tasks.values(), |t| t.id.bucket())
+}
+
+/// A state's handoffs by bucket.
+pub fn handoff_buckets(st: &ClaimsState) -> BTreeMap<String, Vec<&crate::model::Handoff>> {
+    group(st.handoffs.values(), |h| h.id.bucket())
 }

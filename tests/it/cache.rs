@@ -33,15 +33,18 @@ fn a_cached_ref_is_used_only_at_the_commit_it_was_read_at() {
     let w = World::with_files(&["src/a.ts", "src/b.ts", "src/c.ts"]);
     let a = w.clone("a");
     let b = w.clone("b");
+    // bob creates the shard of src/ (and writes the root's list of shards), then alice
+    // claims in it.
+    b.as_("bob", &["claim", "src/c.ts"]).ok();
     a.as_("alice", &["claim", "src/a.ts"]).ok();
-    assert_eq!(a.holders(false), ["alice src/a.ts"]);
+    assert_eq!(a.holders(false), ["alice src/a.ts", "bob src/c.ts"]);
     // The ref alice's claim lives in moves on the remote (bob claims next to it)...
     b.as_("bob", &["claim", "src/b.ts"]).ok();
     // ...and a's cache, still keyed by the old commit, now says someone else held src/a.ts.
     std::fs::write(cache_path(&a), tamper(&a)).unwrap();
     assert_eq!(
         a.holders(true),
-        ["alice src/a.ts", "bob src/b.ts"],
+        ["alice src/a.ts", "bob src/b.ts", "bob src/c.ts"],
         "a ref that moved is read from its commit, not from the cache"
     );
     let now = cache(&a);

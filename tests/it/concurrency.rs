@@ -663,10 +663,15 @@ fn staged_behind_bobs_write(writers: &[(&str, &str)]) -> (Vec<String>, usize) {
 fn a_torn_view_never_brings_back_a_released_wide_claim() {
     let w = World::with_files(FILES);
     let (a, b) = (w.clone("a"), w.clone("b"));
+    // A shard exists (listed on the root), so the wide claim is copied into it.
+    a.as_("alice", &["claim", "db:warm:x"]).ok();
+    a.as_("alice", &["release", "--all"]).ok();
     a.as_("alice", &["claim", "**/*.ts", "--json"]).ok();
     b.as_("bob", &["status"]).ok();
-    let stale_ref = "refs/coord/shards/00";
+    let stale_ref = &shard("db:warm:x");
     let stale = b.git(&["rev-parse", stale_ref]).trim().to_owned();
+    let held = b.git(&["show", &format!("{stale}:claims/all.json")]);
+    assert!(held.contains("**/*.ts"), "the shard holds a copy of the wide claim: {held}");
     a.as_("alice", &["release", "--all"]).ok();
     b.as_("bob", &["status"]).ok();
     assert_ne!(b.git(&["rev-parse", stale_ref]).trim(), stale, "b saw the release");

@@ -15,6 +15,7 @@ mod concurrency;
 mod enforce;
 mod errors;
 mod frozen;
+mod layout;
 mod globs_baseline;
 mod hostile;
 mod kills;

@@ -234,7 +234,7 @@ fn a_refusal_by_the_servers_hook_is_not_reported_as_an_outage() {
 }
 
 /// A board written before shards (schema 1: every claim on the root) is read as it is, and
-/// the next write moves its claims to their shards and marks the root schema 2, so a client
+/// the next write moves its claims to their shards and marks the root schema 3, so a client
 /// of the old version stops there instead of reading a root without the claims.
 #[test]
 fn a_board_from_before_shards_is_read_and_upgraded_by_the_next_write() {
@@ -260,11 +260,11 @@ fn a_board_from_before_shards_is_read_and_upgraded_by_the_next_write() {
     let who = b.as_("bob", &["who", "src/main.ts", "--json"]).json();
     assert_eq!(who["claims"][0]["id"], id.as_str(), "{who}");
     b.as_("bob", &["claim", "src/main.ts"]).code(1);
-    // bob's next write (elsewhere) upgrades the board: the root turns schema 2 and alice's
+    // bob's next write (elsewhere) upgrades the board: the root turns schema 3 and alice's
     // claim moves to its shard, where it still blocks bob.
     b.as_("bob", &["claim", "db:users"]).ok();
     let meta = w.git_in(&w.remote(), &["show", "refs/coord/claims:meta.json"]);
-    assert!(meta.contains("\"schema\":2"), "{meta}");
+    assert!(meta.contains("\"schema\":3"), "{meta}");
     let root_tree = w.git_in(&w.remote(), &["ls-tree", "-r", "--name-only", "refs/coord/claims"]);
     assert!(!root_tree.contains("claims/"), "{root_tree}");
     assert!(w.board_claims_text().contains(&id));
@@ -337,14 +337,22 @@ fn a_lease_lost_on_one_shard_fails_the_whole_push() {
         .collect();
     assert!(moved.is_empty(), "no board ref moved: {moved:?}");
     assert!(!w.board_claims_text().contains("**/*.md"));
-    // And once bob lets go, the wide claim lands on the root and in all 128 shards.
+    // And once bob lets go, the wide claim lands on the root and in every shard, each one
+    // on the root's list.
     b.as_("bob", &["release", "--all"]).ok();
     a.as_("alice", &["claim", "**/*.md"]).ok();
     let shards = w.git_in(
         &w.remote(),
         &["for-each-ref", "--format=%(refname)", "refs/coord/shards/"],
     );
-    assert_eq!(shards.lines().count(), 128, "{shards}");
+    assert_eq!(shards.lines().count(), 2, "{shards}");
+    let list = w.git_in(&w.remote(), &["show", "refs/coord/claims:shards.json"]);
+    for shard in shards.lines() {
+        let key = shard.trim_start_matches("refs/coord/shards/");
+        assert!(list.contains(&format!("\"{key}\"")), "{key} listed: {list}");
+        let held = w.git_in(&w.remote(), &["show", &format!("{shard}:claims/all.json")]);
+        assert!(held.contains("**/*.md"), "{shard}: {held}");
+    }
     b.as_("bob", &["claim", "docs/x.md"]).code(1);
     crate::concurrency::audit_remote(&w);
 }

@@ -117,8 +117,8 @@ pub fn judge_board_moves(ctx: &Context, moves: &[&RefUpdate], base: &Base) -> Re
             parent = state.clone();
         }
     }
-    if problems.is_empty() && !added_wide.is_empty() {
-        problems.extend(wide_everywhere(ctx, moves, &tip_after, &added_wide)?);
+    if problems.is_empty() {
+        problems.extend(laid_out(ctx, moves, &tip_after, &added_wide)?);
     }
     Ok(problems)
 }
@@ -203,9 +203,10 @@ fn load_states(
     Ok(states)
 }
 
-/// A wide claim added by a push must reach the root and every shard: that is what makes
-/// every other write contend with it.
-fn wide_everywhere(
+/// The layout after a push must hold: every shard that exists is on the root's list (a wide
+/// write leases the root and writes the shards listed there, so an unlisted shard would
+/// escape it), and a wide claim the push adds is on the root and every shard.
+fn laid_out(
     ctx: &Context,
     moves: &[&RefUpdate],
     tip_after: &dyn Fn(&str) -> Result<Option<gix::ObjectId>, crate::store::StoreError>,
@@ -216,6 +217,23 @@ fn wide_everywhere(
     names.extend(moves.iter().map(|u| u.refname.clone()));
     names.sort();
     names.dedup();
+    let current = |name: &str| {
+        name.strip_prefix(refs::SHARDS)
+            .is_some_and(crate::model::layout::is_current)
+    };
+    names.retain(|n| n == refs::CLAIMS || current(n));
+    let listed = ctx.store.load_claims(refs::CLAIMS, tip_after(refs::CLAIMS)?)?.state.shards;
+    for name in names.iter().filter(|n| current(n)) {
+        let key = name.strip_prefix(refs::SHARDS).unwrap_or(name);
+        if tip_after(name)?.is_some() && !listed.contains(key) {
+            return Ok(Some(format!(
+                "{name}: the shard is not on the root's list of shards (a shard is created together with its place on that list)"
+            )));
+        }
+    }
+    if added_wide.is_empty() {
+        return Ok(None);
+    }
     for name in names {
         let held = ctx.store.load_claims(&name, tip_after(&name)?)?.state;
         if let Some(missing) = added_wide.iter().find(|id| !held.claims.contains_key(*id)) {

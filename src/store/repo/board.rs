@@ -10,7 +10,7 @@ use gix::ObjectId;
 use super::Store;
 use crate::model::{ClaimsState, Handoff, Task, Timestamp};
 use crate::store::codec::{
-    self, CLAIMS_DIR, DOCS_DIR, HANDOFFS_DIR, META, OLDEST_SCHEMA, QUEUE, README, SCHEMA, TASKS_DIR,
+    self, CLAIMS_DIR, DOCS_DIR, HANDOFFS_DIR, META, OLDEST_SCHEMA, QUEUE, README, SCHEMA, SHARDS_LIST, TASKS_DIR,
 };
 use crate::store::error::StoreError;
 
@@ -96,6 +96,10 @@ impl Store {
                             .handoffs
                             .extend(items.into_iter().map(|h| (h.id.clone(), h)));
                     }
+                }
+                SHARDS_LIST => {
+                    let bytes = self.blob(name, entry.oid)?;
+                    loaded.state.shards = codec::decode_shards(&bytes).map_err(|e| corrupt(name, SHARDS_LIST, e))?;
                 }
                 README => {}
                 _ => loaded.foreign.push(entry),
@@ -315,10 +319,10 @@ impl Store {
         if let Some(t) = self.write_list(&codec::buckets(&base.state), &codec::buckets(state), &base.buckets)? {
             top.push(tree(CLAIMS_DIR, t));
         }
-        if let Some(t) = self.write_list(&group_tasks(&base.state), &group_tasks(state), &base.task_buckets)? {
+        if let Some(t) = self.write_list(&codec::task_buckets(&base.state), &codec::task_buckets(state), &base.task_buckets)? {
             top.push(tree(TASKS_DIR, t));
         }
-        let handoffs = (group_handoffs(&base.state), group_handoffs(state));
+        let handoffs = (codec::handoff_buckets(&base.state), codec::handoff_buckets(state));
         if let Some(t) = self.write_list(&handoffs.0, &handoffs.1, &base.handoff_buckets)? {
             top.push(tree(HANDOFFS_DIR, t));
         }
@@ -330,6 +334,10 @@ impl Store {
                 .map_err(w)?
                 .detach();
             top.push(blob(QUEUE, oid));
+        }
+        if !state.shards.is_empty() {
+            let oid = self.repo.write_blob(codec::encode_shards(&state.shards)).map_err(w)?;
+            top.push(blob(SHARDS_LIST, oid.detach()));
         }
         top.sort();
         if let Some(pair) = top.windows(2).find(|p| p[0].filename == p[1].filename) {
@@ -349,24 +357,6 @@ impl Store {
     }
 }
 
-/// Group items by their id's bucket.
-fn group<'a, T: 'a>(items: impl Iterator<Item = &'a T>, bucket: impl Fn(&T) -> &str) -> BTreeMap<String, Vec<&'a T>> {
-    let mut m: BTreeMap<String, Vec<&T>> = BTreeMap::new();
-    for t in items {
-        m.entry(bucket(t).to_owned()).or_default().push(t);
-    }
-    m
-}
-
-fn group_tasks(st: &ClaimsState) -> BTreeMap<String, Vec<&Task>> {
-    group(st.tasks.values(), |t| t.id.bucket())
-}
-
-fn group_handoffs(st: &ClaimsState) -> BTreeMap<String, Vec<&Handoff>> {
-    group(st.handoffs.values(), |h| h.id.bucket())
-}
-
-/// Parse bucket blobs, on two threads when there is enough to parse to pay for one.
 fn corrupt(reference: &str, path: &str, e: crate::store::error::BoxError) -> StoreError {
     StoreError::Corrupt {
         reference: reference.to_owned(),
@@ -380,7 +370,7 @@ fn corrupt(reference: &str, path: &str, e: crate::store::error::BoxError) -> Sto
 fn check_kind(reference: &str, fname: &str, entry: &Entry) -> Result<(), StoreError> {
     let want_tree = match fname {
         CLAIMS_DIR | TASKS_DIR | HANDOFFS_DIR | DOCS_DIR => true,
-        META | QUEUE | README => false,
+        META | QUEUE | README | SHARDS_LIST => false,
         _ => return Ok(()),
     };
     if entry.mode.is_tree() == want_tree {

@@ -54,6 +54,12 @@ impl Board {
         self.root.tip.is_none() || self.root.schema < crate::store::codec::SCHEMA
     }
 
+    /// Whether the root was written in an older layout (schema 1 or 2): the next write moves
+    /// every claim to its home in this one and retires the older layout's shards.
+    pub fn migrating(&self) -> bool {
+        self.root.tip.is_some() && self.root.schema < crate::store::codec::SCHEMA
+    }
+
     /// One id for the whole board as read: the root's commit while there are no shards, else
     /// the hash of every ref's name and commit (`--expected-revision`, `revision` in reads).
     pub fn revision(&self) -> Option<ObjectId> {
@@ -102,7 +108,7 @@ impl Store {
         let mut shards = BTreeMap::new();
         let mut read: BTreeMap<ObjectId, Loaded> = BTreeMap::new();
         for name in names {
-            let Some(key) = name.strip_prefix(refs::SHARDS) else {
+            let Some(key) = name.strip_prefix(refs::SHARDS).filter(|k| of_layout(&root, k)) else {
                 continue;
             };
             let loaded = match at(&name)? {
@@ -150,7 +156,7 @@ impl Store {
         let mut root = load(refs::CLAIMS, self.tip(refs::CLAIMS)?)?;
         let mut shards = BTreeMap::new();
         for (name, tip) in self.refs_with_prefix(refs::SHARDS)? {
-            if let Some(key) = name.strip_prefix(refs::SHARDS) {
+            if let Some(key) = name.strip_prefix(refs::SHARDS).filter(|k| of_layout(&root, k)) {
                 shards.insert(key.to_owned(), load(&name, Some(tip))?);
             }
         }
@@ -305,6 +311,17 @@ impl Store {
         all.retain(|h| seen.insert(h.message.clone()));
         all.truncate(limit);
         Ok(all)
+    }
+}
+
+/// Whether the shard ref named `key` is read with the root `root`: a root of an older schema
+/// with the shards of its layout (two hex digits), any other (or none yet) with this one's.
+/// The other names are retired shards (see `model::layout`).
+fn of_layout(root: &Loaded, key: &str) -> bool {
+    if root.tip.is_some() && root.schema < crate::store::codec::SCHEMA {
+        layout::is_retired(key)
+    } else {
+        layout::is_current(key)
     }
 }
 
