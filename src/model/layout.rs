@@ -9,9 +9,12 @@
 //! `*.md`, `{a,b}/**`) has no home: it is *wide*.
 //!
 //! The root ref holds the tasks, the handoffs, the wide claims and waiters, and **the list
-//! of the shards that exist**; each shard ref holds the claims and waiters whose home it is
-//! **plus a copy of every wide claim and waiter**. A shard is created by the first write
-//! homed there, and that write also adds it to the root's list.
+//! of the shards that may exist**; each shard ref holds the claims and waiters whose home it
+//! is **plus a copy of every wide claim and waiter**. Shards are listed by group: the first
+//! write homed in a group of [`GROUP`] shards lists the whole group (so a team's first
+//! writes contend on the root at most `SHARDS / GROUP` times, not once per home). A listed
+//! shard is created by the first write homed there, or by a wide write, which writes the
+//! root and every listed shard, creating the missing ones.
 //!
 //! Why two overlapping claims can never both win: every write is one atomic push that moves
 //! each ref it changes, leased on the value it planned on ("must not exist" for a ref it
@@ -20,10 +23,10 @@
 //!   matches only itself), overlapping keys share namespace and first name segment, and a
 //!   symbol overlaps only scopes covering its file: so both homes are the same shard;
 //! - one is wide: its write changes the root, leased on the root `r` it read, and every
-//!   shard listed at `r`. If the other's home `s` is listed at `r`, both change `s`. If the
-//!   other write creates `s`, it changes the root too (the list grows): both change the
-//!   root. If `s` was created after `r`, that creation moved the root, so the wide write's
-//!   lease on the root fails.
+//!   shard listed at `r` (one it read as missing leased on "must not exist"). If the other's
+//!   home `s` is listed at `r`, both change (or create) `s`. If `s` is not listed at `r`,
+//!   the other write lists it: both change the root, and whichever lands second fails its
+//!   lease on it.
 //!
 //! Whichever push lands first moves the shared ref; the other's lease on it fails, it plans
 //! again on what the remote holds, and sees the first claim. A clone's refs can be read torn
@@ -50,6 +53,15 @@ pub type ShardKey = String;
 
 /// How many shards there can be (each one ref, created when first used).
 pub const SHARDS: u32 = 1024;
+
+/// How many shards are listed at once: the group of 128 around a new home (eight groups).
+pub const GROUP: u32 = 128;
+
+/// The group of shards `key` belongs to (see [`GROUP`]).
+fn group(key: &str) -> impl Iterator<Item = ShardKey> {
+    let first = u32::from_str_radix(key, 16).unwrap_or(0) / GROUP * GROUP;
+    (first..first + GROUP).map(|i| format!("{i:03x}"))
+}
 
 /// How many shards the schema 2 layout had (`00` to `7f`): retired by the first newer write.
 pub const RETIRED: u32 = 128;
@@ -161,15 +173,19 @@ pub struct Split {
     pub shards: BTreeMap<ShardKey, ClaimsState>,
 }
 
-/// Lay `state` out over the root and its shards: those that exist (`state.shards`, shards
-/// of an older layout left out) and every home used. The root lists them all.
+/// Lay `state` out over the root and its shards: those listed or read (`state.shards`,
+/// shards of an older layout left out), and the group of every home used that is not. The
+/// root lists them all.
 pub fn split(state: &ClaimsState) -> Split {
     let mut index: BTreeSet<ShardKey> = state.shards.iter().filter(|k| is_current(k)).cloned().collect();
-    for c in state.claims.values() {
-        index.extend(c.scope.home());
-    }
+    let mut used: BTreeSet<ShardKey> = state.claims.values().filter_map(|c| c.scope.home()).collect();
     for w in &state.queue {
-        index.extend(homes(&w.claims).into_iter().flatten());
+        used.extend(homes(&w.claims).into_iter().flatten());
+    }
+    for h in used {
+        if !index.contains(&h) {
+            index.extend(group(&h));
+        }
     }
     let mut out = Split {
         root: ClaimsState {
@@ -309,7 +325,11 @@ mod tests {
         s.shards.insert("3ff".into());
         s.shards.insert("7f".into());
         let sp = split(&s);
-        assert_eq!(sp.shards.len(), 4, "the three homes and the shard that existed");
+        for scope in ["src/a/**", "docs/x.md", "db:schema:users"] {
+            let h = Scope::parse(scope, &["db".into()]).unwrap().home().unwrap();
+            assert!(group(&h).all(|k| sp.shards.contains_key(&k)), "{scope}: its group is listed");
+        }
+        assert!(sp.shards.len() <= 3 * GROUP as usize + 1 && sp.shards.contains_key("3ff"));
         assert!(!sp.shards.contains_key("7f"), "an older layout's shard is not laid out");
         let listed: BTreeSet<ShardKey> = sp.shards.keys().cloned().collect();
         assert_eq!(sp.root.shards, listed, "the root lists every shard");
@@ -339,13 +359,25 @@ mod tests {
             s.claims.insert(c.id.clone(), c);
         }
         let before = split(&s);
-        let c = Claim::example(9, "b", "lib/b.ts", Mode::Exclusive);
+        let home = |p: &str| Scope::parse(p, &[]).unwrap().home().unwrap();
+        let listed = |p: &&String| before.root.shards.contains(&home(p));
+        let paths: Vec<String> = (0..64).map(|i| format!("dir{i}/b.ts")).collect();
+        let outside = paths.iter().find(|p| !listed(p)).expect("a home in another group");
+        let inside = paths.iter().find(|p| listed(p)).expect("a home in the listed group");
+        // A home in a listed group: the root's list stays as it is.
+        let mut same = s.clone();
+        same.shards = before.root.shards.clone();
+        let c = Claim::example(8, "b", inside, Mode::Exclusive);
+        same.claims.insert(c.id.clone(), c);
+        assert_eq!(split(&same).root, before.root, "no root write for a listed home");
+        // A home outside: its whole group is listed.
+        let c = Claim::example(9, "b", outside, Mode::Exclusive);
         s.claims.insert(c.id.clone(), c);
         s.shards = before.root.shards.clone();
         let after = split(&s);
-        let new = Scope::parse("lib/b.ts", &[]).unwrap().home().unwrap();
-        assert!(!before.root.shards.contains(&new) && after.root.shards.contains(&new));
-        assert_ne!(before.root, after.root, "creating a shard changes the root");
+        let new = home(outside);
+        assert!(group(&new).all(|k| after.root.shards.contains(&k)));
+        assert_eq!(after.root.shards.len(), before.root.shards.len() + GROUP as usize);
         assert!(after.shards[&new].claims.contains_key(&ClaimId::from_bits(1)));
     }
 

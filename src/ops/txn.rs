@@ -218,21 +218,21 @@ pub(super) fn commit_op(ctx: &Context, board: &Board, op: &Op, author: &str) -> 
     // `next` laid out over the refs, and the refs to write.
     let lay_out = |next: &crate::model::ClaimsState| {
         let mut split = layout::split(next);
-        if migrate || torn || layout::wide_differ(&board.state, next) {
-            let mut every = layout::every_ref(&split);
-            if migrate {
-                for k in layout::retired() {
-                    split.shards.insert(k.clone(), Default::default());
-                    every.insert(Some(k));
-                }
-            }
-            return (split, every);
-        }
-        let mut changed = board.changed(&split);
+        let mut refs = if torn || layout::wide_differ(&board.state, next) {
+            layout::every_ref(&split)
+        } else {
+            board.changed(&split)
+        };
         if board.needs_root() {
-            changed.insert(None);
+            refs.insert(None);
         }
-        (split, changed)
+        if migrate {
+            for k in layout::retired() {
+                split.shards.insert(k.clone(), Default::default());
+                refs.insert(Some(k));
+            }
+        }
+        (split, refs)
     };
     let (first, touched) = lay_out(&next);
     let queued = next.queue.len();

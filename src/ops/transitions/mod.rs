@@ -205,7 +205,7 @@ fn load_states(
 
 /// The layout after a push must hold: every shard that exists is on the root's list (a wide
 /// write leases the root and writes the shards listed there, so an unlisted shard would
-/// escape it), and a wide claim the push adds is on the root and every shard.
+/// escape it), and a wide claim the push adds is on the root and every listed shard.
 fn laid_out(
     ctx: &Context,
     moves: &[&RefUpdate],
@@ -234,6 +234,10 @@ fn laid_out(
     if added_wide.is_empty() {
         return Ok(None);
     }
+    // Every listed shard, created by the wide write where it did not exist.
+    names.extend(listed.iter().map(|k| refs::board_ref(Some(k))));
+    names.sort();
+    names.dedup();
     for name in names {
         let held = ctx.store.load_claims(&name, tip_after(&name)?)?.state;
         if let Some(missing) = added_wide.iter().find(|id| !held.claims.contains_key(*id)) {

@@ -38,8 +38,10 @@ impl Board {
         if self.root.state != after.root {
             out.insert(None);
         }
+        // A listed shard that does not exist yet holds nothing: created once it holds some.
+        let empty = ClaimsState::default();
         for (k, s) in &after.shards {
-            if self.shards.get(k).map(|l| &l.state) != Some(s) {
+            if self.shards.get(k).map_or(&empty, |l| &l.state) != s {
                 out.insert(Some(k.clone()));
             }
         }
