@@ -297,9 +297,14 @@ fn start_board(ctx: &Context, remote: &crate::store::Remote) -> Result<Step, Err
         "{} starts the board\n\nCoord-Op: init\nCoord-Agent: {}\nCoord-Seq: 0\n",
         ctx.agent, ctx.agent
     );
+    // Every shard listed from the start: no first claim has to write the root to list one.
+    let start = crate::model::ClaimsState {
+        shards: crate::model::layout::all_shards(),
+        ..Default::default()
+    };
     let root = ctx.store.commit_board(
         &crate::store::Loaded::empty("claims"),
-        &crate::model::ClaimsState::default(),
+        &start,
         &[],
         &message,
         ctx.agent.as_str(),

@@ -14,6 +14,7 @@ pub mod hooks;
 pub mod locks;
 pub mod message;
 pub mod pending;
+pub mod push_many;
 pub mod refs;
 pub mod remote;
 pub mod repo;

@@ -218,9 +218,20 @@ impl Remote {
         if specs.len() > 1 {
             args.insert(0, "--atomic".into());
         }
-        args.extend(specs);
+        // Many refs: pushed from temporary refs by one pattern (see `store::push_many`).
+        let all: Vec<&RefWrite> = writes.iter().chain(guards).collect();
+        let staged = match all.len() >= super::push_many::MANY {
+            true => Some(super::push_many::Staged::create(&self.dir, &all)?),
+            false => None,
+        };
+        match &staged {
+            Some(s) => args.push(s.refspec()),
+            None => args.extend(specs),
+        }
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-        match self.push_raw(&argv)? {
+        let pushed = self.push_raw(&argv)?;
+        drop(staged);
+        match pushed {
             Push::Unreachable(e) if e.contains("atomic") && writes.len() == 1 => {
                 self.push(&writes[0].name, writes[0].new, writes[0].old)
             }

@@ -671,7 +671,10 @@ fn a_torn_view_never_brings_back_a_released_wide_claim() {
     let stale_ref = &shard("db:warm:x");
     let stale = b.git(&["rev-parse", stale_ref]).trim().to_owned();
     let held = b.git(&["show", &format!("{stale}:claims/all.json")]);
-    assert!(held.contains("**/*.ts"), "the shard holds a copy of the wide claim: {held}");
+    assert!(
+        held.contains("**/*.ts"),
+        "the shard holds a copy of the wide claim: {held}"
+    );
     a.as_("alice", &["release", "--all"]).ok();
     b.as_("bob", &["status"]).ok();
     assert_ne!(b.git(&["rev-parse", stale_ref]).trim(), stale, "b saw the release");

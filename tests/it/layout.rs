@@ -44,7 +44,11 @@ fn old_board(w: &World) -> (String, String, String) {
         .to_owned();
     let text = donor.board_claims_text();
     assert!(text.contains(&id), "{text}");
-    plant_ref(w, "refs/coord/claims", &[("meta.json", "{\"schema\":2,\"kind\":\"claims\"}\n")]);
+    plant_ref(
+        w,
+        "refs/coord/claims",
+        &[("meta.json", "{\"schema\":2,\"kind\":\"claims\"}\n")],
+    );
     let old_ref = format!("refs/coord/shards/{}", homes("src/main.ts").1);
     let tip = plant_ref(
         w,
@@ -58,7 +62,10 @@ fn old_board(w: &World) -> (String, String, String) {
 }
 
 fn shard_refs(w: &World) -> Vec<String> {
-    let out = w.git_in(&w.remote(), &["for-each-ref", "--format=%(refname)", "refs/coord/shards/"]);
+    let out = w.git_in(
+        &w.remote(),
+        &["for-each-ref", "--format=%(refname)", "refs/coord/shards/"],
+    );
     out.lines().map(str::to_owned).collect()
 }
 
@@ -80,7 +87,10 @@ fn an_old_board_moves_to_this_layout_and_old_clients_that_planned_before_are_fen
         assert!(list.contains(&homes(scope).0), "{scope} in {list}");
     }
     let refs = shard_refs(&w);
-    let retired: Vec<&String> = refs.iter().filter(|r| r.len() == "refs/coord/shards/00".len()).collect();
+    let retired: Vec<&String> = refs
+        .iter()
+        .filter(|r| r.len() == "refs/coord/shards/00".len())
+        .collect();
     assert_eq!(retired.len(), 128, "{refs:?}");
     assert_eq!(refs.len(), 128 + 2, "{refs:?}");
     for r in [&old_ref, &"refs/coord/shards/7f".to_owned()] {
@@ -153,11 +163,30 @@ fn two_clients_moving_an_old_board_at_once_both_land_and_the_server_accepts_the_
 fn a_shard_missing_from_the_roots_list_is_refused() {
     let w = World::new();
     let a = w.clone("a");
-    let before = w.git_in(&w.remote(), &["rev-parse", "refs/coord/claims"]).trim().to_owned();
     a.as_("alice", &["claim", "db:x"]).ok();
-    let after = w.git_in(&w.remote(), &["rev-parse", "refs/coord/claims"]).trim().to_owned();
-    assert_ne!(before, after, "creating the shard listed it on the root");
-    w.git_in(&w.remote(), &["update-ref", "refs/coord/claims", &before]);
+    // The root `init` started lists every shard; the same root without its list, as if
+    // the shard had been created without listing it.
+    let remote = w.remote();
+    let root = w.git_in(&remote, &["rev-parse", "refs/coord/claims"]).trim().to_owned();
+    let entries = w.git_in(&remote, &["ls-tree", &root]);
+    assert!(entries.contains("shards.json"), "{entries}");
+    let kept: String = entries
+        .lines()
+        .filter(|l| !l.ends_with("\tshards.json"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let tree_file = w.root().join("tree.txt");
+    std::fs::write(&tree_file, kept).unwrap();
+    let tree = std::process::Command::new("git")
+        .current_dir(&remote)
+        .arg("mktree")
+        .stdin(std::fs::File::open(&tree_file).unwrap())
+        .output()
+        .unwrap();
+    let tree = String::from_utf8(tree.stdout).unwrap().trim().to_owned();
+    let message = w.git_in(&remote, &["log", "-1", "--format=%B", &root]);
+    let bare = w.git_in(&remote, &["commit-tree", &tree, "-m", message.trim()]);
+    w.git_in(&remote, &["update-ref", "refs/coord/claims", bare.trim()]);
     let c = w.clone("c");
     let r = c.as_("carol", &["verify", "--board"]);
     assert_ne!(r.code, 0, "{}", r.stdout);

@@ -222,7 +222,11 @@ fn laid_out(
             .is_some_and(crate::model::layout::is_current)
     };
     names.retain(|n| n == refs::CLAIMS || current(n));
-    let listed = ctx.store.load_claims(refs::CLAIMS, tip_after(refs::CLAIMS)?)?.state.shards;
+    let listed = ctx
+        .store
+        .load_claims(refs::CLAIMS, tip_after(refs::CLAIMS)?)?
+        .state
+        .shards;
     for name in names.iter().filter(|n| current(n)) {
         let key = name.strip_prefix(refs::SHARDS).unwrap_or(name);
         if tip_after(name)?.is_some() && !listed.contains(key) {

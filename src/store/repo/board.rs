@@ -319,7 +319,11 @@ impl Store {
         if let Some(t) = self.write_list(&codec::buckets(&base.state), &codec::buckets(state), &base.buckets)? {
             top.push(tree(CLAIMS_DIR, t));
         }
-        if let Some(t) = self.write_list(&codec::task_buckets(&base.state), &codec::task_buckets(state), &base.task_buckets)? {
+        if let Some(t) = self.write_list(
+            &codec::task_buckets(&base.state),
+            &codec::task_buckets(state),
+            &base.task_buckets,
+        )? {
             top.push(tree(TASKS_DIR, t));
         }
         let handoffs = (codec::handoff_buckets(&base.state), codec::handoff_buckets(state));
