@@ -124,7 +124,12 @@ fn an_invalid_committed_policy_falls_back_to_the_last_valid_one() {
 
 /// Put a raw tree under refs/coord/claims in the remote and fetch it.
 pub fn plant(w: &World, files: &[(&str, &str)]) {
-    let work = w.root().join("plant");
+    plant_at(w, "refs/coord/claims", files);
+}
+
+/// Push a commit of exactly `files` to `refname` on the remote (bypassing git-coord); its id.
+pub fn plant_at(w: &World, refname: &str, files: &[(&str, &str)]) -> String {
+    let work = w.root().join(format!("plant-{}", refname.replace('/', "-")));
     std::fs::create_dir_all(&work).unwrap();
     w.git_in(&work, &["init", "-q"]);
     for (p, text) in files {
@@ -134,16 +139,9 @@ pub fn plant(w: &World, files: &[(&str, &str)]) {
     }
     w.git_in(&work, &["add", "-A"]);
     w.git_in(&work, &["commit", "-q", "-m", "planted"]);
-    w.git_in(
-        &work,
-        &[
-            "push",
-            "-q",
-            "-f",
-            w.remote().to_str().unwrap(),
-            "HEAD:refs/coord/claims",
-        ],
-    );
+    let spec = format!("HEAD:{refname}");
+    w.git_in(&work, &["push", "-q", "-f", w.remote().to_str().unwrap(), &spec]);
+    w.git_in(&work, &["rev-parse", "HEAD"]).trim().to_owned()
 }
 
 #[test]

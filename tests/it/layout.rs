@@ -4,24 +4,8 @@
 //! list is refused.
 
 use crate::concurrency::audit_remote;
+use crate::errors::plant_at as plant_ref;
 use crate::support::World;
-
-/// Push a commit of exactly `files` to `refname` on the remote (bypassing git-coord).
-fn plant_ref(w: &World, refname: &str, files: &[(&str, &str)]) -> String {
-    let work = w.root().join(format!("plant-{}", refname.replace('/', "-")));
-    std::fs::create_dir_all(&work).unwrap();
-    w.git_in(&work, &["init", "-q"]);
-    for (p, text) in files {
-        let path = work.join(p);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    w.git_in(&work, &["add", "-A"]);
-    w.git_in(&work, &["commit", "-q", "-m", "planted"]);
-    let spec = format!("HEAD:{refname}");
-    w.git_in(&work, &["push", "-q", "-f", w.remote().to_str().unwrap(), &spec]);
-    w.git_in(&work, &["rev-parse", "HEAD"]).trim().to_owned()
-}
 
 /// The shard `scope` lives in, in this layout and in the older one.
 fn homes(scope: &str) -> (String, String) {
