@@ -5,7 +5,8 @@
 //! temporary local refs under one private prefix (`refs/coord-push/<tag>/`, outside
 //! `refs/coord/`, so no fetch or board read sees them) with one pattern refspec, matched
 //! in linear time; each ref keeps its own lease. The refs are deleted when the push ends
-//! (one left by a killed process is never pushed again: each push names its own tag).
+//! (one left by a killed process is never pushed again: each push names its own tag, and the
+//! next push of many refs deletes tags older than [`STALE_AFTER`]).
 
 use std::io::Write;
 use std::path::Path;
@@ -21,6 +22,10 @@ pub const MANY: usize = 64;
 /// Where the temporary refs live.
 const PREFIX: &str = "refs/coord-push/";
 
+/// Temporary refs whose tag is older than this were left by a killed process (no push of
+/// git-coord lasts a day: `[network] timeout` bounds every command).
+pub const STALE_AFTER: u64 = 24 * 3600;
+
 /// Temporary refs holding the new commits of one push, deleted when dropped.
 pub struct Staged<'a> {
     dir: &'a Path,
@@ -31,11 +36,15 @@ pub struct Staged<'a> {
 impl<'a> Staged<'a> {
     /// One temporary ref per write (each under `refs/coord/`), created in one transaction.
     pub fn create(dir: &'a Path, writes: &[&RefWrite]) -> Result<Staged<'a>, StoreError> {
-        let nanos = std::time::SystemTime::now()
+        let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let tag = format!("{}-{nanos}", std::process::id());
+            .unwrap_or_default();
+        let tag = format!("{}-{}-{}", now.as_secs(), std::process::id(), now.subsec_nanos());
+        let left = stale(dir, now.as_secs());
+        if !left.is_empty() {
+            // Best effort, on its own: another push may be deleting the same refs.
+            let _ = update_refs(dir, &left);
+        }
         let mut names = Vec::new();
         let mut script = String::new();
         for w in writes {
@@ -62,6 +71,30 @@ impl Drop for Staged<'_> {
         let script: String = self.names.iter().map(|n| format!("delete {n}\n")).collect();
         let _ = update_refs(self.dir, &script);
     }
+}
+
+/// Delete commands for the temporary refs of tags older than [`STALE_AFTER`] (the tag starts
+/// with its creation time in seconds); none when they cannot be listed.
+fn stale(dir: &Path, now: u64) -> String {
+    let Ok(out) = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["for-each-ref", "--format=%(refname)", PREFIX])
+        .stderr(Stdio::null())
+        .output()
+    else {
+        return String::new();
+    };
+    let listed = String::from_utf8_lossy(&out.stdout);
+    listed
+        .lines()
+        .filter(|name| {
+            let tag = name.strip_prefix(PREFIX).and_then(|r| r.split(['/', '-']).next());
+            tag.and_then(|t| t.parse::<u64>().ok())
+                .is_some_and(|secs| secs + STALE_AFTER < now)
+        })
+        .map(|name| format!("delete {name}\n"))
+        .collect()
 }
 
 /// `git update-ref --stdin` with `script`, in one transaction.

@@ -178,3 +178,26 @@ fn a_shard_missing_from_the_roots_list_is_refused() {
     let all = format!("{}{}", r.stdout, r.stderr);
     assert!(all.contains(&shard) && all.contains("not on the root's list"), "{all}");
 }
+
+/// A push of many refs goes through temporary local refs; a process killed mid-push leaves
+/// its own behind. The next such push deletes the ones older than a day, and keeps a
+/// younger one (it may be another process's push still under way).
+#[test]
+fn temporary_push_refs_a_killed_push_left_are_cleaned_up_by_the_next_wide_write() {
+    let w = World::with_files(crate::concurrency::FILES);
+    let a = w.clone("a");
+    a.as_("alice", &["claim", "src/main.ts"]).ok();
+    let head = a.git(&["rev-parse", "HEAD"]);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let old = format!("refs/coord-push/{}-4242-7/shards/000", now - 2 * 24 * 3600);
+    let young = format!("refs/coord-push/{}-4243-7/shards/001", now - 60);
+    a.git(&["update-ref", &old, head.trim()]);
+    a.git(&["update-ref", &young, head.trim()]);
+    a.as_("alice", &["claim", "**/*.md"]).ok();
+    let left = a.git(&["for-each-ref", "--format=%(refname)", "refs/coord-push/"]);
+    assert_eq!(left.trim(), young, "only the young temporary ref is kept");
+    assert!(w.board_claims_text().contains("**/*.md"));
+}

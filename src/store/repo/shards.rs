@@ -50,8 +50,8 @@ impl Board {
 
     /// Whether the next write must write the root: it does not exist yet, or has an older
     /// layout (schema 1: every claim on the root). Either way an older client would read the
-    /// root alone, miss the shards and grant what they hold: a root at schema 2 stops it
-    /// with "written in schema version 2; upgrade".
+    /// root alone, miss the shards and grant what they hold: a root at the current schema
+    /// stops it ("written in schema version 3", hint: upgrade).
     pub fn needs_root(&self) -> bool {
         self.root.tip.is_none() || self.root.schema < crate::store::codec::SCHEMA
     }
