@@ -14,7 +14,7 @@ use super::context::Context;
 use super::error::Error;
 use crate::engine::glob::{Excluded, Glob};
 use crate::engine::symbols::touched::within;
-use crate::engine::symbols::{touched, Touched};
+use crate::engine::symbols::{touched_with, Touched};
 use crate::model::{AgentId, Claim, ClaimsState, Mode, Scope};
 use crate::store::FileChange;
 
@@ -70,6 +70,8 @@ struct Judgement<'a> {
     by_file: HashMap<&'a str, Vec<usize>>,
     /// Each changed file is parsed once per (old, new) pair.
     touched: HashMap<(Option<gix::ObjectId>, Option<gix::ObjectId>, String), Option<Touched>>,
+    /// Files' symbols kept between commands.
+    kept: super::symbols::Kept,
     found: Vec<Violation>,
     /// Where each (file, symbol, claim) is in `found` (thousands of touched symbols of one
     /// regenerated file stay linear).
@@ -98,6 +100,7 @@ impl<'a> Judgement<'a> {
             by_prefix,
             by_file,
             touched: HashMap::new(),
+            kept: super::symbols::kept(ctx),
             found: Vec::new(),
             found_at: HashMap::new(),
         })
@@ -168,7 +171,7 @@ impl<'a> Judgement<'a> {
                 .map_err(Error::from)
         };
         let (old, new) = (bytes(change.old)?, bytes(change.new)?);
-        let t = touched(&change.path, old.as_deref(), new.as_deref()).ok();
+        let t = touched_with(&change.path, old.as_deref(), new.as_deref(), &self.kept).ok();
         self.touched.insert(key, t.clone());
         Ok(t)
     }

@@ -5,9 +5,10 @@ use serde::Serialize;
 
 use super::context::Context;
 use super::error::Error;
-use crate::engine::symbols::{extract, SymbolTree};
+use crate::engine::symbols::{extract_with, SymbolTree, TreeCache};
 use crate::model::SymbolScope;
 use crate::ops::Next;
+use crate::store::symbol_cache::SymbolCache;
 
 /// Paths longer than this are left out of JSON (name + parent give them).
 pub use crate::engine::symbols::MAX_JSON_PATH;
@@ -19,6 +20,26 @@ pub struct SymbolsReport {
     pub source: String,
     #[serde(flatten)]
     pub tree: SymbolTree,
+}
+
+/// The symbols this repository keeps between commands, by content (`store::symbol_cache`);
+/// a bare repository (a server) keeps none, as it keeps no board cache.
+pub struct Kept(SymbolCache);
+
+pub fn kept(ctx: &Context) -> Kept {
+    Kept(match ctx.store.workdir() {
+        Some(_) => SymbolCache::at(ctx.store.common_dir(), crate::engine::symbols::BUILD),
+        None => SymbolCache::off(),
+    })
+}
+
+impl TreeCache for Kept {
+    fn get(&self, language: &str, source: &[u8]) -> Option<Vec<u8>> {
+        self.0.get(language, source)
+    }
+    fn put(&self, language: &str, source: &[u8], entry: &[u8]) {
+        self.0.put(language, source, entry)
+    }
 }
 
 /// Where a file's content came from.
@@ -60,7 +81,7 @@ pub fn report_at(ctx: &Context, file: String, source: Source) -> Result<SymbolsR
             Some("give a path relative to the current directory (or to the repository root)".to_string()),
         ));
     };
-    let tree = extract(&file, &bytes).map_err(|e| Error::usage(e.to_string(), None))?;
+    let tree = extract_with(&file, &bytes, &kept(ctx)).map_err(|e| Error::usage(e.to_string(), None))?;
     Ok(SymbolsReport {
         file,
         source: from,
@@ -81,7 +102,7 @@ pub fn validate(ctx: &Context, sym: &SymbolScope, new: bool) -> Result<(), Error
             Next::ClaimNew,
         ));
     };
-    let tree = match extract(&sym.file, &bytes) {
+    let tree = match extract_with(&sym.file, &bytes, &kept(ctx)) {
         Ok(t) => t,
         Err(e) => {
             return Err(Error::usage(

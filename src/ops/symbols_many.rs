@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::context::Context;
 use super::error::Error;
-use super::symbols::{read, report_at, Source, SymbolsReport};
-use crate::engine::symbols::{extract, lang};
+use super::symbols::{kept, read, report_at, Source, SymbolsReport};
+use crate::engine::symbols::{extract_with, lang};
 use crate::model::scope::normalize_glob;
 
 /// A path as `symbols` takes it: normalised like a scope, where a directory (`.`, `src/`)
@@ -165,6 +165,7 @@ pub fn symbols_many(ctx: &Context, paths: &[String], source: Source) -> Result<M
     }
     let bytes = inputs.iter().map(|(_, b, _)| b.len()).sum();
     let next = AtomicUsize::new(0);
+    let kept = kept(ctx);
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .min(inputs.len().max(1));
@@ -178,7 +179,7 @@ pub fn symbols_many(ctx: &Context, paths: &[String], source: Source) -> Result<M
                         let Some((file, bytes, from)) = inputs.get(i) else {
                             break;
                         };
-                        let r = extract(file, bytes)
+                        let r = extract_with(file, bytes, &kept)
                             .map(|tree| SymbolsReport {
                                 file: file.clone(),
                                 source: from.clone(),

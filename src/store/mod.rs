@@ -22,6 +22,7 @@ pub mod sessions;
 pub mod signing;
 pub mod ssh;
 pub mod stage;
+pub mod symbol_cache;
 pub mod tokens;
 
 pub use clock::ClockFile;

@@ -28,6 +28,7 @@ mod server;
 mod sessions;
 mod snapshots;
 mod ssh;
+mod symbol_cache;
 mod symbols;
 mod trust;
 mod waiting;

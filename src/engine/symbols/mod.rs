@@ -3,6 +3,7 @@
 //!
 //! Works on bytes it is handed; never opens a repository.
 
+mod cached;
 mod chunks;
 pub mod lang;
 mod names;
@@ -17,12 +18,13 @@ use std::collections::HashMap;
 use serde::Serialize;
 use tree_sitter::{Parser, StreamingIterator};
 
+pub use cached::{extract_with, NoCache, TreeCache, BUILD};
 pub use chunks::{on_large_files, LargeFileHooks};
 use lang::Matcher;
 use names::{assigned_name, clean_name, is_local, leading_start, top_level, value_counts};
 use pattern::Match;
 pub use text::{line_index, source_text};
-pub use touched::{touched, Touched};
+pub use touched::{touched, touched_with, Touched};
 
 /// Files larger than this are not parsed for symbols (whole-file claims still work).
 pub const MAX_BYTES: usize = 8 * 1024 * 1024;
@@ -145,9 +147,17 @@ fn extract_as(lang: &lang::Lang, matcher: &Matcher<'_>, path: &str, source: &[u8
     let separated = ts.then(|| signatures::separate_signatures(text)).flatten();
     let text = separated.as_deref().unwrap_or(text);
     let mut tree = chunks::extract_pieces(lang, matcher, text, chunks::CHUNKED_FROM, chunks::CHUNK_BYTES)?;
-    tree.warning = lossy
-        .then(|| format!("{path} is not valid UTF-8: read with each invalid byte as U+FFFD (lines are unchanged)"));
+    tree.warning = lossy.then(|| lossy_said(path));
     Ok(tree)
+}
+
+/// The warning for a file that is not valid UTF-8 (none when it is).
+fn lossy_warning(path: &str, source: &[u8]) -> Option<String> {
+    std::str::from_utf8(source).is_err().then(|| lossy_said(path))
+}
+
+fn lossy_said(path: &str) -> String {
+    format!("{path} is not valid UTF-8: read with each invalid byte as U+FFFD (lines are unchanged)")
 }
 
 /// The symbols of `text` from one parse.

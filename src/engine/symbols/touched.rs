@@ -15,7 +15,7 @@
 
 use serde::Serialize;
 
-use super::{extract, SymbolError, SymbolTree};
+use super::{SymbolError, SymbolTree};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Touched {
@@ -55,12 +55,22 @@ impl Touched {
 
 /// Compare two versions of `path` (`None` = absent: an added or deleted file).
 pub fn touched(path: &str, old: Option<&[u8]>, new: Option<&[u8]>) -> Result<Touched, SymbolError> {
+    touched_with(path, old, new, &super::NoCache)
+}
+
+/// [`touched`], each side's symbols answered from `cache` when it holds that content.
+pub fn touched_with(
+    path: &str,
+    old: Option<&[u8]>,
+    new: Option<&[u8]>,
+    cache: &dyn super::TreeCache,
+) -> Result<Touched, SymbolError> {
     // The same text the symbols are read from (lossy UTF-8, lone CRs as newlines).
     let text = |b: Option<&[u8]>| b.map(|b| super::source_text(b).0.into_owned()).unwrap_or_default();
     let (old_text, new_text) = (text(old), text(new));
     // The two parses and the line diff are independent: run them side by side (a regenerated
     // file's three take about the same time each).
-    let parse = |b: Option<&[u8]>| b.map(|b| extract(path, b)).transpose();
+    let parse = |b: Option<&[u8]>| b.map(|b| super::extract_with(path, b, cache)).transpose();
     let (old_tree, new_tree, (old_lines, new_lines)) = std::thread::scope(|s| {
         let o = s.spawn(|| parse(old));
         let n = s.spawn(|| parse(new));
