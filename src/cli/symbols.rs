@@ -8,6 +8,10 @@ use crate::ops::symbols_many::{answer, Answer};
 use crate::ops::{Context, Error};
 
 /// List the symbol paths in files, with kinds and line ranges, to name what you claim
+///
+/// Each file's symbols are kept in .git/coord/symbols-cache by content (git's blob id), so
+/// a file read before is not parsed again; an entry is never stale, and deleting the
+/// directory is always safe.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Files or directories, relative to the current directory as git takes them; a
