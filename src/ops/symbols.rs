@@ -34,11 +34,14 @@ pub fn kept(ctx: &Context) -> Kept {
 }
 
 impl TreeCache for Kept {
-    fn get(&self, language: &str, source: &[u8]) -> Option<Vec<u8>> {
-        self.0.get(language, source)
+    fn id(&self, source: &[u8]) -> Option<String> {
+        self.0.id(source)
     }
-    fn put(&self, language: &str, source: &[u8], entry: &[u8]) {
-        self.0.put(language, source, entry)
+    fn get(&self, language: &str, id: &str) -> Option<Vec<u8>> {
+        self.0.get(language, id)
+    }
+    fn put(&self, language: &str, id: &str, entry: &[u8]) {
+        self.0.put(language, id, entry)
     }
 }
 

@@ -47,10 +47,16 @@ impl SymbolCache {
         }
     }
 
-    fn entry(&self, language: &str, source: &[u8]) -> Option<PathBuf> {
+    /// git's blob id of `source` (a tracked, unchanged file's is the one in the index);
+    /// none when nothing is kept.
+    pub fn id(&self, source: &[u8]) -> Option<String> {
+        self.root.as_ref()?;
         let id = gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Blob, source).ok()?;
-        let hex = id.to_string();
-        let (dir, rest) = hex.split_at(2);
+        Some(id.to_string())
+    }
+
+    fn entry(&self, language: &str, id: &str) -> Option<PathBuf> {
+        let (dir, rest) = (id.get(..2)?, id.get(2..)?);
         Some(
             self.root
                 .as_ref()?
@@ -60,14 +66,14 @@ impl SymbolCache {
         )
     }
 
-    /// The entry kept for `source` read as `language`.
-    pub fn get(&self, language: &str, source: &[u8]) -> Option<Vec<u8>> {
-        std::fs::read(self.entry(language, source)?).ok()
+    /// The entry kept for the content named `id` (see [`Self::id`]) read as `language`.
+    pub fn get(&self, language: &str, id: &str) -> Option<Vec<u8>> {
+        std::fs::read(self.entry(language, id)?).ok()
     }
 
-    /// Keep `bytes` for `source` read as `language` (best effort).
-    pub fn put(&self, language: &str, source: &[u8], bytes: &[u8]) {
-        let Some(path) = self.entry(language, source) else {
+    /// Keep `bytes` for the content named `id` read as `language` (best effort).
+    pub fn put(&self, language: &str, id: &str, bytes: &[u8]) {
+        let Some(path) = self.entry(language, id) else {
             return;
         };
         if !self.tidied.swap(true, Ordering::SeqCst) {
@@ -128,13 +134,14 @@ mod tests {
     fn an_entry_is_read_back_by_content_and_language_and_other_builds_are_removed() {
         let dir = tempfile::tempdir().unwrap();
         let old = SymbolCache::at(dir.path(), "old");
-        old.put("go", b"package a\n", b"entry");
+        let id = |source: &[u8]| old.id(source).unwrap();
+        old.put("go", &id(b"package a\n"), b"entry");
         let cache = SymbolCache::at(dir.path(), "new");
-        assert_eq!(cache.get("go", b"package a\n"), None, "another build's entry");
-        cache.put("go", b"package a\n", b"entry");
-        assert_eq!(cache.get("go", b"package a\n").as_deref(), Some(&b"entry"[..]));
-        assert_eq!(cache.get("python", b"package a\n"), None);
-        assert_eq!(cache.get("go", b"package b\n"), None);
+        assert_eq!(cache.get("go", &id(b"package a\n")), None, "another build's entry");
+        cache.put("go", &id(b"package a\n"), b"entry");
+        assert_eq!(cache.get("go", &id(b"package a\n")).as_deref(), Some(&b"entry"[..]));
+        assert_eq!(cache.get("python", &id(b"package a\n")), None);
+        assert_eq!(cache.get("go", &id(b"package b\n")), None);
         let builds: Vec<_> = std::fs::read_dir(dir.path().join("coord/symbols-cache"))
             .unwrap()
             .flatten()
@@ -147,7 +154,8 @@ mod tests {
             .join("coord/symbols-cache/new/2a/93cdef549545101b086408d9ee767fda0c02c2.go");
         assert!(named.is_file(), "{}", named.display());
         let off = SymbolCache::off();
-        off.put("go", b"x", b"y");
-        assert_eq!(off.get("go", b"x"), None);
+        assert_eq!(off.id(b"x"), None, "a cache that keeps nothing names nothing");
+        off.put("go", &id(b"x"), b"y");
+        assert_eq!(off.get("go", &id(b"x")), None);
     }
 }

@@ -16,33 +16,39 @@ pub const BUILD: &str = env!("GIT_COORD_SYMBOLS_ID");
 
 /// Where earlier answers are kept, by the content they were read from.
 pub trait TreeCache: Sync {
-    /// The entry kept for `source` read as `language`, if any.
-    fn get(&self, language: &str, source: &[u8]) -> Option<Vec<u8>>;
-    /// Keep `entry` for `source` read as `language` (best effort).
-    fn put(&self, language: &str, source: &[u8], entry: &[u8]);
+    /// The name of `source`'s content (none: nothing is kept), worked out once per file.
+    fn id(&self, source: &[u8]) -> Option<String>;
+    /// The entry kept for the content named `id` read as `language`, if any.
+    fn get(&self, language: &str, id: &str) -> Option<Vec<u8>>;
+    /// Keep `entry` for the content named `id` read as `language` (best effort).
+    fn put(&self, language: &str, id: &str, entry: &[u8]);
 }
 
 /// Keeps nothing.
 pub struct NoCache;
 
 impl TreeCache for NoCache {
-    fn get(&self, _: &str, _: &[u8]) -> Option<Vec<u8>> {
+    fn id(&self, _: &[u8]) -> Option<String> {
         None
     }
-    fn put(&self, _: &str, _: &[u8], _: &[u8]) {}
+    fn get(&self, _: &str, _: &str) -> Option<Vec<u8>> {
+        None
+    }
+    fn put(&self, _: &str, _: &str, _: &[u8]) {}
 }
 
 /// [`extract`], answered from `cache` when it holds this content.
 pub fn extract_with(path: &str, source: &[u8], cache: &dyn TreeCache) -> Result<SymbolTree, SymbolError> {
-    let Some(lang) = lang::detect(path).filter(|_| source.len() <= MAX_BYTES) else {
+    let kept = lang::detect(path).filter(|_| source.len() <= MAX_BYTES);
+    let Some((lang, id)) = kept.and_then(|l| Some((l, cache.id(source)?))) else {
         return extract(path, source);
     };
-    if let Some(mut tree) = cache.get(lang.name, source).and_then(|e| decode(lang.name, &e)) {
+    if let Some(mut tree) = cache.get(lang.name, &id).and_then(|e| decode(lang.name, &e)) {
         tree.warning = super::lossy_warning(path, source);
         return Ok(tree);
     }
     let tree = extract(path, source)?;
-    cache.put(lang.name, source, &encode(&tree));
+    cache.put(lang.name, &id, &encode(&tree));
     Ok(tree)
 }
 
@@ -177,29 +183,32 @@ mod tests {
     use super::*;
     use std::sync::Mutex;
 
-    /// (language, source, entry)
-    type Entries = Vec<(String, Vec<u8>, Vec<u8>)>;
+    /// (language, id, entry)
+    type Entries = Vec<(String, String, Vec<u8>)>;
 
     /// Keeps entries in memory, counting the reads it answered.
     #[derive(Default)]
     struct Memory(Mutex<(Entries, usize)>);
 
     impl TreeCache for Memory {
-        fn get(&self, language: &str, source: &[u8]) -> Option<Vec<u8>> {
+        fn id(&self, source: &[u8]) -> Option<String> {
+            Some(String::from_utf8_lossy(source).into_owned())
+        }
+        fn get(&self, language: &str, id: &str) -> Option<Vec<u8>> {
             let mut m = self.0.lock().unwrap();
             let hit =
                 m.0.iter()
-                    .find(|(l, s, _)| l == language && s == source)
+                    .find(|(l, s, _)| l == language && s == id)
                     .map(|e| e.2.clone());
             m.1 += usize::from(hit.is_some());
             hit
         }
-        fn put(&self, language: &str, source: &[u8], entry: &[u8]) {
+        fn put(&self, language: &str, id: &str, entry: &[u8]) {
             self.0
                 .lock()
                 .unwrap()
                 .0
-                .push((language.into(), source.to_vec(), entry.to_vec()));
+                .push((language.into(), id.into(), entry.to_vec()));
         }
     }
 
