@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use git_coord::engine::symbols::{extract, touched};
+use git_coord::engine::symbols::{extract, lang, touched};
 
 fn typescript(units: usize) -> String {
     let mut s = String::from("import { x } from \"./x\";\n\n");
@@ -87,6 +87,12 @@ fn main() {
             m.as_secs_f64() * 1e3,
             m.as_secs_f64() * 1e3 / mb
         );
+        let parse = median((0..reps).map(|_| parse_only(file, &src)).collect());
+        println!(
+            "tree-sitter parse alone {file:<6}: {:>8.1} ms per MB (two cores cannot parse this language faster than {:.1} MB/s)",
+            parse.as_secs_f64() * 1e3 / mb,
+            2.0 * mb / parse.as_secs_f64()
+        );
     }
     // A 5,000-line file and a 200-line diff spread over it.
     let src = typescript(5000 / 15 + 1);
@@ -131,6 +137,18 @@ fn main() {
             r.all().len()
         );
     }
+}
+
+/// One tree-sitter parse of `src` and nothing else: the floor under any cold listing.
+fn parse_only(file: &str, src: &str) -> Duration {
+    let lang = lang::detect(file).expect("a known extension");
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&lang.language()).expect("grammar loads");
+    let t = Instant::now();
+    let tree = parser.parse(src, None).expect("parses");
+    let e = t.elapsed();
+    assert!(!tree.root_node().has_error(), "generated {file} parses cleanly");
+    e
 }
 
 /// `git coord symbols` as an agent runs it: over a directory, and on one tiny file.

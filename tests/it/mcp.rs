@@ -292,3 +292,51 @@ fn hints_name_tools_over_mcp_and_commands_on_the_command_line() {
         out.stderr
     );
 }
+
+/// A git-coord process starts on small pages (`main.rs`): mimalloc starts before `main`, and
+/// its first allocation must not land in a 2 MB page the kernel zeroes on the spot (that
+/// page made 1 short command in a few hundred take 25 times as long). Checked on a running
+/// server after it has answered; skipped where huge pages are off for the whole machine.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_started_process_holds_no_transparent_huge_page() {
+    let mode = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").unwrap_or_default();
+    if mode.is_empty() || mode.contains("[never]") {
+        eprintln!(
+            "skipped: transparent huge pages are off on this machine ({})",
+            mode.trim()
+        );
+        return;
+    }
+    let world = World::new();
+    let repo = world.clone("a");
+    let mut cmd = Command::new(BIN);
+    cmd.arg("mcp").current_dir(&repo.dir);
+    isolate(&mut cmd, &repo.home);
+    cmd.env("GIT_COORD_NOW", NOW).env("GIT_COORD_AGENT", "a");
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the server starts");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let msg = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}});
+    writeln!(stdin, "{msg}").unwrap();
+    stdin.flush().unwrap();
+    let answer = lines.next().expect("the server answers").unwrap();
+    assert!(answer.contains("\"tools\""), "{answer}");
+    let proc_file = |f: &str| std::fs::read_to_string(format!("/proc/{}/{f}", child.id())).unwrap();
+    let (rollup, status) = (proc_file("smaps_rollup"), proc_file("status"));
+    drop(stdin);
+    child.wait().unwrap();
+    let huge = rollup
+        .lines()
+        .find(|l| l.starts_with("AnonHugePages:"))
+        .expect("smaps_rollup has AnonHugePages");
+    assert_eq!(huge.split_whitespace().nth(1), Some("0"), "{huge}\n{rollup}");
+    if let Some(line) = status.lines().find(|l| l.starts_with("THP_enabled:")) {
+        assert_eq!(line.split_whitespace().nth(1), Some("0"), "{line}");
+    }
+}

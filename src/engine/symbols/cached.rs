@@ -53,17 +53,37 @@ pub fn extract_with(path: &str, source: &[u8], cache: &dyn TreeCache) -> Result<
 }
 
 /// Format version: bump when what is written changes.
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 
+/// The path a symbol has when it is its parent's path and its own name (or, at the top, its
+/// name): most are, and those are written without it.
+fn derived_path(symbols: &[Symbol], parent: Option<usize>, name: &str) -> Option<String> {
+    match parent {
+        Some(p) => Some(format!("{}::{name}", symbols.get(p)?.path)),
+        None => Some(name.to_owned()),
+    }
+}
+
+/// Numbers are LEB128 (a 5 MB file's entry was twice the file's size with fixed 8-byte
+/// numbers; writing it cost more than a tenth of the parse).
 fn encode(tree: &SymbolTree) -> Vec<u8> {
     let mut out = vec![VERSION];
     put_str(&mut out, tree.language);
     put_opt(&mut out, tree.error_line);
     put_num(&mut out, tree.symbols.len());
-    for s in &tree.symbols {
-        put_str(&mut out, &s.path);
+    for (i, s) in tree.symbols.iter().enumerate() {
         put_str(&mut out, &s.name);
         put_opt(&mut out, s.parent);
+        // A parent comes before its children, so a reader has its path already.
+        let derived = s.parent.is_none_or(|p| p < i)
+            && derived_path(&tree.symbols, s.parent, &s.name).as_deref() == Some(s.path.as_str());
+        match derived {
+            true => out.push(0),
+            false => {
+                out.push(1);
+                put_str(&mut out, &s.path);
+            }
+        }
         put_str(&mut out, &s.kind);
         put_num(&mut out, s.start_line);
         put_num(&mut out, s.end_line);
@@ -87,12 +107,22 @@ fn decode(language: &'static str, bytes: &[u8]) -> Option<SymbolTree> {
     }
     let error_line = r.opt()?;
     let n = r.num()?;
-    let mut symbols = Vec::with_capacity(n.min(bytes.len()));
-    for _ in 0..n {
+    let mut symbols: Vec<Symbol> = Vec::with_capacity(n.min(bytes.len()));
+    for i in 0..n {
+        let name = r.str()?.to_owned();
+        let parent = r.opt()?;
+        if parent.is_some_and(|p| p >= i) {
+            return None;
+        }
+        let path = match r.byte()? {
+            0 => derived_path(&symbols, parent, &name)?,
+            1 => r.str()?.to_owned(),
+            _ => return None,
+        };
         symbols.push(Symbol {
-            path: r.str()?.to_owned(),
-            name: r.str()?.to_owned(),
-            parent: r.opt()?,
+            path,
+            name,
+            parent,
             kind: r.str()?.to_owned(),
             start_line: r.num()?,
             end_line: r.num()?,
@@ -105,8 +135,7 @@ fn decode(language: &'static str, bytes: &[u8]) -> Option<SymbolTree> {
             },
         });
     }
-    let whole = r.0.is_empty() && symbols.iter().all(|s| s.parent.is_none_or(|p| p < n));
-    whole.then_some(SymbolTree {
+    r.0.is_empty().then_some(SymbolTree {
         language,
         symbols,
         error_line,
@@ -115,7 +144,12 @@ fn decode(language: &'static str, bytes: &[u8]) -> Option<SymbolTree> {
 }
 
 fn put_num(out: &mut Vec<u8>, n: usize) {
-    out.extend_from_slice(&(n as u64).to_le_bytes());
+    let mut n = n as u64;
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
 }
 
 fn put_str(out: &mut Vec<u8>, s: &str) {
@@ -153,9 +187,23 @@ impl<'a> Reader<'a> {
     fn byte(&mut self) -> Option<u8> {
         Some(self.take(1)?[0])
     }
+    /// A LEB128 number of at most 64 bits, in its shortest form.
     fn num(&mut self) -> Option<usize> {
-        let b: [u8; 8] = self.take(8)?.try_into().ok()?;
-        usize::try_from(u64::from_le_bytes(b)).ok()
+        let mut n: u64 = 0;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            let bits = u64::from(b & 0x7f);
+            if shift == 63 && bits > 1 {
+                return None;
+            }
+            n |= bits << shift;
+            if b & 0x80 == 0 {
+                return (b != 0 || shift == 0)
+                    .then_some(n)
+                    .and_then(|n| usize::try_from(n).ok());
+            }
+        }
+        None
     }
     fn str(&mut self) -> Option<&'a str> {
         let n = self.num()?;
@@ -170,7 +218,7 @@ impl<'a> Reader<'a> {
     }
     fn pairs(&mut self) -> Option<Vec<(usize, usize)>> {
         let n = self.num()?;
-        let mut out = Vec::with_capacity(n.min(self.0.len() / 16));
+        let mut out = Vec::with_capacity(n.min(self.0.len() / 2));
         for _ in 0..n {
             out.push((self.num()?, self.num()?));
         }
@@ -241,6 +289,29 @@ mod tests {
     }
 
     #[test]
+    fn numbers_of_every_size_and_paths_that_are_not_derived_read_back() {
+        let mut out = Vec::new();
+        let nums = [0, 1, 127, 128, 300, 16_383, 16_384, u32::MAX as usize, usize::MAX];
+        for n in nums {
+            put_num(&mut out, n);
+        }
+        let mut r = Reader(&out);
+        for n in nums {
+            assert_eq!(r.num(), Some(n));
+        }
+        assert!(r.0.is_empty());
+        assert_eq!(Reader(&[0x80, 0x00]).num(), None, "not the shortest form");
+        assert_eq!(Reader(&[0xff; 10]).num(), None, "more than 64 bits");
+        // `namespace A.B` is one top-level symbol named B whose path is A::B.
+        let ts = b"namespace A.B {\n  export function f() {}\n}\nfunction g() {}\n";
+        let tree = extract("a.ts", ts).unwrap();
+        let paths: Vec<&str> = tree.symbols.iter().map(|s| s.path.as_str()).collect();
+        assert!(paths.contains(&"A::B") && paths.contains(&"A::B::f"), "{paths:?}");
+        let back = decode("typescript", &encode(&tree)).unwrap();
+        assert_eq!(back.symbols, tree.symbols);
+    }
+
+    #[test]
     fn a_damaged_or_foreign_entry_is_no_entry() {
         let tree = extract("a.go", GO).unwrap();
         let entry = encode(&tree);
@@ -252,8 +323,14 @@ mod tests {
         let mut longer = entry.clone();
         longer.push(0);
         assert!(decode("go", &longer).is_none(), "bytes left over");
-        let mut other = entry;
+        let mut other = entry.clone();
         other[0] = VERSION + 1;
         assert!(decode("go", &other).is_none(), "another format version");
+        // The first symbol claiming a parent at or after itself.
+        let first = 1 + 1 + "go".len() + 1 + 1;
+        let name_len = entry[first] as usize;
+        let mut forward = entry;
+        forward.splice(first + 1 + name_len..first + 2 + name_len, [1, 0]);
+        assert!(decode("go", &forward).is_none(), "a parent that is not before it");
     }
 }

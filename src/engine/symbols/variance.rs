@@ -7,7 +7,8 @@
 //! Only where the language allows them: the type parameter list right after the name in
 //! `interface Name<…>`, `class Name<…>` and `type Name<…>`, at the start of a parameter
 //! (after an optional `const`), `in`, `out` or `in out`, followed by the parameter's name.
-//! A parameter *named* `out` (`<out>`, `<out extends X>`, `<out = X>`) is left as it is.
+//! A parameter *named* `out` (`<out>`, `<out extends X>`, `<out = X>`) is left as it is; in
+//! `<in out>` only the `in` is blanked (a parameter named `out`).
 
 /// `text` with the variance modifiers blanked, or `None` when it has none.
 pub(super) fn blank_variance(text: &str) -> Option<String> {
@@ -157,8 +158,9 @@ fn parameter_start(bytes: &[u8], from: usize, blanks: &mut Vec<(usize, usize)>) 
             continue;
         }
         let next = skip_trivia(bytes, b);
+        // `in out>`: `out` is the parameter's name, `in` its modifier.
         if next == b {
-            return;
+            break;
         }
         let (n0, n1) = word(bytes, next);
         // The parameter's name must follow (`in out T`: `out` is then checked in turn).
@@ -185,6 +187,8 @@ mod tests {
             ),
             ("class C<const in T> {}", "class C<const    T> {}"),
             ("type F<out T> = () => T;", "type F<    T> = () => T;"),
+            ("interface A<in out> {}", "interface A<   out> {}"),
+            ("interface A<in out, out in> {}", "interface A<   out,     in> {}"),
             (
                 "interface O<\n  /** @ts-ignore Cast variance */\n  out S extends Shape = Loose, // <x>\n  out C = Strip,\n> {}",
                 "interface O<\n  /** @ts-ignore Cast variance */\n      S extends Shape = Loose, // <x>\n      C = Strip,\n> {}",
