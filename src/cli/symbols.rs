@@ -69,9 +69,14 @@ fn warn_about(r: &SymbolsReport) {
 
 fn print_tree(out: &mut Out, r: &SymbolsReport) {
     out.line(format!("{} ({}, {})", r.file, r.tree.language, r.source));
+    // Indented under the symbol it nests in (`X.prototype.m` with no `X` declared in the
+    // file is `X::m` at the top). Parents come before their children.
+    let mut depths: Vec<usize> = Vec::with_capacity(r.tree.symbols.len());
     for s in &r.tree.symbols {
+        let depth = s.parent.and_then(|p| depths.get(p)).map_or(1, |d| d + 1);
+        depths.push(depth);
         // Pathological nesting stays readable and linear: indent and path are capped.
-        let indent = "  ".repeat(s.depth().min(32));
+        let indent = "  ".repeat(depth.min(32));
         let path = match s.path.len() > crate::ops::symbols::MAX_JSON_PATH {
             true => format!("…::{}", s.name),
             false => s.path.clone(),

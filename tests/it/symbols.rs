@@ -223,6 +223,38 @@ fn react_factories_and_commonjs_assignments() {
 }
 
 #[test]
+fn the_human_listing_indents_a_symbol_under_the_one_it_nests_in() {
+    let w = World::with_sources(&[
+        ("legacy.js", fixture("symbols/legacy.js")),
+        (
+            "proto.js",
+            "Gadget.prototype.spin = function () {};\nclass Box {\n  open() {}\n}\n".to_string(),
+        ),
+    ]);
+    let a = w.clone("a");
+    let out = a.run(&["symbols", "legacy.js", "proto.js"]).ok().stdout.clone();
+    let line = |path: &str| {
+        out.lines()
+            .find(|l| l.ends_with(&format!(" {path}")))
+            .unwrap_or_else(|| panic!("{path} in\n{out}"))
+            .to_owned()
+    };
+    let indent = |l: String| l.len() - l.trim_start().len();
+    // Widget is declared: its prototype method is listed under it.
+    assert_eq!(indent(line("legacy.js::Widget")), 2, "{out}");
+    assert_eq!(indent(line("legacy.js::Widget::render")), 4, "{out}");
+    // Gadget is not declared in the file: its method nests in nothing shown.
+    assert_eq!(indent(line("proto.js::Gadget::spin")), 2, "{out}");
+    assert_eq!(indent(line("proto.js::Box::open")), 4, "{out}");
+    // In JSON, `parent` says the same.
+    let j = a.run(&["symbols", "legacy.js", "--json"]).json();
+    let syms = j["symbols"].as_array().unwrap();
+    let at = |p: &str| syms.iter().position(|s| s["path"] == p).unwrap();
+    assert_eq!(syms[at("Widget::render")]["parent"], at("Widget"), "{j}");
+    assert!(syms[at("Widget")].get("parent").is_none(), "{j}");
+}
+
+#[test]
 fn ranges_take_their_doc_comments_and_decorators() {
     assert_tree(
         "component.ts",

@@ -354,7 +354,10 @@ fn nest<'t>(list: Vec<Decl<'t>>, text: &str, up: Up<'_, 't>) -> Vec<Symbol> {
                 let parent = match (&e.receiver, stack.last()) {
                     (Some(r), _) => by_path.get(r.as_str()).copied(),
                     (None, Some((_, _, p, _))) => by_path.get(p.as_str()).copied(),
-                    (None, None) => None,
+                    // `X.prototype.m = …`, `namespace A.B`: in X (or A) when declared before.
+                    (None, None) => path
+                        .rsplit_once("::")
+                        .and_then(|(owner, _)| by_path.get(owner).copied()),
                 };
                 symbols.push(Symbol {
                     path: path.clone(),
