@@ -936,3 +936,40 @@ fn generic_call_signatures_on_their_own_lines_parse_without_a_syntax_error() {
         &text[a..b]
     );
 }
+
+/// Bodies written on one line (`companion object { … }`, `enum class E { A, B }`) are a
+/// syntax error for the Kotlin grammar, which took the class around them down: read here with
+/// the blank before their `}` as a `;` (see `engine::symbols::kotlin`).
+#[test]
+#[cfg(feature = "lang-kotlin")]
+fn kotlin_one_line_bodies_keep_their_class_and_members() {
+    assert_tree(
+        "more/Settings.kt",
+        &[
+            ("SettingsRepository", "class", 5, 20),
+            ("SettingsRepository::Theme", "class", 9, 9),
+            ("SettingsRepository::theme", "method", 11, 15),
+            ("SettingsRepository::Keys", "object", 17, 17),
+            ("SettingsRepository::save", "method", 19, 19),
+            ("defaults", "function", 22, 22),
+        ],
+    );
+    let text = fixture("symbols/more/Settings.kt");
+    let t = extract("Settings.kt", text.as_bytes()).unwrap();
+    assert_eq!(t.error_line, None, "{t:?}");
+    // Ranges are in the file as written.
+    let (a, b) = t.get("SettingsRepository::save").unwrap().ranges[0];
+    assert!(
+        text[a..b].starts_with("fun save(") && text[a..b].ends_with("apply() }"),
+        "{}",
+        &text[a..b]
+    );
+    // As written, this class was not listed at all.
+    let t = extract(
+        "S.kt",
+        b"class S {\n    companion object { fun make(): Int { return 1 } }\n}\n",
+    )
+    .unwrap();
+    let paths: Vec<&str> = t.symbols.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!((paths, t.error_line), (vec!["S", "S::make"], None));
+}

@@ -5,6 +5,7 @@
 
 mod cached;
 mod chunks;
+mod kotlin;
 pub mod lang;
 mod names;
 pub mod pattern;
@@ -147,6 +148,16 @@ fn extract_as(lang: &lang::Lang, matcher: &Matcher<'_>, path: &str, source: &[u8
     let separated = ts.then(|| signatures::separate_signatures(text)).flatten();
     let text = separated.as_deref().unwrap_or(text);
     let mut tree = chunks::extract_pieces(lang, matcher, text, chunks::CHUNKED_FROM, chunks::CHUNK_BYTES)?;
+    // Kotlin's one-line bodies (see `kotlin`): mended only where the file as written has a
+    // syntax error, and kept only where the mended text reads further.
+    if lang.name == "kotlin" && tree.error_line.is_some() {
+        if let Some(mended) = kotlin::end_members(text) {
+            let again = chunks::extract_pieces(lang, matcher, &mended, chunks::CHUNKED_FROM, chunks::CHUNK_BYTES)?;
+            if again.error_line.is_none_or(|l| tree.error_line.is_some_and(|e| l > e)) {
+                tree = again;
+            }
+        }
+    }
     tree.warning = lossy.then(|| lossy_said(path));
     Ok(tree)
 }
