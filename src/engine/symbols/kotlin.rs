@@ -7,7 +7,29 @@
 //!
 //! Only code is changed: not comments (nested `/* */` included), strings, raw strings,
 //! characters, nor the `${…}` templates inside strings. The caller keeps the mended parse
-//! only when it reads further than the file as written (see `extract_as`).
+//! only when it reads further than the file as written.
+
+use super::SymbolTree;
+
+/// `tree`, read from `text` as written, or the reading of the mended text when `tree` has a
+/// syntax error and the mended text reads further.
+pub(super) fn read_further<E>(
+    tree: SymbolTree,
+    text: &str,
+    read: impl Fn(&str) -> Result<SymbolTree, E>,
+) -> Result<SymbolTree, E> {
+    let Some(error) = tree.error_line else {
+        return Ok(tree);
+    };
+    let Some(mended) = end_members(text) else {
+        return Ok(tree);
+    };
+    let again = read(&mended)?;
+    Ok(match again.error_line.is_none_or(|l| l > error) {
+        true => again,
+        false => tree,
+    })
+}
 
 /// `text` with the blank before each such `}` turned into `;`, or `None` when there is none.
 pub(super) fn end_members(text: &str) -> Option<String> {

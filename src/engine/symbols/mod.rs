@@ -25,6 +25,7 @@ use lang::Matcher;
 use names::{assigned_name, clean_name, is_local, leading_start, top_level, value_counts};
 use pattern::Match;
 pub use text::{line_index, source_text};
+use text::{lossy_said, lossy_warning};
 pub use touched::{touched, touched_with, Touched};
 
 /// Files larger than this are not parsed for symbols (whole-file claims still work).
@@ -147,28 +148,13 @@ fn extract_as(lang: &lang::Lang, matcher: &Matcher<'_>, path: &str, source: &[u8
     let text = unvaried.as_deref().unwrap_or(&text);
     let separated = ts.then(|| signatures::separate_signatures(text)).flatten();
     let text = separated.as_deref().unwrap_or(text);
-    let mut tree = chunks::extract_pieces(lang, matcher, text, chunks::CHUNKED_FROM, chunks::CHUNK_BYTES)?;
-    // Kotlin's one-line bodies (see `kotlin`): mended only where the file as written has a
-    // syntax error, and kept only where the mended text reads further.
-    if lang.name == "kotlin" && tree.error_line.is_some() {
-        if let Some(mended) = kotlin::end_members(text) {
-            let again = chunks::extract_pieces(lang, matcher, &mended, chunks::CHUNKED_FROM, chunks::CHUNK_BYTES)?;
-            if again.error_line.is_none_or(|l| tree.error_line.is_some_and(|e| l > e)) {
-                tree = again;
-            }
-        }
+    let read = |t: &str| chunks::extract_pieces(lang, matcher, t, chunks::CHUNKED_FROM, chunks::CHUNK_BYTES);
+    let mut tree = read(text)?;
+    if lang.name == "kotlin" {
+        tree = kotlin::read_further(tree, text, read)?;
     }
     tree.warning = lossy.then(|| lossy_said(path));
     Ok(tree)
-}
-
-/// The warning for a file that is not valid UTF-8 (none when it is).
-fn lossy_warning(path: &str, source: &[u8]) -> Option<String> {
-    std::str::from_utf8(source).is_err().then(|| lossy_said(path))
-}
-
-fn lossy_said(path: &str) -> String {
-    format!("{path} is not valid UTF-8: read with each invalid byte as U+FFFD (lines are unchanged)")
 }
 
 /// The symbols of `text` from one parse.

@@ -34,3 +34,12 @@ pub fn line_index(text: &str) -> impl Fn(usize) -> usize + '_ {
         .collect();
     move |byte| starts.partition_point(|&s| s <= byte)
 }
+
+/// The warning for a file that is not valid UTF-8 (none when it is).
+pub(super) fn lossy_warning(path: &str, source: &[u8]) -> Option<String> {
+    std::str::from_utf8(source).is_err().then(|| lossy_said(path))
+}
+
+pub(super) fn lossy_said(path: &str) -> String {
+    format!("{path} is not valid UTF-8: read with each invalid byte as U+FFFD (lines are unchanged)")
+}
