@@ -1,6 +1,8 @@
 ; C#. `namespace A.B {}` is A::B; attributes and XML doc comments are part of the range.
+; `namespace A.B;` (file-scoped, C# 10) holds the rest of the file (the engine extends it).
 
 (namespace_declaration name: (_) @name) @symbol.namespace
+(file_scoped_namespace_declaration name: (_) @name) @symbol.namespace
 (class_declaration name: (identifier) @name) @symbol.class
 (struct_declaration name: (identifier) @name) @symbol.struct
 (interface_declaration name: (identifier) @name) @symbol.interface

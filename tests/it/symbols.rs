@@ -973,3 +973,22 @@ fn kotlin_one_line_bodies_keep_their_class_and_members() {
     let paths: Vec<&str> = t.symbols.iter().map(|s| s.path.as_str()).collect();
     assert_eq!((paths, t.error_line), (vec!["S", "S::make"], None));
 }
+
+/// C# 10's file-scoped `namespace A.B;` holds the rest of the file, as `namespace A.B { … }`
+/// holds its block: the same paths either way.
+#[test]
+#[cfg(feature = "lang-csharp")]
+fn csharp_file_scoped_namespaces_nest_what_follows() {
+    assert_tree(
+        "more/Orders.cs",
+        &[
+            ("Shop::Orders", "namespace", 3, 18),
+            ("Shop::Orders::OrderBook", "class", 5, 16),
+            ("Shop::Orders::OrderBook::Count", "property", 10, 10),
+            ("Shop::Orders::OrderBook::Add", "method", 12, 15),
+            ("Shop::Orders::OrderLine", "record", 18, 18),
+        ],
+    );
+    let t = touched_case("more/Orders.cs", |s| s.replace("_ids.Add(id)", "_ids.Insert(0, id)"));
+    assert_eq!(t.all(), ["Shop::Orders::OrderBook::Add"]);
+}

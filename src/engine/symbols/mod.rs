@@ -264,6 +264,9 @@ fn declarations<'t>(
         }
         let node_text = |n: tree_sitter::Node| text[n.byte_range()].to_owned();
         let (mut start, mut end) = (leading_start(node, root, text, up), node.end_byte());
+        if node.kind() == "file_scoped_namespace_declaration" {
+            end = root.end_byte(); // C#'s `namespace A.B;`: the rest of the file is in it.
+        }
         if let Some(r) = range {
             start = start.min(r.start_byte());
             end = end.max(r.end_byte());
