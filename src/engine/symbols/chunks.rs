@@ -11,7 +11,8 @@
 //! indented block after all) is joined with the next and parsed again, doubling, up to
 //! [`MAX_GROWTH`] pieces; what still has an error then is kept as the whole file's parse
 //! would report it. Symbols of one path from several pieces join into one symbol, as they
-//! do within one parse. PHP is read whole (a piece without `<?php` would be HTML).
+//! do within one parse. PHP is read whole (a piece without `<?php` would be HTML), and so is
+//! C# with a file-scoped `namespace A.B;` (it holds every piece after it).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -92,8 +93,9 @@ pub(super) fn extract_pieces(
     from: usize,
     chunk: usize,
 ) -> Result<SymbolTree, SymbolError> {
-    // PHP is code only after `<?php`: a piece without it would read as HTML.
-    if text.len() < from || lang.name == "php" {
+    // PHP is code only after `<?php`: a piece without it would read as HTML. C#'s
+    // `namespace A.B;` holds the rest of the file: the pieces after it would be outside it.
+    if text.len() < from || lang.name == "php" || (lang.name == "csharp" && file_scoped_namespace(text)) {
         return extract_text(lang, matcher, text);
     }
     let _reading = Reading::start(&READING, HOOKS.get());
@@ -113,6 +115,14 @@ pub(super) fn extract_pieces(
         i += 1;
     }
     Ok(join(lang, text, parsed))
+}
+
+/// Has this C# text a `namespace A.B;` line?
+fn file_scoped_namespace(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim();
+        l.starts_with("namespace ") && l.ends_with(';')
+    })
 }
 
 /// Where pieces start: byte offsets of lines that may begin a top-level declaration, about
