@@ -6,17 +6,18 @@
 //! tests drive the server with the official Python SDK instead (`tests/interop.sh`, run by
 //! `.ci/run`).
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, Lines, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use serde_json::{json, Value};
 
 use crate::support::{isolate, Repo, World, BIN, NOW};
 
-fn mcp(repo: &Repo, agent: &str, calls: Value) -> Value {
-    if std::env::var("GIT_COORD_MCP_CLIENT").as_deref() == Ok("python") {
-        return python_client(repo, agent, calls);
-    }
+/// The server's stdin and its answers, one line each.
+type Server = (Child, ChildStdin, Lines<BufReader<ChildStdout>>);
+
+/// `git coord mcp` started in `repo` as `agent`.
+fn start(repo: &Repo, agent: &str) -> Server {
     let mut cmd = Command::new(BIN);
     cmd.arg("mcp").current_dir(&repo.dir);
     isolate(&mut cmd, &repo.home);
@@ -27,8 +28,16 @@ fn mcp(repo: &Repo, agent: &str, calls: Value) -> Value {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("the server starts");
-    let mut stdin = child.stdin.take().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let stdin = child.stdin.take().unwrap();
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    (child, stdin, lines)
+}
+
+fn mcp(repo: &Repo, agent: &str, calls: Value) -> Value {
+    if std::env::var("GIT_COORD_MCP_CLIENT").as_deref() == Ok("python") {
+        return python_client(repo, agent, calls);
+    }
+    let (mut child, mut stdin, mut lines) = start(repo, agent);
     let mut next_id = 0;
     let mut request = |method: &str, params: Value| -> Value {
         next_id += 1;
@@ -310,18 +319,7 @@ fn a_started_process_holds_no_transparent_huge_page() {
     }
     let world = World::new();
     let repo = world.clone("a");
-    let mut cmd = Command::new(BIN);
-    cmd.arg("mcp").current_dir(&repo.dir);
-    isolate(&mut cmd, &repo.home);
-    cmd.env("GIT_COORD_NOW", NOW).env("GIT_COORD_AGENT", "a");
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the server starts");
-    let mut stdin = child.stdin.take().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut child, mut stdin, mut lines) = start(&repo, "a");
     let msg = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}});
     writeln!(stdin, "{msg}").unwrap();
     stdin.flush().unwrap();

@@ -34,7 +34,7 @@ pub(super) fn read_further<E>(
 /// `text` with the blank before each such `}` turned into `;`, or `None` when there is none.
 pub(super) fn end_members(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
-    let mut at: Vec<usize> = Vec::new();
+    let mut at: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     // Brace depths of the `${…}` templates we are in (innermost last): code in them is an
     // expression, where a `;` does not belong.
@@ -73,7 +73,7 @@ pub(super) fn end_members(text: &str) -> Option<String> {
                             continue;
                         }
                     }
-                    None if ends_a_member(bytes, i) => at.push(i - 1),
+                    None if ends_a_member(bytes, i) => at.push((i - 1, i)),
                     None => {}
                 }
                 i += 1;
@@ -81,15 +81,7 @@ pub(super) fn end_members(text: &str) -> Option<String> {
             _ => i += 1,
         }
     }
-    if at.is_empty() {
-        return None;
-    }
-    let mut out = bytes.to_vec();
-    for i in at {
-        out[i] = b';';
-    }
-    // Only ASCII blanks were replaced: still UTF-8.
-    String::from_utf8(out).ok()
+    super::text::overwritten(text, &at, b';')
 }
 
 /// A blank before the `}` at `i`, and before that on the same line something that is not a

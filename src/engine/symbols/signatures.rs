@@ -13,30 +13,21 @@
 
 /// `text` with those members separated, or `None` when there are none.
 pub(super) fn separate_signatures(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut at: Vec<usize> = Vec::new();
+    let mut at: Vec<(usize, usize)> = Vec::new();
     let mut line_start = 0;
     let mut prev_end: Option<u8> = None;
     for line in text.split_inclusive('\n') {
         let body = line.trim_end();
         let indent = body.len() - body.trim_start().len();
         if indent > 0 && opens_type_parameters(&body.as_bytes()[indent..]) && prev_end.is_some_and(ends_member) {
-            at.push(line_start + indent - 1);
+            at.push((line_start + indent - 1, line_start + indent));
         }
         if let Some(last) = body.trim_start().bytes().last() {
             prev_end = Some(last);
         }
         line_start += line.len();
     }
-    if at.is_empty() {
-        return None;
-    }
-    let mut out = bytes.to_vec();
-    for i in at {
-        out[i] = b';';
-    }
-    // Only ASCII blanks were replaced: still UTF-8.
-    String::from_utf8(out).ok()
+    super::text::overwritten(text, &at, b';')
 }
 
 /// A member ends with a name, `)`, `]`, `>`, `}` or `?`.

@@ -43,3 +43,16 @@ pub(super) fn lossy_warning(path: &str, source: &[u8]) -> Option<String> {
 pub(super) fn lossy_said(path: &str) -> String {
     format!("{path} is not valid UTF-8: read with each invalid byte as U+FFFD (lines are unchanged)")
 }
+
+/// `text` with every byte in `ranges` overwritten by `with` (ASCII over ASCII: one byte for
+/// one byte, so every range and line stays where it was), or `None` when `ranges` is empty.
+pub(super) fn overwritten(text: &str, ranges: &[(usize, usize)], with: u8) -> Option<String> {
+    if ranges.is_empty() {
+        return None;
+    }
+    let mut out = text.as_bytes().to_vec();
+    for &(a, b) in ranges {
+        out[a..b].fill(with);
+    }
+    String::from_utf8(out).ok()
+}

@@ -21,15 +21,7 @@ pub(super) fn blank_variance(text: &str) -> Option<String> {
             modifiers_in_list(bytes, open, &mut blanks);
         }
     }
-    if blanks.is_empty() {
-        return None;
-    }
-    let mut out = bytes.to_vec();
-    for (a, b) in blanks {
-        out[a..b].fill(b' ');
-    }
-    // Only ASCII letters were replaced by spaces: still UTF-8.
-    String::from_utf8(out).ok()
+    super::text::overwritten(text, &blanks, b' ')
 }
 
 fn is_ident(b: u8) -> bool {
